@@ -1,0 +1,1 @@
+# install() rules and the exported package (find_package(entact)).

@@ -1,0 +1,75 @@
+#include "entact/errc.hpp"
+
+#include <caf/make_message.hpp>
+#include <caf/message.hpp>
+#include <caf/sec.hpp>
+
+namespace entact {
+
+const char* to_string(errc x) noexcept {
+  switch (x) {
+    case errc::none: return "none";
+    case errc::conflict: return "conflict";
+    case errc::not_found: return "not_found";
+    case errc::invalid_argument: return "invalid_argument";
+    case errc::too_large: return "too_large";
+    case errc::timeout: return "timeout";
+    case errc::overloaded: return "overloaded";
+    case errc::storage_failure: return "storage_failure";
+    case errc::in_doubt: return "in_doubt";
+    case errc::version_overflow: return "version_overflow";
+    case errc::closed: return "closed";
+    case errc::lock_timeout: return "lock_timeout";
+    case errc::lease_expired: return "lease_expired";
+    case errc::aborted: return "aborted";
+    case errc::unknown_transaction: return "unknown_transaction";
+    case errc::unreachable: return "unreachable";
+  }
+  return "unknown";
+}
+
+caf::error make_error(errc x) {
+  return caf::error{static_cast<uint8_t>(x), error_category};
+}
+
+caf::error make_error(errc x, std::string detail) {
+  return caf::error{static_cast<uint8_t>(x), error_category,
+                    caf::make_message(std::move(detail))};
+}
+
+errc code_of(const caf::error& err) noexcept {
+  if (!err)
+    return errc::none;
+  if (err.category() == error_category)
+    return static_cast<errc>(err.code());
+  if (err.category() == caf::atom("system")) {
+    switch (static_cast<caf::sec>(err.code())) {
+      case caf::sec::request_timeout:
+        return errc::timeout;
+      case caf::sec::unexpected_message:
+      case caf::sec::unexpected_response:
+        return errc::invalid_argument;
+      default:
+        return errc::unreachable;
+    }
+  }
+  if (err.category() == caf::atom("exit"))
+    return errc::unreachable;
+  return errc::storage_failure;
+}
+
+std::string render_error(uint8_t code, caf::atom_value,
+                         const caf::message& context) {
+  std::string result = "entact::";
+  result += to_string(static_cast<errc>(code));
+  if (!context.empty()) {
+    result += " (";
+    result += context.match_element<std::string>(0) && context.size() == 1
+                ? context.get_as<std::string>(0)
+                : to_string(context);
+    result += ")";
+  }
+  return result;
+}
+
+} // namespace entact

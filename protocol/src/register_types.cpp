@@ -1,0 +1,29 @@
+#include "entact/register_types.hpp"
+
+#include <vector>
+
+#include "entact/conflict.hpp"
+#include "entact/engine_stats.hpp"
+#include "entact/errc.hpp"
+#include "entact/interfaces.hpp"
+#include "entact/record.hpp"
+#include "entact/write_op.hpp"
+
+namespace entact {
+
+void register_types(caf::actor_system_config& cfg) {
+  cfg.add_message_type<op_kind>("entact::op_kind");
+  cfg.add_message_type<record>("entact::record");
+  cfg.add_message_type<std::vector<record>>("std::vector<entact::record>");
+  cfg.add_message_type<write_op>("entact::write_op");
+  cfg.add_message_type<std::vector<write_op>>("std::vector<entact::write_op>");
+  cfg.add_message_type<conflict>("entact::conflict");
+  cfg.add_message_type<engine_stats>("entact::engine_stats");
+  cfg.add_error_category(error_category, render_error);
+}
+
+config::config() {
+  register_types(*this);
+}
+
+} // namespace entact

@@ -1,0 +1,35 @@
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+#include <caf/expected.hpp>
+
+#include "entact/record.hpp"
+
+namespace entact::storage {
+
+/// Layout of RocksDB keys (one column family):
+/// - `'e' + id`    an entity record;
+/// - `'m' + name`  store metadata, e.g. `"mformat"` holding the format byte.
+/// The one-byte prefix keeps entity scans apart from metadata.
+std::string entity_key(std::string_view id);
+
+/// Key of the format-version metadata entry.
+std::string format_key();
+
+/// The record encoding this build writes.
+constexpr uint8_t format_version = 1;
+
+/// Encoding of a record value (format 1):
+/// `[format:u8][flags:u8 (bit 0 = deleted)][version:u64 big-endian][value]`.
+/// The id is not repeated: it is the key.
+std::string encode_record(const record& r);
+
+/// Decodes `bytes` stored under the key of `id`. Errors:
+/// `storage_failure` for a truncated record or an unknown format byte.
+caf::expected<record> decode_record(std::string_view id,
+                                    std::string_view bytes);
+
+} // namespace entact::storage

@@ -1,0 +1,104 @@
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string_view>
+#include <vector>
+
+#include <caf/expected.hpp>
+
+#include "entact/record.hpp"
+#include "entact/storage/store_options.hpp"
+#include "entact/write_op.hpp"
+
+namespace rocksdb {
+class OptimisticTransactionDB;
+} // namespace rocksdb
+
+namespace entact::storage {
+
+/// Counters of a store, for tests and benchmarks.
+struct store_stats {
+  /// Group commits written (one RocksDB transaction, one WAL sync each).
+  uint64_t groups = 0;
+  /// Batches (atomic units) that committed.
+  uint64_t batches_committed = 0;
+  /// Batches refused (conflict, not_found, bad input, version overflow).
+  uint64_t batches_refused = 0;
+  /// Group commits retried because RocksDB detected a write from outside.
+  uint64_t retries = 0;
+};
+
+/// Durable home of all entities: a RocksDB `OptimisticTransactionDB`.
+///
+/// Writes go through one committer thread that gathers the batches queued
+/// since its last commit into one optimistic transaction: for every op it
+/// reads the stored record (`GetForUpdate`, or the group's own earlier
+/// write), applies `decide`, and writes; then it commits once, with one WAL
+/// sync when `sync` is on. A write made behind the store's back between the
+/// read and the commit makes RocksDB refuse the commit (`Busy`); the group is
+/// then re-run from fresh reads, so a stale write never lands.
+///
+/// Thread-safe. `rocksdb::Status` never leaves this class: errors are
+/// entact's `errc`.
+class store {
+public:
+  /// Called once per batch, on the committer thread, after the commit is
+  /// durable (or refused). Must not block.
+  using commit_callback
+    = std::function<void(caf::expected<std::vector<record>>)>;
+
+  /// Opens (or creates) the store at `opts.path`; recovers everything
+  /// committed before. Errors: `invalid_argument` (empty path, data written
+  /// in an unknown format version), `storage_failure` (RocksDB could not
+  /// open, e.g. locked by another process).
+  static caf::expected<std::unique_ptr<store>> open(store_options opts);
+
+  /// Commits everything queued, stops the committer thread, closes RocksDB.
+  ~store();
+
+  store(const store&) = delete;
+  store& operator=(const store&) = delete;
+
+  /// Reads the latest committed record of `id`. An entity that never
+  /// existed reads as `record{id, no_version}`; a deleted one as its
+  /// tombstone. Errors: `invalid_argument`/`too_large` (bad id),
+  /// `storage_failure`.
+  caf::expected<record> read(std::string_view id) const;
+
+  /// Reads several records from one consistent snapshot (same conventions as
+  /// `read`, results in the order of `ids`).
+  caf::expected<std::vector<record>>
+  read_many(const std::vector<entity_id>& ids) const;
+
+  /// Queues `ops` as one atomic batch: all of them commit or none. Ops
+  /// apply in order, so a later op on the same id sees an earlier one.
+  /// Batches commit in the order they were queued. `done` receives the new
+  /// records (in op order) or the first error: `conflict` (with payload),
+  /// `not_found`, `version_overflow`, `invalid_argument`, `too_large` (the
+  /// batch is refused, nothing of it written), `storage_failure` (nothing
+  /// written), `in_doubt` (the sync failed: read before retrying), or
+  /// `closed` (the store is shutting down).
+  void commit_async(std::vector<write_op> ops, commit_callback done);
+
+  /// Blocking form of `commit_async`.
+  caf::expected<std::vector<record>> commit(std::vector<write_op> ops);
+
+  /// Returns the counters so far.
+  store_stats stats() const;
+
+  /// Returns the options the store was opened with.
+  const store_options& options() const noexcept;
+
+  /// The underlying database, for tests that write behind the store's back
+  /// and for benchmarks. Not part of the stable API.
+  rocksdb::OptimisticTransactionDB* raw_db() noexcept;
+
+private:
+  struct impl;
+  explicit store(std::unique_ptr<impl> ptr);
+  std::unique_ptr<impl> impl_;
+};
+
+} // namespace entact::storage
