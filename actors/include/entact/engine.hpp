@@ -1,0 +1,63 @@
+#pragma once
+
+#include <memory>
+
+#include <caf/actor_system.hpp>
+#include <caf/expected.hpp>
+
+#include "entact/database.hpp"
+#include "entact/engine_options.hpp"
+#include "entact/engine_stats.hpp"
+#include "entact/interfaces.hpp"
+
+namespace entact {
+
+/// An embedded entact engine: entity actors in a CAF actor system over a
+/// RocksDB directory.
+///
+/// ```
+/// auto eng = entact::engine::open({/*path=*/"/var/lib/app/entities"});
+/// if (!eng) { /* eng.error() */ }
+/// auto rec = (*eng)->create("user/42", "Ada");
+/// auto upd = (*eng)->update("user/42", rec->version, "Ada L.");
+/// if (!upd && entact::is_conflict(upd.error())) { /* resolve */ }
+/// ```
+class engine : public database {
+public:
+  /// Opens the engine on `opts.path`, recovering everything committed
+  /// before. Errors: `invalid_argument` (bad options), `storage_failure`
+  /// (RocksDB could not open the directory, e.g. in use by another process).
+  static caf::expected<std::unique_ptr<engine>> open(engine_options opts);
+
+  /// Closes the engine (see `close`).
+  ~engine() override;
+
+  /// Stops accepting requests (they get `closed`), waits for every accepted
+  /// write to commit, stops all actors and closes RocksDB. Idempotent.
+  void close();
+
+  caf::expected<record> get(const entity_id& id) override;
+  caf::expected<record> read(const entity_id& id) override;
+  caf::expected<record> apply(write_op op) override;
+  void apply_async(write_op op, record_callback done) override;
+
+  /// Counters of the router (resident, activations, passivations, ...).
+  caf::expected<engine_stats> stats();
+
+  /// The router, for actors that talk to the engine by message.
+  router_api router() const;
+
+  /// The actor system the engine runs in.
+  caf::actor_system& system();
+
+  /// The options the engine was opened with.
+  const engine_options& options() const noexcept;
+
+  struct impl;
+
+private:
+  explicit engine(std::unique_ptr<impl> ptr);
+  std::unique_ptr<impl> impl_;
+};
+
+} // namespace entact

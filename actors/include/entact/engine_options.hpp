@@ -1,0 +1,33 @@
+#pragma once
+
+#include <chrono>
+#include <cstddef>
+#include <string>
+
+#include "entact/limits.hpp"
+
+namespace entact {
+
+/// How an embedded engine opens and behaves.
+struct engine_options {
+  /// The RocksDB directory; created if missing.
+  std::string path;
+  /// Sync the WAL before acknowledging a write (no acknowledged write lost
+  /// even on power failure). Off: a machine crash may lose the last writes.
+  bool sync = true;
+  /// Most entity actors kept alive; past it the least recently used idle
+  /// ones are passivated.
+  size_t resident_cap = 100000;
+  /// An entity actor with nothing to do for this long is passivated.
+  std::chrono::milliseconds idle_timeout = std::chrono::seconds{30};
+  /// Most requests queued at one entity; past it requests get `overloaded`.
+  size_t max_queue_per_entity = 4096;
+  /// Deadline of each blocking call (`timeout` past it).
+  std::chrono::milliseconds request_timeout = std::chrono::seconds{30};
+  /// Worker threads of the actor system (0: one per core).
+  size_t worker_threads = 0;
+  /// Size limits for ids and values.
+  entact::limits limits;
+};
+
+} // namespace entact
