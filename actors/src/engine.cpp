@@ -1,1 +1,213 @@
-// placeholder until the engine lands
+#include "entact/engine.hpp"
+
+#include <atomic>
+#include <condition_variable>
+#include <mutex>
+#include <thread>
+#include <vector>
+
+#include <caf/actor_system.hpp>
+#include <caf/exit_reason.hpp>
+#include <caf/scoped_actor.hpp>
+#include <caf/send.hpp>
+#include <caf/typed_event_based_actor.hpp>
+
+#include "entact/errc.hpp"
+#include "entact/register_types.hpp"
+#include "entact/storage/store.hpp"
+#include "io_actors.hpp"
+#include "router.hpp"
+
+namespace entact {
+
+/// Declaration order is destruction order in reverse: the store outlives
+/// every actor that uses it, and the config outlives the system.
+struct engine::impl {
+  engine_options opts;
+  std::unique_ptr<storage::store> store;
+  entact::config cfg;
+  std::unique_ptr<caf::actor_system> sys;
+  detail::entity_context ctx;
+  detail::router_actor router;
+  std::vector<caf::actor> gateways;
+  std::atomic<size_t> next_gateway{0};
+  std::atomic<bool> closed{false};
+  std::atomic<int64_t> outstanding{0};
+  std::mutex mtx;
+  std::condition_variable idle;
+
+  const caf::actor& pick_gateway() {
+    return gateways[next_gateway++ % gateways.size()];
+  }
+
+  /// Counts a call in flight, or refuses it once closing has begun. The
+  /// count goes up before the check, so `close` never misses a call.
+  bool enter() {
+    ++outstanding;
+    if (!closed)
+      return true;
+    leave();
+    return false;
+  }
+
+  void leave() {
+    if (--outstanding == 0) {
+      std::lock_guard<std::mutex> guard{mtx};
+      idle.notify_all();
+    }
+  }
+
+  template <class... Ts>
+  void send_async(record_callback done, Ts&&... xs) {
+    if (!enter()) {
+      done(make_error(errc::closed, "the engine is closed"));
+      return;
+    }
+    auto wrapped = [this, done = std::move(done)](caf::expected<record> r) {
+      done(std::move(r));
+      leave();
+    };
+    caf::anon_send(pick_gateway(), std::forward<Ts>(xs)...,
+                   record_callback{std::move(wrapped)});
+  }
+
+  caf::expected<record> wait(std::future<caf::expected<record>> f) {
+    // The gateway's deadline answers first; this one only guards against
+    // a gateway that died.
+    auto guard = opts.request_timeout + std::chrono::seconds{5};
+    if (f.wait_for(guard) != std::future_status::ready)
+      return make_error(errc::timeout, "no answer from the engine");
+    return f.get();
+  }
+};
+
+namespace {
+
+caf::error check(const engine_options& opts) {
+  if (opts.path.empty())
+    return make_error(errc::invalid_argument, "engine path is empty");
+  if (opts.resident_cap == 0)
+    return make_error(errc::invalid_argument, "resident_cap must be >= 1");
+  if (opts.max_queue_per_entity == 0)
+    return make_error(errc::invalid_argument,
+                      "max_queue_per_entity must be >= 1");
+  if (opts.idle_timeout.count() <= 0 || opts.request_timeout.count() <= 0)
+    return make_error(errc::invalid_argument, "timeouts must be positive");
+  if (opts.limits.max_id_bytes == 0)
+    return make_error(errc::invalid_argument, "max_id_bytes must be >= 1");
+  return {};
+}
+
+size_t worker_count(const engine_options& opts) {
+  if (opts.worker_threads > 0)
+    return opts.worker_threads;
+  return std::max(2u, std::thread::hardware_concurrency());
+}
+
+} // namespace
+
+caf::expected<std::unique_ptr<engine>> engine::open(engine_options opts) {
+  if (auto err = check(opts))
+    return err;
+  auto st = storage::store::open({opts.path, opts.sync, 4096, opts.limits});
+  if (!st)
+    return std::move(st.error());
+  auto ptr = std::make_unique<impl>();
+  ptr->opts = std::move(opts);
+  ptr->store = std::move(*st);
+  auto workers = worker_count(ptr->opts);
+  ptr->cfg.set("scheduler.max-threads", workers);
+  ptr->sys = std::make_unique<caf::actor_system>(ptr->cfg);
+  auto& sys = *ptr->sys;
+  ptr->ctx.store = ptr->store.get();
+  ptr->ctx.readers = detail::spawn_readers(sys, ptr->store.get(), 2);
+  ptr->ctx.max_queue = ptr->opts.max_queue_per_entity;
+  detail::router_config rcfg{ptr->opts.resident_cap, ptr->opts.idle_timeout,
+                             ptr->opts.limits};
+  ptr->router = sys.spawn(detail::router, rcfg, &ptr->ctx);
+  for (size_t i = 0; i < workers; ++i)
+    ptr->gateways.push_back(
+      detail::spawn_gateway(sys, ptr->router, ptr->opts.request_timeout));
+  return std::unique_ptr<engine>{new engine(std::move(ptr))};
+}
+
+engine::engine(std::unique_ptr<impl> ptr) : impl_(std::move(ptr)) {
+  // nop
+}
+
+engine::~engine() {
+  close();
+}
+
+void engine::close() {
+  if (impl_->closed.exchange(true))
+    return;
+  {
+    std::unique_lock<std::mutex> guard{impl_->mtx};
+    impl_->idle.wait_for(guard, impl_->opts.request_timeout * 2,
+                         [this] { return impl_->outstanding == 0; });
+  }
+  auto& sys = *impl_->sys;
+  caf::anon_send_exit(impl_->router, caf::exit_reason::user_shutdown);
+  for (auto& g : impl_->gateways)
+    caf::anon_send_exit(g, caf::exit_reason::user_shutdown);
+  caf::anon_send_exit(impl_->ctx.readers, caf::exit_reason::user_shutdown);
+  impl_->router = nullptr;
+  impl_->gateways.clear();
+  impl_->ctx.readers = nullptr;
+  sys.await_all_actors_done();
+  // Every actor is gone: the store commits what is left and closes.
+  impl_->store.reset();
+  impl_->sys.reset();
+}
+
+caf::expected<record> engine::get(const entity_id& id) {
+  auto p = std::make_shared<std::promise<caf::expected<record>>>();
+  auto f = p->get_future();
+  impl_->send_async(
+    [p](caf::expected<record> r) { p->set_value(std::move(r)); },
+    get_atom::value, id);
+  return impl_->wait(std::move(f));
+}
+
+caf::expected<record> engine::read(const entity_id& id) {
+  if (impl_->closed)
+    return make_error(errc::closed, "the engine is closed");
+  auto r = impl_->store->read(id);
+  if (r && !r->exists())
+    return make_error(errc::not_found, id);
+  return r;
+}
+
+caf::expected<record> engine::apply(write_op op) {
+  return impl_->wait(apply_future(std::move(op)));
+}
+
+void engine::apply_async(write_op op, record_callback done) {
+  impl_->send_async(std::move(done), write_atom::value, std::move(op));
+}
+
+caf::expected<engine_stats> engine::stats() {
+  if (impl_->closed)
+    return make_error(errc::closed, "the engine is closed");
+  caf::scoped_actor self{*impl_->sys};
+  caf::expected<engine_stats> result = make_error(errc::timeout);
+  self->request(impl_->router, impl_->opts.request_timeout, stats_atom::value)
+    .receive([&](engine_stats& s) { result = s; },
+             [&](caf::error& err) { result = detail::normalize(err); });
+  return result;
+}
+
+router_api engine::router() const {
+  return caf::actor_cast<router_api>(impl_->router);
+}
+
+caf::actor_system& engine::system() {
+  return *impl_->sys;
+}
+
+const engine_options& engine::options() const noexcept {
+  return impl_->opts;
+}
+
+} // namespace entact

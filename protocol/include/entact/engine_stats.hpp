@@ -14,14 +14,12 @@ struct engine_stats {
   uint64_t activations = 0;
   /// Entity actors stopped because they were idle or over the resident cap.
   uint64_t passivations = 0;
-  /// Requests refused with `errc::overloaded`.
-  uint64_t overloaded = 0;
 };
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, engine_stats& x) {
   return f(caf::meta::type_name("entact::engine_stats"), x.resident,
-           x.activations, x.passivations, x.overloaded);
+           x.activations, x.passivations);
 }
 
 } // namespace entact

@@ -1,0 +1,35 @@
+#include "entact/database.hpp"
+
+#include <memory>
+
+namespace entact {
+
+std::future<caf::expected<record>> database::apply_future(write_op op) {
+  auto p = std::make_shared<std::promise<caf::expected<record>>>();
+  auto f = p->get_future();
+  apply_async(std::move(op), [p](caf::expected<record> r) {
+    p->set_value(std::move(r));
+  });
+  return f;
+}
+
+caf::expected<record> database::update(const entity_id& id, version_t expected,
+                                       std::string value) {
+  return apply(write_op::update(id, expected, std::move(value)));
+}
+
+caf::expected<record> database::create(const entity_id& id,
+                                       std::string value) {
+  return apply(write_op::create(id, std::move(value)));
+}
+
+caf::expected<record> database::erase(const entity_id& id, version_t expected) {
+  return apply(write_op::erase(id, expected));
+}
+
+caf::expected<record> database::write_unconditionally(const entity_id& id,
+                                                      std::string value) {
+  return apply(write_op::unconditional(id, std::move(value)));
+}
+
+} // namespace entact

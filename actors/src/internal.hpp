@@ -1,0 +1,64 @@
+#pragma once
+
+// Messages and types private to the actor layer.
+
+#include <chrono>
+#include <cstdint>
+
+#include <caf/allowed_unsafe_message_type.hpp>
+#include <caf/atom.hpp>
+#include <caf/error.hpp>
+#include <caf/replies_to.hpp>
+#include <caf/typed_actor.hpp>
+
+#include "entact/database.hpp"
+#include "entact/interfaces.hpp"
+#include "entact/limits.hpp"
+
+namespace entact::storage {
+class store;
+} // namespace entact::storage
+
+namespace entact::detail {
+
+/// Loads an entity's record from storage (reader pool).
+using load_atom = caf::atom_constant<caf::atom("e_load")>;
+/// Asks an entity to stop if it has nothing in flight.
+using passivate_atom = caf::atom_constant<caf::atom("e_passiv")>;
+/// Carries a commit outcome from the store's thread back to the entity.
+using done_atom = caf::atom_constant<caf::atom("e_done")>;
+/// The router's periodic idle check.
+using sweep_atom = caf::atom_constant<caf::atom("e_sweep")>;
+
+/// An entity actor: `entity_api` for its own id, plus the router's
+/// passivation handshake and the store's commit outcomes.
+using entity_actor = entity_api::extend<
+  caf::replies_to<passivate_atom>::with<bool>,
+  caf::reacts_to<done_atom, uint64_t, record>,
+  caf::reacts_to<done_atom, uint64_t, caf::error>>;
+
+/// The router as the engine spawns it: the public API plus its timer.
+using router_actor = router_api::extend<caf::reacts_to<sweep_atom>>;
+
+/// What every entity actor of one engine shares. Outlives all actors.
+struct entity_context {
+  storage::store* store = nullptr;
+  /// Detached readers, so RocksDB reads never block scheduler threads.
+  caf::actor readers;
+  size_t max_queue = 0;
+};
+
+/// What the router needs to know. Copied into the router.
+struct router_config {
+  size_t resident_cap = 0;
+  std::chrono::milliseconds idle_timeout{0};
+  entact::limits limits;
+};
+
+/// Converts errors from CAF itself (timeouts, dead actors) into entact's
+/// category, so callers only ever see `errc` codes.
+caf::error normalize(caf::error err);
+
+} // namespace entact::detail
+
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(entact::record_callback)

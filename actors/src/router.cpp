@@ -1,0 +1,203 @@
+#include "router.hpp"
+
+#include <algorithm>
+#include <tuple>
+#include <utility>
+
+#include <caf/event_based_actor.hpp>
+#include <caf/exit_reason.hpp>
+#include <caf/typed_event_based_actor.hpp>
+
+#include "entact/errc.hpp"
+#include "entact/write_op.hpp"
+
+namespace entact::detail {
+
+namespace {
+
+using self_ptr = router_actor::stateful_pointer<router_state>;
+using entry = router_state::entry;
+
+std::chrono::milliseconds sweep_interval(const router_config& cfg) {
+  using std::chrono::milliseconds;
+  return std::clamp(cfg.idle_timeout / 4, milliseconds{5}, milliseconds{1000});
+}
+
+void start_passivation(self_ptr self, entity_id id);
+
+/// Passivates least recently used entities until the cap holds again.
+void enforce_cap(self_ptr self) {
+  auto& st = self->state;
+  while (st.entities.size() - st.passivating > st.cfg.resident_cap
+         && !st.lru.empty())
+    start_passivation(self, st.lru.back());
+}
+
+entry& activate(self_ptr self, const entity_id& id) {
+  auto& st = self->state;
+  auto handle = self->spawn(entity, id, st.ctx);
+  self->monitor(handle);
+  st.lru.push_front(id);
+  auto& e = st.entities[id];
+  e.handle = std::move(handle);
+  e.lru = st.lru.begin();
+  e.last_use = router_state::clock::now();
+  st.by_actor.emplace(e.handle->id(), id);
+  ++st.stats.activations;
+  enforce_cap(self);
+  return st.entities[id];
+}
+
+void touch(self_ptr self, entry& e) {
+  e.last_use = router_state::clock::now();
+  self->state.lru.splice(self->state.lru.begin(), self->state.lru, e.lru);
+}
+
+/// Replays requests held during a handshake, oldest first.
+void replay(entity_actor& handle, std::deque<router_state::stashed>& stash) {
+  for (auto& f : stash)
+    f(handle);
+  stash.clear();
+}
+
+void forget(self_ptr self, const entity_id& id) {
+  auto& st = self->state;
+  auto i = st.entities.find(id);
+  st.by_actor.erase(i->second.handle->id());
+  if (i->second.passivating)
+    --st.passivating;
+  else
+    st.lru.erase(i->second.lru);
+  st.entities.erase(i);
+}
+
+void finish_passivation(self_ptr self, const entity_id& id,
+                        const entity_actor& handle, bool stopped) {
+  auto& st = self->state;
+  auto i = st.entities.find(id);
+  if (i == st.entities.end() || i->second.handle != handle
+      || !i->second.passivating)
+    return;
+  auto& e = i->second;
+  if (!stopped) {
+    // Busy (writes in flight): it stays, as most recently used.
+    e.passivating = false;
+    --st.passivating;
+    st.lru.push_front(id);
+    e.lru = st.lru.begin();
+    e.last_use = router_state::clock::now();
+    replay(e.handle, e.stash);
+    return;
+  }
+  ++st.stats.passivations;
+  auto stash = std::move(e.stash);
+  forget(self, id);
+  if (!stash.empty())
+    replay(activate(self, id).handle, stash);
+}
+
+void start_passivation(self_ptr self, entity_id id) {
+  auto& st = self->state;
+  auto& e = st.entities[id];
+  e.passivating = true;
+  ++st.passivating;
+  st.lru.erase(e.lru);
+  auto handle = e.handle;
+  self->request(handle, caf::infinite, passivate_atom::value)
+    .then(
+      [self, id, handle](bool stopped) {
+        finish_passivation(self, id, handle, stopped);
+      },
+      [self, id, handle](caf::error&) {
+        // The entity is gone either way.
+        finish_passivation(self, id, handle, true);
+      });
+}
+
+template <class... Ts>
+caf::result<record> route(self_ptr self, const entity_id& id, Ts... xs) {
+  auto& st = self->state;
+  auto i = st.entities.find(id);
+  auto& e = i != st.entities.end() ? i->second : activate(self, id);
+  if (!e.passivating) {
+    touch(self, e);
+    return self->delegate(e.handle, std::move(xs)...);
+  }
+  auto rp = self->make_response_promise<record>();
+  e.stash.emplace_back([self, rp, args = std::make_tuple(std::move(xs)...)](
+                         entity_actor& handle) mutable {
+    auto send = [&](auto&&... ys) {
+      return self->request(handle, caf::infinite, std::move(ys)...);
+    };
+    std::apply(send, std::move(args))
+      .then([rp](record& r) mutable { rp.deliver(std::move(r)); },
+            [rp](caf::error& err) mutable { rp.deliver(std::move(err)); });
+  });
+  return rp;
+}
+
+void sweep(self_ptr self) {
+  auto& st = self->state;
+  auto deadline = router_state::clock::now() - st.cfg.idle_timeout;
+  while (!st.lru.empty()) {
+    if (st.entities[st.lru.back()].last_use > deadline)
+      break;
+    start_passivation(self, st.lru.back());
+  }
+}
+
+void on_down(self_ptr self, const caf::down_msg& dm) {
+  auto& st = self->state;
+  auto i = st.by_actor.find(dm.source.id());
+  if (i == st.by_actor.end())
+    return;
+  // A passivating entity is settled by its handshake's reply (or error);
+  // any other died on its own (its record could not be loaded): forget it,
+  // the next request activates a fresh one.
+  auto id = i->second;
+  if (!st.entities[id].passivating)
+    forget(self, id);
+}
+
+void shut_down(self_ptr self, caf::exit_msg& msg) {
+  for (auto& kvp : self->state.entities)
+    self->send_exit(kvp.second.handle, msg.reason);
+  self->quit(std::move(msg.reason));
+}
+
+} // namespace
+
+router_actor::behavior_type router(self_ptr self, router_config cfg,
+                                   const entity_context* ctx) {
+  self->state.cfg = std::move(cfg);
+  self->state.ctx = ctx;
+  self->set_down_handler([self](caf::down_msg& dm) { on_down(self, dm); });
+  self->set_exit_handler([self](caf::exit_msg& msg) { shut_down(self, msg); });
+  self->delayed_send(self, sweep_interval(self->state.cfg), sweep_atom::value);
+  return {
+    [self](get_atom, entity_id& id) -> caf::result<record> {
+      if (auto err = validate_id(id, self->state.cfg.limits))
+        return err;
+      auto key = id;
+      return route(self, key, get_atom::value, std::move(id));
+    },
+    [self](write_atom, write_op& op) -> caf::result<record> {
+      if (auto err = validate(op, self->state.cfg.limits))
+        return err;
+      auto key = op.id;
+      return route(self, key, write_atom::value, std::move(op));
+    },
+    [self](stats_atom) {
+      auto result = self->state.stats;
+      result.resident = self->state.entities.size();
+      return result;
+    },
+    [self](sweep_atom) {
+      sweep(self);
+      self->delayed_send(self, sweep_interval(self->state.cfg),
+                         sweep_atom::value);
+    },
+  };
+}
+
+} // namespace entact::detail
