@@ -1,12 +1,26 @@
 #!/usr/bin/env bash
-# Installs the Debian packages entact needs; a no-op when all are present.
+# Installs the Debian (bookworm) packages entact needs to build and test.
+# A no-op when all are present; safe to run again. Runs apt-get directly as
+# root, through sudo otherwise.
+#
+# What find_package needs, and where it comes from:
+#   CAF 0.17 (core, io)   libcaf-dev  (cmake/FindCAF.cmake; no OpenSSL needed)
+#   RocksDB 7             librocksdb-dev (pulls its compression -dev packages)
+#   Boost.Test 1.74       libboost-test-dev (BoostConfig.cmake)
+#   Threads, sanitizers   g++ (libasan/libubsan come with libgcc-12-dev)
 set -euo pipefail
 
 packages=(g++ cmake make libcaf-dev librocksdb-dev libboost-test-dev)
 
+if ! command -v dpkg-query >/dev/null 2>&1 || ! command -v apt-get >/dev/null 2>&1; then
+  echo "setup: needs a Debian bookworm system (apt-get, dpkg-query)." >&2
+  echo "setup: elsewhere, install the equivalents of: ${packages[*]}" >&2
+  exit 1
+fi
+
 missing=()
 for p in "${packages[@]}"; do
-  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" \
+  dpkg-query -W -f='${Status}\n' "$p" 2>/dev/null | grep -q "install ok installed" \
     || missing+=("$p")
 done
 
@@ -16,7 +30,14 @@ fi
 
 echo "setup: installing ${missing[*]}"
 sudo_cmd=()
-if [[ $(id -u) -ne 0 ]]; then sudo_cmd=(sudo); fi
-export DEBIAN_FRONTEND=noninteractive
-"${sudo_cmd[@]}" apt-get update -qq
-"${sudo_cmd[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}"
+if [[ $(id -u) -ne 0 ]]; then
+  if ! command -v sudo >/dev/null 2>&1; then
+    echo "setup: not root and no sudo; as root, run: apt-get install ${missing[*]}" >&2
+    exit 1
+  fi
+  sudo_cmd=(sudo)
+fi
+apt_get=(${sudo_cmd[@]+"${sudo_cmd[@]}"} env DEBIAN_FRONTEND=noninteractive
+         apt-get -o Acquire::Retries=3)
+"${apt_get[@]}" update -qq
+"${apt_get[@]}" install -y -qq --no-install-recommends "${missing[@]}"
