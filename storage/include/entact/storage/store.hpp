@@ -45,17 +45,22 @@ struct store_stats {
 class store {
 public:
   /// Called once per batch, on the committer thread, after the commit is
-  /// durable (or refused). Must not block.
+  /// durable (or refused). Must not block, throw, or call `commit` (it
+  /// would wait for the committer thread itself). Exception: a batch
+  /// refused before it is queued (empty, invalid op, store closed) gets its
+  /// callback right away on the thread that called `commit_async`.
   using commit_callback
     = std::function<void(caf::expected<std::vector<record>>)>;
 
   /// Opens (or creates) the store at `opts.path`; recovers everything
-  /// committed before. Errors: `invalid_argument` (empty path, data written
-  /// in an unknown format version), `storage_failure` (RocksDB could not
-  /// open, e.g. locked by another process).
+  /// committed before. Errors: `invalid_argument` (empty path,
+  /// `max_group_ops == 0`, data written in an unknown format version),
+  /// `storage_failure` (RocksDB could not open, e.g. locked by another
+  /// process).
   static caf::expected<std::unique_ptr<store>> open(store_options opts);
 
   /// Commits everything queued, stops the committer thread, closes RocksDB.
+  /// Must not run on the committer thread (i.e. inside a commit callback).
   ~store();
 
   store(const store&) = delete;
@@ -82,8 +87,15 @@ public:
   /// `closed` (the store is shutting down).
   void commit_async(std::vector<write_op> ops, commit_callback done);
 
-  /// Blocking form of `commit_async`.
+  /// Blocking form of `commit_async`. Must not be called from a commit
+  /// callback.
   caf::expected<std::vector<record>> commit(std::vector<write_op> ops);
+
+  /// Stops accepting writes (later commits fail with `closed`), commits
+  /// everything already queued and stops the committer thread. Reads keep
+  /// working until the store is destroyed. Idempotent; the destructor calls
+  /// it. Called from a commit callback it only stops accepting.
+  void close();
 
   /// Returns the counters so far.
   store_stats stats() const;
@@ -94,6 +106,13 @@ public:
   /// The underlying database, for tests that write behind the store's back
   /// and for benchmarks. Not part of the stable API.
   rocksdb::OptimisticTransactionDB* raw_db() noexcept;
+
+  /// Testing only: `hook` runs on the committer thread after a group has
+  /// read and decided everything and before each commit attempt, so a test
+  /// can write through `raw_db()` exactly there and provoke RocksDB's
+  /// conflict check. An empty function removes it. Not part of the stable
+  /// API.
+  void set_before_commit_hook(std::function<void()> hook);
 
 private:
   struct impl;

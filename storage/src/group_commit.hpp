@@ -1,0 +1,44 @@
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <vector>
+
+#include <caf/expected.hpp>
+
+#include "commit_queue.hpp"
+#include "entact/record.hpp"
+
+namespace rocksdb {
+class OptimisticTransactionDB;
+} // namespace rocksdb
+
+namespace entact::storage::detail {
+
+/// How many times a group is re-run after RocksDB saw a write from outside
+/// before giving up with `storage_failure`. Each re-run reads fresh values,
+/// so only a writer hammering the same keys continuously can exhaust it.
+constexpr int max_group_attempts = 32;
+
+/// What happened to one group.
+struct group_result {
+  /// One per batch, in queue order: the new records or the error.
+  std::vector<caf::expected<std::vector<record>>> outcomes;
+  /// True if a RocksDB transaction was committed.
+  bool committed = false;
+  /// Batches refused by the version rule while staging (conflict,
+  /// not_found, version_overflow); read failures are not counted.
+  uint64_t refused = 0;
+  /// Attempts re-run because the commit returned `Busy` / `TryAgain`.
+  uint64_t retries = 0;
+};
+
+/// Commits `group` as one optimistic transaction with `sync`. Every batch is
+/// decided against the stored records (`GetForUpdate`) or the group's own
+/// earlier writes; a refused batch contributes nothing. `before_commit`
+/// (if set) runs after staging and before every commit attempt (tests).
+group_result commit_group(rocksdb::OptimisticTransactionDB& db, bool sync,
+                          const std::vector<pending_batch>& group,
+                          const std::function<void()>& before_commit);
+
+} // namespace entact::storage::detail

@@ -1,0 +1,51 @@
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <thread>
+
+#include <rocksdb/utilities/optimistic_transaction_db.h>
+
+#include "commit_queue.hpp"
+#include "entact/storage/store.hpp"
+
+namespace entact::storage {
+
+/// State behind `store`, shared by its source files.
+struct store::impl {
+  impl(store_options o, std::unique_ptr<rocksdb::OptimisticTransactionDB> d)
+    : opts(std::move(o)), db(std::move(d)) {
+  }
+
+  /// The committer thread's loop: one group per turn until closed and
+  /// drained.
+  void run();
+
+  /// Returns a copy of the test hook (the committer must not hold the lock
+  /// while the hook writes to RocksDB).
+  std::function<void()> hook() const;
+
+  store_options opts;
+  // Declared before the thread so it outlives it.
+  std::unique_ptr<rocksdb::OptimisticTransactionDB> db;
+  detail::commit_queue queue;
+
+  std::atomic<uint64_t> groups{0};
+  std::atomic<uint64_t> batches_committed{0};
+  std::atomic<uint64_t> batches_refused{0};
+  std::atomic<uint64_t> retries{0};
+
+  mutable std::mutex hook_mtx;
+  std::function<void()> before_commit;
+
+  std::mutex close_mtx;
+  std::thread committer;
+  // Set once at construction; lets `close` tell whether it runs on the
+  // committer without touching `committer` while another thread joins it.
+  std::thread::id committer_id;
+};
+
+} // namespace entact::storage
