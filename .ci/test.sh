@@ -2,7 +2,9 @@
 # Builds entact and runs every test, as CI does:
 #   1. Release build in build/ with -Werror, then ctest (2 tests at a time);
 #   2. address+undefined sanitizer build in build-asan/, then ctest again
-#      (without package_consumer: an installed sanitized package is no use).
+#      (without package_consumer: an installed sanitized package is no use;
+#      no benchmarks or examples either: they are not tests, and the Release
+#      build already compiles them).
 # ENTACT_SKIP_ASAN=1 skips step 2 for a quick local run.
 # Exits non-zero on the first failure. Works from any directory.
 set -euo pipefail
@@ -36,7 +38,8 @@ else
     -DCMAKE_BUILD_TYPE=RelWithDebInfo \
     -DENTACT_SANITIZE=address,undefined \
     -DENTACT_WERROR=ON \
-    -DENTACT_BUILD_BENCH=OFF
+    -DENTACT_BUILD_BENCH=OFF \
+    -DENTACT_BUILD_EXAMPLES=OFF
   cmake --build "$root/build-asan" --parallel "$jobs"
 
   section "sanitizers: tests"
