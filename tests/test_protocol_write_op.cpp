@@ -61,6 +61,15 @@ BOOST_AUTO_TEST_CASE(erase_with_value_is_invalid) {
   BOOST_TEST(code_of(validate(op, limits{})) == errc::invalid_argument);
 }
 
+BOOST_AUTO_TEST_CASE(create_or_unconditional_with_a_version_is_invalid) {
+  auto create = write_op::create("a", "v");
+  create.expected_version = 3;
+  BOOST_TEST(code_of(validate(create, limits{})) == errc::invalid_argument);
+  auto lww = write_op::unconditional("a", "v");
+  lww.expected_version = 3;
+  BOOST_TEST(code_of(validate(lww, limits{})) == errc::invalid_argument);
+}
+
 BOOST_AUTO_TEST_CASE(bad_id_is_reported_first) {
   BOOST_TEST(code_of(validate(write_op::update("", 1, "x"), limits{}))
              == errc::invalid_argument);

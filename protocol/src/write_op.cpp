@@ -37,8 +37,14 @@ caf::error validate(const write_op& op, const limits& lim) {
     return err;
   switch (op.kind) {
     case op_kind::update_if_version:
+      break;
     case op_kind::create_if_absent:
     case op_kind::write_unconditionally:
+      // A version here means the caller confused the write kinds.
+      if (op.expected_version != no_version)
+        return make_error(errc::invalid_argument,
+                          std::string{to_string(op.kind)}
+                            + " carries no expected version");
       break;
     case op_kind::erase_if_version:
       if (!op.value.empty())

@@ -47,7 +47,8 @@ typename Inspector::result_type inspect(Inspector& f, write_op& x) {
 }
 
 /// Returns an empty error if `op` is well-formed under `lim`: a valid id, a
-/// value within the size limit, a known kind, and no value on an erase.
+/// value within the size limit, a known kind, no value on an erase and no
+/// expected version on a create or an unconditional write.
 caf::error validate(const write_op& op, const limits& lim);
 
 } // namespace entact

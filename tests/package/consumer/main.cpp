@@ -1,7 +1,10 @@
 // Uses entact through the installed package only (find_package(entact)).
 // Returns non-zero if anything behaves unexpectedly.
 #include <cstdio>
+#include <filesystem>
 #include <string>
+
+#include <unistd.h>
 
 #include <entact/decide.hpp>
 #include <entact/entity_id.hpp>
@@ -9,8 +12,6 @@
 #include <entact/record.hpp>
 #include <entact/write_op.hpp>
 
-// The rest of the public API must at least compile from the installed
-// headers.
 #include <entact/engine.hpp>
 #include <entact/resolve.hpp>
 
@@ -48,6 +49,26 @@ int main() {
     check(!b && entact::code_of(b.error()) == entact::errc::conflict,
           "a stale update is a conflict");
   }
+
+  // An embedded engine opened through the installed package.
+  auto dir = std::filesystem::temp_directory_path()
+             / ("entact-consumer-db-" + std::to_string(::getpid()));
+  std::filesystem::remove_all(dir);
+  {
+    entact::engine_options opts;
+    opts.path = dir.string();
+    auto eng = entact::engine::open(opts);
+    check(static_cast<bool>(eng), "the engine opens");
+    if (eng) {
+      auto& db = **eng;
+      auto v1 = db.create("user/42", "Gadget");
+      check(v1 && v1->version == 1, "create gives version 1");
+      auto stale = db.update("user/42", 0, "Amazing Gadget");
+      check(!stale && entact::conflict_of(stale.error()).has_value(),
+            "a stale update through the engine carries a conflict");
+    }
+  }
+  std::filesystem::remove_all(dir);
 
   if (failures != 0)
     return 1;
