@@ -12,74 +12,12 @@
 #include <caf/send.hpp>
 #include <caf/typed_event_based_actor.hpp>
 
-#include "entact/errc.hpp"
-#include "entact/register_types.hpp"
-#include "entact/storage/store.hpp"
+#include "coordinator.hpp"
+#include "engine_impl.hpp"
 #include "io_actors.hpp"
 #include "router.hpp"
 
 namespace entact {
-
-/// Declaration order is destruction order in reverse: the store outlives
-/// every actor that uses it, and the config outlives the system.
-struct engine::impl {
-  engine_options opts;
-  std::unique_ptr<storage::store> store;
-  entact::config cfg;
-  std::unique_ptr<caf::actor_system> sys;
-  detail::entity_context ctx;
-  detail::router_actor router;
-  std::vector<caf::actor> gateways;
-  std::atomic<size_t> next_gateway{0};
-  std::atomic<bool> closed{false};
-  std::atomic<int64_t> outstanding{0};
-  std::mutex mtx;
-  std::condition_variable idle;
-
-  const caf::actor& pick_gateway() {
-    return gateways[next_gateway++ % gateways.size()];
-  }
-
-  /// Counts a call in flight, or refuses it once closing has begun. The
-  /// count goes up before the check, so `close` never misses a call.
-  bool enter() {
-    ++outstanding;
-    if (!closed)
-      return true;
-    leave();
-    return false;
-  }
-
-  void leave() {
-    if (--outstanding == 0) {
-      std::lock_guard<std::mutex> guard{mtx};
-      idle.notify_all();
-    }
-  }
-
-  template <class... Ts>
-  void send_async(record_callback done, Ts&&... xs) {
-    if (!enter()) {
-      done(make_error(errc::closed, "the engine is closed"));
-      return;
-    }
-    auto wrapped = [this, done = std::move(done)](caf::expected<record> r) {
-      done(std::move(r));
-      leave();
-    };
-    caf::anon_send(pick_gateway(), std::forward<Ts>(xs)...,
-                   record_callback{std::move(wrapped)});
-  }
-
-  caf::expected<record> wait(std::future<caf::expected<record>> f) {
-    // The gateway's deadline answers first; this one only guards against
-    // a gateway that died.
-    auto guard = opts.request_timeout + std::chrono::seconds{5};
-    if (f.wait_for(guard) != std::future_status::ready)
-      return make_error(errc::timeout, "no answer from the engine");
-    return f.get();
-  }
-};
 
 namespace {
 
@@ -93,6 +31,8 @@ caf::error check(const engine_options& opts) {
                       "max_queue_per_entity must be >= 1");
   if (opts.idle_timeout.count() <= 0 || opts.request_timeout.count() <= 0)
     return make_error(errc::invalid_argument, "timeouts must be positive");
+  if (opts.max_txn_entities == 0)
+    return make_error(errc::invalid_argument, "max_txn_entities must be >= 1");
   if (opts.limits.max_id_bytes == 0)
     return make_error(errc::invalid_argument, "max_id_bytes must be >= 1");
   return {};
@@ -122,9 +62,14 @@ caf::expected<std::unique_ptr<engine>> engine::open(engine_options opts) {
   ptr->ctx.store = ptr->store.get();
   ptr->ctx.readers = detail::spawn_readers(sys, ptr->store.get(), 2);
   ptr->ctx.max_queue = ptr->opts.max_queue_per_entity;
+  ptr->ctx.write_wait = ptr->opts.request_timeout;
   detail::router_config rcfg{ptr->opts.resident_cap, ptr->opts.idle_timeout,
                              ptr->opts.limits};
   ptr->router = sys.spawn(detail::router, rcfg, &ptr->ctx);
+  ptr->tctx = detail::txn_context{ptr->router, ptr->store.get(),
+                                  ptr->opts.limits,
+                                  ptr->opts.max_txn_entities};
+  ptr->coordinator = sys.spawn(detail::coordinator, &ptr->tctx);
   for (size_t i = 0; i < workers; ++i)
     ptr->gateways.push_back(
       detail::spawn_gateway(sys, ptr->router, ptr->opts.request_timeout));
@@ -148,11 +93,14 @@ void engine::close() {
                          [this] { return impl_->outstanding == 0; });
   }
   auto& sys = *impl_->sys;
+  caf::anon_send_exit(impl_->coordinator, caf::exit_reason::user_shutdown);
   caf::anon_send_exit(impl_->router, caf::exit_reason::user_shutdown);
   for (auto& g : impl_->gateways)
     caf::anon_send_exit(g, caf::exit_reason::user_shutdown);
   caf::anon_send_exit(impl_->ctx.readers, caf::exit_reason::user_shutdown);
   impl_->router = nullptr;
+  impl_->coordinator = nullptr;
+  impl_->tctx.router = nullptr;
   impl_->gateways.clear();
   impl_->ctx.readers = nullptr;
   sys.await_all_actors_done();
@@ -179,6 +127,13 @@ caf::expected<record> engine::read(const entity_id& id) {
   return r;
 }
 
+caf::expected<std::vector<record>>
+engine::read_many(const std::vector<entity_id>& ids) {
+  if (impl_->closed)
+    return make_error(errc::closed, "the engine is closed");
+  return impl_->store->read_many(ids);
+}
+
 caf::expected<record> engine::apply(write_op op) {
   return impl_->wait(apply_future(std::move(op)));
 }
@@ -200,6 +155,10 @@ caf::expected<engine_stats> engine::stats() {
 
 router_api engine::router() const {
   return caf::actor_cast<router_api>(impl_->router);
+}
+
+coordinator_api engine::coordinator() const {
+  return impl_->coordinator;
 }
 
 caf::actor_system& engine::system() {

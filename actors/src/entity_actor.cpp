@@ -8,21 +8,35 @@
 #include "entact/conflict.hpp"
 #include "entact/errc.hpp"
 #include "entact/storage/store.hpp"
+#include "entity_locking.hpp"
 
 namespace entact::detail {
 
-namespace {
-
-using self_ptr = entity_actor::stateful_pointer<entity_state>;
-
-/// Keeps the newest committed record seen: from our own commits, or from a
-/// conflict that revealed a write made elsewhere.
 void learn(entity_state& st, const record& r) {
   if (r.version > st.cache.version)
     st.cache = r;
 }
 
-void finish(self_ptr self, uint64_t seq, caf::expected<record> outcome) {
+void submit(entity_ptr self, const entity_context* ctx, write_op op,
+            caf::typed_response_promise<record> rp) {
+  auto& st = self->state;
+  auto seq = st.next_seq++;
+  st.pending.emplace(seq, std::move(rp));
+  auto me = caf::actor_cast<entity_actor>(self);
+  ctx->store->commit_async(
+    {std::move(op)}, [me, seq](caf::expected<std::vector<record>> res) {
+      // Runs on the store's thread: only send, never touch state here.
+      if (res)
+        caf::anon_send(me, done_atom::value, seq, std::move(res->front()));
+      else
+        caf::anon_send(me, done_atom::value, seq, std::move(res.error()));
+    });
+}
+
+namespace {
+
+void finish(entity_ptr self, const entity_context* ctx, uint64_t seq,
+            caf::expected<record> outcome) {
   auto& st = self->state;
   auto i = st.pending.find(seq);
   if (i == st.pending.end())
@@ -33,31 +47,13 @@ void finish(self_ptr self, uint64_t seq, caf::expected<record> outcome) {
     rp.deliver(std::move(*outcome));
   else
     rp.deliver(std::move(outcome.error()));
-}
-
-caf::result<record> submit(self_ptr self, const entity_context* ctx,
-                           write_op op) {
-  auto& st = self->state;
-  if (st.pending.size() >= ctx->max_queue)
-    return make_error(errc::overloaded, op.id);
-  auto seq = st.next_seq++;
-  auto rp = self->make_response_promise<record>();
-  st.pending.emplace(seq, rp);
-  auto me = caf::actor_cast<entity_actor>(self);
-  ctx->store->commit_async(
-    {std::move(op)}, [me, seq](caf::expected<std::vector<record>> res) {
-      // Runs on the store's thread: only send, never touch state here.
-      if (res)
-        caf::anon_send(me, done_atom::value, seq, std::move(res->front()));
-      else
-        caf::anon_send(me, done_atom::value, seq, std::move(res.error()));
-    });
-  return rp;
+  if (st.pending.empty() && !st.queue.empty())
+    advance(self, ctx);
 }
 
 } // namespace
 
-entity_actor::behavior_type entity(self_ptr self, entity_id id,
+entity_actor::behavior_type entity(entity_ptr self, entity_id id,
                                    const entity_context* ctx) {
   self->state.cache = record{id, no_version, {}, false};
   // Until the record is loaded, every other message waits in the mailbox.
@@ -72,19 +68,28 @@ entity_actor::behavior_type entity(self_ptr self, entity_id id,
       return c;
     },
     [self, ctx](write_atom, write_op& op) -> caf::result<record> {
-      return submit(self, ctx, std::move(op));
+      return on_write(self, ctx, std::move(op));
     },
-    [self](done_atom, uint64_t seq, record& r) {
+    [self, ctx](lock_atom, const entity_id&,
+                const lock_request& req) -> caf::result<record> {
+      return on_lock(self, ctx, req);
+    },
+    [self, ctx](release_atom, const entity_id&, txn_id txn,
+                const record& published) {
+      on_release(self, ctx, txn, published);
+    },
+    [self, ctx](done_atom, uint64_t seq, record& r) {
       learn(self->state, r);
-      finish(self, seq, std::move(r));
+      finish(self, ctx, seq, std::move(r));
     },
-    [self](done_atom, uint64_t seq, caf::error& err) {
+    [self, ctx](done_atom, uint64_t seq, caf::error& err) {
       if (auto c = conflict_of(err))
         learn(self->state, c->stored);
-      finish(self, seq, std::move(err));
+      finish(self, ctx, seq, std::move(err));
     },
+    [self, ctx](expire_atom) { on_expire(self, ctx); },
     [self](passivate_atom) -> bool {
-      if (!self->state.pending.empty())
+      if (self->state.busy())
         return false;
       self->quit();
       return true;

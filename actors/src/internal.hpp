@@ -8,12 +8,15 @@
 #include <caf/allowed_unsafe_message_type.hpp>
 #include <caf/atom.hpp>
 #include <caf/error.hpp>
+#include <caf/meta/type_name.hpp>
+#include <caf/timespan.hpp>
 #include <caf/replies_to.hpp>
 #include <caf/typed_actor.hpp>
 
 #include "entact/database.hpp"
 #include "entact/interfaces.hpp"
 #include "entact/limits.hpp"
+#include "entact/txn.hpp"
 
 namespace entact::storage {
 class store;
@@ -29,16 +32,47 @@ using passivate_atom = caf::atom_constant<caf::atom("e_passiv")>;
 using done_atom = caf::atom_constant<caf::atom("e_done")>;
 /// The router's periodic idle check.
 using sweep_atom = caf::atom_constant<caf::atom("e_sweep")>;
+/// Releases a transaction's lock on an entity, publishing its new record.
+using release_atom = caf::atom_constant<caf::atom("e_release")>;
+/// An entity's timer: lock lease or queued request deadlines may be due.
+using expire_atom = caf::atom_constant<caf::atom("e_expire")>;
+/// A transaction's lease timer.
+using lease_atom = caf::atom_constant<caf::atom("t_lease")>;
+
+/// A transaction asking an entity for its exclusive lock.
+struct lock_request {
+  txn_id txn = 0;
+  /// Wait-die age: smaller is older; older waits, younger dies.
+  uint64_t age = 0;
+  /// Longest wait in the entity's queue.
+  caf::timespan wait{0};
+  /// Longest hold: past it the entity releases the lock by itself, so a
+  /// lost coordinator cannot block it forever.
+  caf::timespan lease{0};
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, lock_request& x) {
+  return f(caf::meta::type_name("entact::detail::lock_request"), x.txn,
+           x.age, x.wait, x.lease);
+}
 
 /// An entity actor: `entity_api` for its own id, plus the router's
 /// passivation handshake and the store's commit outcomes.
 using entity_actor = entity_api::extend<
+  caf::replies_to<lock_atom, entity_id, lock_request>::with<record>,
+  caf::reacts_to<release_atom, entity_id, txn_id, record>,
   caf::replies_to<passivate_atom>::with<bool>,
   caf::reacts_to<done_atom, uint64_t, record>,
-  caf::reacts_to<done_atom, uint64_t, caf::error>>;
+  caf::reacts_to<done_atom, uint64_t, caf::error>,
+  caf::reacts_to<expire_atom>>;
 
-/// The router as the engine spawns it: the public API plus its timer.
-using router_actor = router_api::extend<caf::reacts_to<sweep_atom>>;
+/// The router as the engine spawns it: the public API, the lock messages it
+/// routes to entities, and its timer.
+using router_actor = router_api::extend<
+  caf::replies_to<lock_atom, entity_id, lock_request>::with<record>,
+  caf::reacts_to<release_atom, entity_id, txn_id, record>,
+  caf::reacts_to<sweep_atom>>;
 
 /// What every entity actor of one engine shares. Outlives all actors.
 struct entity_context {
@@ -46,6 +80,9 @@ struct entity_context {
   /// Detached readers, so RocksDB reads never block scheduler threads.
   caf::actor readers;
   size_t max_queue = 0;
+  /// How long a write may wait behind a lock before it is answered with
+  /// `timeout` (and not applied).
+  caf::timespan write_wait{0};
 };
 
 /// What the router needs to know. Copied into the router.

@@ -10,15 +10,6 @@ namespace entact {
 
 namespace {
 
-/// Full jitter: spreads retrying writers so they do not collide again.
-void back_off(const retry_policy& policy, unsigned attempt) {
-  thread_local std::mt19937_64 rng{std::random_device{}()};
-  auto cap = policy.initial_backoff * (int64_t{1} << std::min(attempt, 20u));
-  cap = std::min(cap, policy.max_backoff);
-  std::uniform_int_distribution<int64_t> pick{0, cap.count()};
-  std::this_thread::sleep_for(std::chrono::microseconds{pick(rng)});
-}
-
 /// Writes `value` on top of `current`: an update at its version if it
 /// exists, else a create (which continues after a tombstone).
 write_op write_over(const record& current, std::string value) {
@@ -49,6 +40,15 @@ caf::expected<record> retry(record current, const retry_policy& policy,
 }
 
 } // namespace
+
+void back_off(const retry_policy& policy, unsigned attempt) {
+  // Full jitter: spreads retrying writers so they do not collide again.
+  thread_local std::mt19937_64 rng{std::random_device{}()};
+  auto cap = policy.initial_backoff * (int64_t{1} << std::min(attempt, 20u));
+  cap = std::min(cap, policy.max_backoff);
+  std::uniform_int_distribution<int64_t> pick{0, cap.count()};
+  std::this_thread::sleep_for(std::chrono::microseconds{pick(rng)});
+}
 
 caf::expected<record> read_modify_write(database& db, const entity_id& id,
                                         const modify_fn& modify,

@@ -136,6 +136,24 @@ caf::result<record> route(self_ptr self, const entity_id& id, Ts... xs) {
   return rp;
 }
 
+/// Like `route`, for messages that get no answer.
+template <class... Ts>
+void route_send(self_ptr self, const entity_id& id, Ts... xs) {
+  auto& st = self->state;
+  auto i = st.entities.find(id);
+  auto& e = i != st.entities.end() ? i->second : activate(self, id);
+  if (!e.passivating) {
+    touch(self, e);
+    self->send(e.handle, std::move(xs)...);
+    return;
+  }
+  e.stash.emplace_back([self, args = std::make_tuple(std::move(xs)...)](
+                         entity_actor& handle) mutable {
+    std::apply([&](auto&&... ys) { self->send(handle, std::move(ys)...); },
+               std::move(args));
+  });
+}
+
 void sweep(self_ptr self) {
   auto& st = self->state;
   auto deadline = router_state::clock::now() - st.cfg.idle_timeout;
@@ -186,6 +204,22 @@ router_actor::behavior_type router(self_ptr self, router_config cfg,
         return err;
       auto key = op.id;
       return route(self, key, write_atom::value, std::move(op));
+    },
+    [self](lock_atom, entity_id& id,
+           lock_request& req) -> caf::result<record> {
+      if (auto err = validate_id(id, self->state.cfg.limits))
+        return err;
+      auto key = id;
+      return route(self, key, lock_atom::value, std::move(id), req);
+    },
+    [self](release_atom, entity_id& id, txn_id txn, record& published) {
+      // An entity that is not resident holds no lock (a locked one refuses
+      // passivation), and a fresh one loads the committed record anyway.
+      if (self->state.entities.count(id) == 0)
+        return;
+      auto key = id;
+      route_send(self, key, release_atom::value, std::move(id), txn,
+                 std::move(published));
     },
     [self](stats_atom) {
       auto result = self->state.stats;

@@ -7,18 +7,21 @@
 #include "entact/errc.hpp"
 #include "entact/interfaces.hpp"
 #include "entact/record.hpp"
+#include "entact/txn.hpp"
 #include "entact/write_op.hpp"
 
 namespace entact {
 
 void register_types(caf::actor_system_config& cfg) {
+  // add_message_type<T> also registers std::vector<T>.
   cfg.add_message_type<op_kind>("entact::op_kind");
   cfg.add_message_type<record>("entact::record");
-  cfg.add_message_type<std::vector<record>>("std::vector<entact::record>");
   cfg.add_message_type<write_op>("entact::write_op");
-  cfg.add_message_type<std::vector<write_op>>("std::vector<entact::write_op>");
   cfg.add_message_type<conflict>("entact::conflict");
   cfg.add_message_type<engine_stats>("entact::engine_stats");
+  cfg.add_message_type<txn_options>("entact::txn_options");
+  cfg.add_message_type<txn_handle>("entact::txn_handle");
+  cfg.add_message_type<txn_write>("entact::txn_write");
   cfg.add_error_category(error_category, render_error);
 }
 

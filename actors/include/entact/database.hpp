@@ -9,6 +9,9 @@
 #include "entact/conflict.hpp"
 #include "entact/errc.hpp"
 #include "entact/record.hpp"
+#include "entact/retry_policy.hpp"
+#include "entact/transaction.hpp"
+#include "entact/txn.hpp"
 #include "entact/write_op.hpp"
 
 namespace entact {
@@ -36,6 +39,37 @@ public:
   /// queueing behind writes: never older than the last write acknowledged
   /// to anyone. Same errors as `get`.
   virtual caf::expected<record> read(const entity_id& id) = 0;
+
+  /// The committed records of `ids`, all from one consistent snapshot (so
+  /// never half of a transaction), in the order of `ids`. Absent entities
+  /// read as `version == no_version`, deleted ones as their tombstone.
+  /// Errors: `invalid_argument`/`too_large` (bad id), `storage_failure`,
+  /// `closed`.
+  virtual caf::expected<std::vector<record>>
+  read_many(const std::vector<entity_id>& ids) = 0;
+
+  /// Runs a pessimistic transaction: locks `ids` exclusively (in canonical
+  /// order, each wait bounded by `opts.lock_wait`), calls `body` with their
+  /// committed records, and commits everything it staged atomically in one
+  /// RocksDB commit that re-checks every version — or nothing. Meanwhile
+  /// plain writes to those entities wait and then apply on top of the
+  /// transaction's result; committed reads stay available.
+  ///
+  /// A transaction aborted by wait-die (an older one held a lock) or by a
+  /// conflict with a write from outside is retried per `retry` with its
+  /// original age, so it is not starved. `body` may therefore run more than
+  /// once: it must only read through `transaction` and stage writes.
+  ///
+  /// Returns the new records in the order staged. Errors: what `body`
+  /// returned (nothing written); `invalid_argument` (no ids, duplicates,
+  /// bad id, write to an id not locked); `too_large` (more entities than
+  /// `max_txn_entities`, oversized value); `lock_timeout`; `aborted` (retries
+  /// spent); `lease_expired` (the body took longer than `opts.lease`);
+  /// `conflict`; `storage_failure`; `in_doubt`; `closed`.
+  virtual caf::expected<std::vector<record>>
+  transact(const std::vector<entity_id>& ids, const txn_body& body,
+           const txn_options& opts = {}, const retry_policy& retry = {})
+    = 0;
 
   /// Applies `op` and waits for the outcome: the new record once durable,
   /// or `conflict` (payload via `conflict_of`), `not_found`,

@@ -38,6 +38,12 @@ public:
 
   caf::expected<record> get(const entity_id& id) override;
   caf::expected<record> read(const entity_id& id) override;
+  caf::expected<std::vector<record>>
+  read_many(const std::vector<entity_id>& ids) override;
+  caf::expected<std::vector<record>>
+  transact(const std::vector<entity_id>& ids, const txn_body& body,
+           const txn_options& opts = {},
+           const retry_policy& retry = {}) override;
   caf::expected<record> apply(write_op op) override;
   void apply_async(write_op op, record_callback done) override;
 
@@ -46,6 +52,11 @@ public:
 
   /// The router, for actors that talk to the engine by message.
   router_api router() const;
+
+  /// The transaction coordinator, for actors (and remote clients) that run
+  /// interactive transactions by message. The sender of `begin` owns the
+  /// transaction.
+  coordinator_api coordinator() const;
 
   /// The actor system the engine runs in.
   caf::actor_system& system();

@@ -22,7 +22,10 @@ struct engine_options {
   std::chrono::milliseconds idle_timeout = std::chrono::seconds{30};
   /// Most requests queued at one entity; past it requests get `overloaded`.
   size_t max_queue_per_entity = 4096;
-  /// Deadline of each blocking call (`timeout` past it).
+  /// Most entities one pessimistic transaction may lock.
+  size_t max_txn_entities = 64;
+  /// Deadline of each blocking call (`timeout` past it); also how long a
+  /// plain write may wait behind a transaction's lock.
   std::chrono::milliseconds request_timeout = std::chrono::seconds{30};
   /// Worker threads of the actor system (0: one per core).
   size_t worker_threads = 0;

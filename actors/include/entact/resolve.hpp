@@ -10,23 +10,9 @@
 
 #include "entact/conflict.hpp"
 #include "entact/database.hpp"
+#include "entact/retry_policy.hpp"
 
 namespace entact {
-
-/// Bounded retries with exponential backoff and full jitter: attempt `n`
-/// sleeps a random time in [0, min(max_backoff, initial_backoff * 2^n)].
-struct retry_policy {
-  /// Total attempts, the first included (at least 1).
-  unsigned max_attempts = 16;
-  std::chrono::microseconds initial_backoff{200};
-  std::chrono::microseconds max_backoff{50000};
-};
-
-/// Counts what a resolution did, for callers that report it.
-struct retry_stats {
-  unsigned attempts = 0;
-  unsigned conflicts = 0;
-};
 
 /// Computes the value to write from the current record (which may be absent:
 /// `version == no_version`, or deleted). Returning `std::nullopt` gives up

@@ -13,4 +13,16 @@ using write_atom = caf::atom_constant<caf::atom("e_write")>;
 /// Asks for `engine_stats`.
 using stats_atom = caf::atom_constant<caf::atom("e_stats")>;
 
+/// Starts a pessimistic transaction.
+using begin_atom = caf::atom_constant<caf::atom("t_begin")>;
+
+/// Locks entities for a transaction.
+using lock_atom = caf::atom_constant<caf::atom("t_lock")>;
+
+/// Commits a transaction.
+using commit_atom = caf::atom_constant<caf::atom("t_commit")>;
+
+/// Aborts a transaction.
+using abort_atom = caf::atom_constant<caf::atom("t_abort")>;
+
 } // namespace entact

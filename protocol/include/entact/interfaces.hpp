@@ -6,6 +6,7 @@
 #include "entact/atoms.hpp"
 #include "entact/engine_stats.hpp"
 #include "entact/record.hpp"
+#include "entact/txn.hpp"
 #include "entact/write_op.hpp"
 
 namespace entact {
@@ -28,5 +29,34 @@ using entity_api
 /// The engine's router: `entity_api` for any id, plus counters.
 using router_api = entity_api::extend<
   caf::replies_to<stats_atom>::with<engine_stats>>;
+
+/// The coordinator of pessimistic multi-entity transactions. The sender of
+/// `begin` owns the transaction: if it dies, the transaction aborts.
+///
+/// - `(begin_atom, options) -> txn_handle`.
+/// - `(lock_atom, txn, ids) -> records`: locks `ids` in canonical (sorted)
+///   order, waiting at most `lock_wait` for each, and returns their
+///   committed records in the order of `ids` (`version == no_version` if
+///   absent, `deleted` for a tombstone). Locks are exclusive; waits follow
+///   wait-die on the transaction's age, so no deadlock is possible: a
+///   younger transaction that meets an older holder is aborted
+///   (`errc::aborted`). `errc::lock_timeout` when a wait runs out. Either
+///   error aborts the whole transaction. `invalid_argument` for an empty
+///   list, duplicates or a bad id; `too_large` past the entity limit.
+/// - `(commit_atom, txn, writes) -> records`: writes (only to locked ids)
+///   commit atomically in one RocksDB transaction that re-checks every
+///   version read under the locks; then the locks are released. Returns the
+///   new records in the order of `writes`. `errc::conflict` if storage was
+///   changed behind the locks' back (nothing written).
+/// - `(abort_atom, txn) -> bool`: releases everything; nothing written.
+/// Every call on a finished, expired or unknown transaction:
+/// `errc::unknown_transaction`.
+using coordinator_api = caf::typed_actor<
+  caf::replies_to<begin_atom, txn_options>::with<txn_handle>,
+  caf::replies_to<lock_atom, txn_id, std::vector<entity_id>>::with<
+    std::vector<record>>,
+  caf::replies_to<commit_atom, txn_id, std::vector<txn_write>>::with<
+    std::vector<record>>,
+  caf::replies_to<abort_atom, txn_id>::with<bool>>;
 
 } // namespace entact

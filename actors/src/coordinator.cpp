@@ -1,0 +1,98 @@
+#include "coordinator.hpp"
+
+#include <utility>
+
+#include <caf/sec.hpp>
+#include <caf/typed_event_based_actor.hpp>
+
+#include "entact/errc.hpp"
+
+namespace entact::detail {
+
+namespace {
+
+using self_ptr = coordinator_api::stateful_pointer<coordinator_state>;
+
+caf::error unknown(txn_id id) {
+  return make_error(errc::unknown_transaction,
+                    "transaction " + std::to_string(id)
+                      + " is finished or was never begun");
+}
+
+caf::error check(const txn_options& opts) {
+  if (opts.lock_wait.count() <= 0 || opts.lease.count() <= 0)
+    return make_error(errc::invalid_argument,
+                      "lock_wait and lease must be positive");
+  return {};
+}
+
+caf::result<txn_handle> begin(self_ptr self, const txn_context* ctx,
+                              const txn_options& opts) {
+  if (auto err = check(opts))
+    return err;
+  auto& st = self->state;
+  txn_handle handle{st.next_id++, opts.age};
+  if (handle.age == 0)
+    handle.age = handle.id;
+  auto t = self->spawn(txn, handle, opts, self->current_sender(), ctx);
+  self->monitor(t);
+  st.by_actor.emplace(t->id(), handle.id);
+  st.txns.emplace(handle.id, std::move(t));
+  return handle;
+}
+
+/// Forwards a call to the transaction's actor. A transaction that ended
+/// while the call was on its way answers as an unknown one.
+template <class T, class... Ts>
+caf::result<T> forward(self_ptr self, txn_id id, Ts... xs) {
+  auto i = self->state.txns.find(id);
+  if (i == self->state.txns.end())
+    return unknown(id);
+  auto rp = self->make_response_promise<T>();
+  self->request(i->second, caf::infinite, std::move(xs)...)
+    .then([rp](T& x) mutable { rp.deliver(std::move(x)); },
+          [rp, id](caf::error& err) mutable {
+            if (err == caf::sec::request_receiver_down)
+              rp.deliver(unknown(id));
+            else
+              rp.deliver(std::move(err));
+          });
+  return rp;
+}
+
+} // namespace
+
+coordinator_api::behavior_type coordinator(self_ptr self,
+                                           const txn_context* ctx) {
+  self->set_down_handler([self](caf::down_msg& dm) {
+    auto& st = self->state;
+    auto i = st.by_actor.find(dm.source.id());
+    if (i == st.by_actor.end())
+      return;
+    st.txns.erase(i->second);
+    st.by_actor.erase(i);
+  });
+  self->set_exit_handler([self](caf::exit_msg& msg) {
+    for (auto& kvp : self->state.txns)
+      self->send_exit(kvp.second, msg.reason);
+    self->quit(std::move(msg.reason));
+  });
+  return {
+    [self, ctx](begin_atom, const txn_options& opts) {
+      return begin(self, ctx, opts);
+    },
+    [self](lock_atom, txn_id id, std::vector<entity_id>& ids) {
+      return forward<std::vector<record>>(self, id, lock_atom::value, id,
+                                          std::move(ids));
+    },
+    [self](commit_atom, txn_id id, std::vector<txn_write>& writes) {
+      return forward<std::vector<record>>(self, id, commit_atom::value, id,
+                                          std::move(writes));
+    },
+    [self](abort_atom, txn_id id) {
+      return forward<bool>(self, id, abort_atom::value, id);
+    },
+  };
+}
+
+} // namespace entact::detail

@@ -1,0 +1,26 @@
+#pragma once
+
+#include <unordered_map>
+
+#include "entact/interfaces.hpp"
+#include "txn_actor.hpp"
+
+namespace entact::detail {
+
+struct coordinator_state {
+  txn_id next_id = 1;
+  std::unordered_map<txn_id, txn_actor> txns;
+  /// Transaction actor ids, to forget a transaction when its actor ends.
+  std::unordered_map<caf::actor_id, txn_id> by_actor;
+  static inline const char* name = "entact.coordinator";
+};
+
+/// Starts transactions and forwards each call to its transaction's actor.
+/// A transaction's id is also its wait-die age unless a retry passes the
+/// age of its first attempt. Ids are never reused, so a call on a finished
+/// transaction is always `errc::unknown_transaction`.
+coordinator_api::behavior_type
+coordinator(coordinator_api::stateful_pointer<coordinator_state> self,
+            const txn_context* ctx);
+
+} // namespace entact::detail

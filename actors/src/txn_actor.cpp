@@ -1,0 +1,242 @@
+#include "txn_actor.hpp"
+
+#include <algorithm>
+#include <set>
+#include <utility>
+
+#include <caf/send.hpp>
+#include <caf/typed_event_based_actor.hpp>
+
+#include "entact/conflict.hpp"
+#include "entact/errc.hpp"
+#include "entact/storage/store.hpp"
+
+namespace entact::detail {
+
+namespace {
+
+using self_ptr = txn_actor::stateful_pointer<txn_state>;
+using records = std::vector<record>;
+
+/// The entity side holds a lock a little longer than the transaction's own
+/// lease: the transaction ends first and releases; the entity's lease is
+/// only the backstop for a transaction that vanished.
+constexpr auto entity_lease_margin = std::chrono::seconds{1};
+
+/// Releases every lock, publishing `published` records where given.
+void release_all(self_ptr self, const txn_context* ctx,
+                 const std::map<entity_id, record>& published = {}) {
+  auto& st = self->state;
+  auto release = [&](const entity_id& id) {
+    auto i = published.find(id);
+    self->send(ctx->router, release_atom::value, id, st.handle.id,
+               i != published.end() ? i->second : record{});
+  };
+  for (auto& kvp : st.locked)
+    release(kvp.first);
+  // A lock request still under way may be granted after all: release it.
+  for (size_t i = st.next_lock; i < st.to_lock.size(); ++i)
+    release(st.to_lock[i]);
+}
+
+/// Ends the transaction without writing: answers the call under way with
+/// `err` and quits.
+void end(self_ptr self, const txn_context* ctx, caf::error err) {
+  release_all(self, ctx);
+  if (self->state.call.pending())
+    self->state.call.deliver(std::move(err));
+  self->quit();
+}
+
+records in_order(const std::map<entity_id, record>& recs,
+                 const std::vector<entity_id>& ids) {
+  records result;
+  result.reserve(ids.size());
+  for (auto& id : ids)
+    result.push_back(recs.at(id));
+  return result;
+}
+
+void lock_next(self_ptr self, const txn_context* ctx) {
+  auto& st = self->state;
+  if (st.next_lock == st.to_lock.size()) {
+    st.now = txn_state::phase::active;
+    st.call.deliver(in_order(st.locked, st.requested));
+    return;
+  }
+  auto id = st.to_lock[st.next_lock];
+  lock_request req{st.handle.id, st.handle.age, st.opts.lock_wait,
+                   st.opts.lease + entity_lease_margin};
+  // The entity answers by the lock_wait deadline; the extra second only
+  // guards against an entity that died.
+  self
+    ->request(ctx->router, st.opts.lock_wait + std::chrono::seconds{1},
+              lock_atom::value, id, req)
+    .then(
+      [self, ctx, id](record& r) {
+        self->state.locked.emplace(id, std::move(r));
+        ++self->state.next_lock;
+        lock_next(self, ctx);
+      },
+      [self, ctx](caf::error& err) { end(self, ctx, normalize(err)); });
+}
+
+caf::error check_lock_ids(const txn_state& st, const txn_context* ctx,
+                          const std::vector<entity_id>& ids) {
+  if (ids.empty())
+    return make_error(errc::invalid_argument, "no entities to lock");
+  std::set<entity_id> unique;
+  for (auto& id : ids) {
+    if (auto err = validate_id(id, ctx->limits))
+      return err;
+    if (!unique.insert(id).second)
+      return make_error(errc::invalid_argument, "duplicate id " + id);
+  }
+  size_t fresh = std::count_if(ids.begin(), ids.end(), [&](auto& id) {
+    return st.locked.count(id) == 0;
+  });
+  if (st.locked.size() + fresh > ctx->max_entities)
+    return make_error(errc::too_large,
+                      "a transaction locks at most "
+                        + std::to_string(ctx->max_entities) + " entities");
+  return {};
+}
+
+caf::result<records> lock(self_ptr self, const txn_context* ctx,
+                          std::vector<entity_id> ids) {
+  auto& st = self->state;
+  if (st.now != txn_state::phase::active)
+    return make_error(errc::invalid_argument, "another call is under way");
+  if (auto err = check_lock_ids(st, ctx, ids))
+    return err;
+  st.to_lock.clear();
+  for (auto& id : ids)
+    if (st.locked.count(id) == 0)
+      st.to_lock.push_back(id);
+  std::sort(st.to_lock.begin(), st.to_lock.end()); // the canonical order
+  st.next_lock = 0;
+  st.requested = std::move(ids);
+  st.now = txn_state::phase::locking;
+  st.call = self->make_response_promise<records>();
+  auto rp = st.call;
+  lock_next(self, ctx);
+  return rp;
+}
+
+/// Turns the caller's writes into versioned ops against the records read
+/// under the locks.
+caf::expected<std::vector<write_op>>
+make_ops(const txn_state& st, const txn_context* ctx,
+         const std::vector<txn_write>& writes) {
+  std::vector<write_op> ops;
+  std::set<entity_id> seen;
+  for (auto& w : writes) {
+    auto i = st.locked.find(w.id);
+    if (i == st.locked.end())
+      return make_error(errc::invalid_argument, w.id + " is not locked");
+    if (!seen.insert(w.id).second)
+      return make_error(errc::invalid_argument, "two writes to " + w.id);
+    const auto& base = i->second;
+    if (w.erase)
+      ops.push_back(write_op::erase(w.id, base.version));
+    else if (base.exists())
+      ops.push_back(write_op::update(w.id, base.version, w.value));
+    else
+      ops.push_back(write_op::create(w.id, w.value));
+    if (auto err = validate(ops.back(), ctx->limits))
+      return err;
+  }
+  return ops;
+}
+
+caf::result<records> commit(self_ptr self, const txn_context* ctx,
+                            const std::vector<txn_write>& writes) {
+  auto& st = self->state;
+  if (st.now != txn_state::phase::active)
+    return make_error(errc::invalid_argument, "another call is under way");
+  auto ops = make_ops(st, ctx, writes);
+  if (!ops)
+    return std::move(ops.error());
+  if (ops->empty()) {
+    release_all(self, ctx);
+    self->quit();
+    return records{};
+  }
+  st.now = txn_state::phase::committing;
+  for (auto& op : *ops)
+    st.written.push_back(op.id);
+  st.call = self->make_response_promise<records>();
+  auto me = caf::actor_cast<txn_actor>(self);
+  ctx->store->commit_async(std::move(*ops),
+                           [me](caf::expected<records> res) {
+                             if (res)
+                               caf::anon_send(me, done_atom::value,
+                                              std::move(*res));
+                             else
+                               caf::anon_send(me, done_atom::value,
+                                              std::move(res.error()));
+                           });
+  return st.call;
+}
+
+void committed(self_ptr self, const txn_context* ctx, records& recs) {
+  std::map<entity_id, record> published;
+  for (auto& r : recs)
+    published.emplace(r.id, r);
+  release_all(self, ctx, published);
+  self->state.call.deliver(std::move(recs));
+  self->quit();
+}
+
+void refused(self_ptr self, const txn_context* ctx, caf::error& err) {
+  // A conflict means storage changed behind the locks (a write from outside
+  // entact, or after a lease ran out): let the entity learn the record.
+  std::map<entity_id, record> published;
+  if (auto c = conflict_of(err))
+    published.emplace(c->id, c->stored);
+  release_all(self, ctx, published);
+  self->state.call.deliver(std::move(err));
+  self->quit();
+}
+
+} // namespace
+
+txn_actor::behavior_type txn(self_ptr self, txn_handle handle,
+                             txn_options opts, caf::strong_actor_ptr owner,
+                             const txn_context* ctx) {
+  self->state.handle = handle;
+  self->state.opts = opts;
+  if (owner) {
+    self->monitor(owner);
+    self->set_down_handler([self, ctx](caf::down_msg&) {
+      if (self->state.now != txn_state::phase::committing)
+        end(self, ctx, make_error(errc::aborted, "the owner went away"));
+    });
+  }
+  self->delayed_send(self, opts.lease, lease_atom::value);
+  return {
+    [self, ctx](lock_atom, txn_id, std::vector<entity_id>& ids) {
+      return lock(self, ctx, std::move(ids));
+    },
+    [self, ctx](commit_atom, txn_id, const std::vector<txn_write>& writes) {
+      return commit(self, ctx, writes);
+    },
+    [self, ctx](abort_atom, txn_id) -> caf::result<bool> {
+      if (self->state.now == txn_state::phase::committing)
+        return make_error(errc::invalid_argument, "the commit is under way");
+      end(self, ctx, make_error(errc::aborted, "aborted by its owner"));
+      return true;
+    },
+    [self, ctx](lease_atom) {
+      // A commit under way is decided by storage, not by the clock.
+      if (self->state.now != txn_state::phase::committing)
+        end(self, ctx, make_error(errc::lease_expired,
+                                  "transaction "
+                                    + std::to_string(self->state.handle.id)));
+    },
+    [self, ctx](done_atom, records& recs) { committed(self, ctx, recs); },
+    [self, ctx](done_atom, caf::error& err) { refused(self, ctx, err); },
+  };
+}
+
+} // namespace entact::detail

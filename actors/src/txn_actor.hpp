@@ -1,0 +1,61 @@
+#pragma once
+
+#include <map>
+#include <vector>
+
+#include <caf/typed_response_promise.hpp>
+
+#include "internal.hpp"
+
+namespace entact::detail {
+
+/// One pessimistic transaction, as an actor: the coordinator spawns one per
+/// `begin` and forwards the transaction's calls to it.
+using txn_actor = caf::typed_actor<
+  caf::replies_to<lock_atom, txn_id, std::vector<entity_id>>::with<
+    std::vector<record>>,
+  caf::replies_to<commit_atom, txn_id, std::vector<txn_write>>::with<
+    std::vector<record>>,
+  caf::replies_to<abort_atom, txn_id>::with<bool>,
+  caf::reacts_to<lease_atom>,
+  caf::reacts_to<done_atom, std::vector<record>>,
+  caf::reacts_to<done_atom, caf::error>>;
+
+/// What every transaction of one engine shares. Outlives all actors.
+struct txn_context {
+  router_actor router;
+  storage::store* store = nullptr;
+  entact::limits limits;
+  /// Most entities one transaction may lock.
+  size_t max_entities = 0;
+};
+
+struct txn_state {
+  enum class phase { active, locking, committing };
+  txn_handle handle;
+  txn_options opts;
+  phase now = phase::active;
+  /// Locked entities and their committed records when locked.
+  std::map<entity_id, record> locked;
+  /// The lock call under way: ids still to lock, in canonical order.
+  std::vector<entity_id> to_lock;
+  size_t next_lock = 0;
+  std::vector<entity_id> requested;
+  /// The ids written by the commit under way, in the caller's order.
+  std::vector<entity_id> written;
+  caf::typed_response_promise<std::vector<record>> call;
+  static inline const char* name = "entact.txn";
+};
+
+/// Runs one transaction for `owner` (monitored: its death aborts the
+/// transaction). Locks are taken one at a time in sorted order through the
+/// router; commit writes everything in one store batch that re-checks
+/// every version read under the locks, then releases the locks, publishing
+/// the new records. The lease ends the transaction if it is not committed
+/// in time. The actor quits when the transaction ends, however it ends.
+txn_actor::behavior_type txn(txn_actor::stateful_pointer<txn_state> self,
+                             txn_handle handle, txn_options opts,
+                             caf::strong_actor_ptr owner,
+                             const txn_context* ctx);
+
+} // namespace entact::detail

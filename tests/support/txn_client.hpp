@@ -1,0 +1,66 @@
+#pragma once
+
+#include <chrono>
+#include <string>
+#include <vector>
+
+#include <caf/scoped_actor.hpp>
+
+#include "entact/engine.hpp"
+#include "entact/interfaces.hpp"
+
+namespace entact::test {
+
+/// Drives an interactive transaction by message, as an actor or a remote
+/// client would: the scoped actor is the transaction's owner.
+struct txn_client {
+  caf::scoped_actor self;
+  coordinator_api coord;
+  txn_handle handle;
+
+  txn_client(engine& eng) : self(eng.system()), coord(eng.coordinator()) {
+    // nop
+  }
+
+  template <class T, class... Ts>
+  caf::expected<T> call(Ts&&... xs) {
+    caf::expected<T> result = caf::sec::request_timeout;
+    self->request(coord, std::chrono::seconds{30}, std::forward<Ts>(xs)...)
+      .receive([&](T& x) { result = std::move(x); },
+               [&](caf::error& err) { result = std::move(err); });
+    return result;
+  }
+
+  caf::expected<txn_handle> begin(txn_options opts = {}) {
+    auto h = call<txn_handle>(begin_atom::value, opts);
+    if (h)
+      handle = *h;
+    return h;
+  }
+
+  caf::expected<std::vector<record>> lock(std::vector<entity_id> ids) {
+    return call<std::vector<record>>(lock_atom::value, handle.id,
+                                     std::move(ids));
+  }
+
+  caf::expected<std::vector<record>> commit(std::vector<txn_write> writes) {
+    return call<std::vector<record>>(commit_atom::value, handle.id,
+                                     std::move(writes));
+  }
+
+  caf::expected<bool> abort() {
+    return call<bool>(abort_atom::value, handle.id);
+  }
+};
+
+inline txn_options txn_opts(std::chrono::milliseconds lock_wait,
+                            std::chrono::milliseconds lease,
+                            uint64_t age = 0) {
+  txn_options opts;
+  opts.lock_wait = lock_wait;
+  opts.lease = lease;
+  opts.age = age;
+  return opts;
+}
+
+} // namespace entact::test

@@ -1,0 +1,147 @@
+#include <boost/test/unit_test.hpp>
+
+#include "support/engine_fixture.hpp"
+#include "support/txn_client.hpp"
+
+using namespace entact;
+using entact::test::code;
+
+namespace {
+
+struct bank_fixture : entact::test::engine_fixture {
+  bank_fixture() {
+    for (auto id : {"acct/1", "acct/2", "acct/3"})
+      if (!db().create(id, "100"))
+        throw std::runtime_error("setup failed");
+  }
+
+  caf::expected<std::vector<record>> transfer(const std::string& from,
+                                              const std::string& to, int n) {
+    return db().transact({from, to}, [&](transaction& t) -> caf::error {
+      auto a = t.get(from);
+      auto b = t.get(to);
+      if (!a || !b)
+        return make_error(errc::invalid_argument);
+      auto left = std::stoi(a->value) - n;
+      if (left < 0)
+        return make_error(errc::aborted, "insufficient funds");
+      t.put(from, std::to_string(left));
+      t.put(to, std::to_string(std::stoi(b->value) + n));
+      return {};
+    });
+  }
+
+  int balance(const std::string& id) {
+    return std::stoi(db().read(id)->value);
+  }
+};
+
+} // namespace
+
+BOOST_FIXTURE_TEST_SUITE(txn_basics, bank_fixture)
+
+BOOST_AUTO_TEST_CASE(a_transfer_commits_both_writes_and_bumps_versions) {
+  auto r = transfer("acct/1", "acct/2", 30);
+  BOOST_REQUIRE(r);
+  BOOST_REQUIRE(r->size() == 2u);
+  BOOST_TEST((*r)[0].id == "acct/1");
+  BOOST_TEST((*r)[0].version == 2u);
+  BOOST_TEST((*r)[1].version == 2u);
+  BOOST_TEST(balance("acct/1") == 70);
+  BOOST_TEST(balance("acct/2") == 130);
+  // Entity actors saw the published records too.
+  BOOST_TEST(db().get("acct/1")->value == "70");
+  BOOST_TEST(db().get("acct/2")->version == 2u);
+}
+
+BOOST_AUTO_TEST_CASE(a_body_error_aborts_and_writes_nothing) {
+  auto r = transfer("acct/1", "acct/2", 1000);
+  BOOST_TEST(code(r) == errc::aborted);
+  BOOST_TEST(balance("acct/1") == 100);
+  BOOST_TEST(db().read("acct/1")->version == 1u);
+  BOOST_TEST(db().read("acct/2")->version == 1u);
+  // The locks are free again.
+  BOOST_CHECK(transfer("acct/1", "acct/2", 10));
+}
+
+BOOST_AUTO_TEST_CASE(a_transaction_can_create_and_erase) {
+  auto r = db().transact({"acct/1", "acct/new"}, [](transaction& t) {
+    BOOST_TEST(t.get("acct/new")->version == no_version);
+    t.erase("acct/1");
+    return t.put("acct/new", "100");
+  });
+  BOOST_REQUIRE(r);
+  BOOST_TEST(code(db().read("acct/1")) == errc::not_found);
+  BOOST_TEST(db().read("acct/new")->value == "100");
+  BOOST_TEST(db().read("acct/new")->version == 1u);
+}
+
+BOOST_AUTO_TEST_CASE(read_only_transactions_commit_nothing) {
+  auto r = db().transact({"acct/1"}, [](transaction& t) {
+    return t.get("acct/1") ? caf::error{} : make_error(errc::not_found);
+  });
+  BOOST_REQUIRE(r);
+  BOOST_TEST(r->empty());
+  BOOST_TEST(db().read("acct/1")->version == 1u);
+}
+
+BOOST_AUTO_TEST_CASE(bad_input_is_refused_and_changes_nothing) {
+  auto noop = [](transaction&) { return caf::error{}; };
+  BOOST_TEST(code(db().transact({}, noop)) == errc::invalid_argument);
+  BOOST_TEST(code(db().transact({"acct/1", "acct/1"}, noop))
+             == errc::invalid_argument);
+  BOOST_TEST(code(db().transact({"bad id"}, noop)) == errc::invalid_argument);
+  std::vector<entity_id> many;
+  for (int i = 0; i < 65; ++i)
+    many.push_back("acct/" + std::to_string(i));
+  BOOST_TEST(code(db().transact(many, noop)) == errc::too_large);
+  auto outside = db().transact({"acct/1"}, [](transaction& t) {
+    BOOST_TEST(code_of(t.put("acct/2", "1")) == errc::invalid_argument);
+    return caf::error{};
+  });
+  BOOST_CHECK(outside);
+  auto big = db().transact({"acct/1"}, [&](transaction& t) {
+    return t.put("acct/1", std::string(opts.limits.max_value_bytes + 1, 'x'));
+  });
+  BOOST_TEST(code(big) == errc::too_large);
+  for (auto id : {"acct/1", "acct/2", "acct/3"})
+    BOOST_TEST(db().read(id)->version == 1u);
+}
+
+BOOST_AUTO_TEST_CASE(unknown_and_finished_transactions_are_refused) {
+  test::txn_client c{db()};
+  BOOST_TEST(code_of(c.call<bool>(abort_atom::value, txn_id{424242}).error())
+             == errc::unknown_transaction);
+  BOOST_REQUIRE(c.begin());
+  BOOST_REQUIRE(c.lock({"acct/1"}));
+  BOOST_REQUIRE(c.abort());
+  auto late = c.commit({txn_write{"acct/1", false, "0"}});
+  BOOST_TEST(code_of(late.error()) == errc::unknown_transaction);
+  BOOST_TEST(balance("acct/1") == 100);
+  BOOST_TEST(db().read("acct/1")->version == 1u);
+}
+
+BOOST_AUTO_TEST_CASE(interactive_writes_must_target_locked_ids) {
+  test::txn_client c{db()};
+  BOOST_REQUIRE(c.begin());
+  BOOST_REQUIRE(c.lock({"acct/1"}));
+  auto stray = c.commit({txn_write{"acct/2", false, "0"}});
+  BOOST_TEST(code_of(stray.error()) == errc::invalid_argument);
+  auto twice = c.commit({txn_write{"acct/1", false, "1"},
+                         txn_write{"acct/1", false, "2"}});
+  BOOST_TEST(code_of(twice.error()) == errc::invalid_argument);
+  // The transaction is still usable after a refused commit.
+  auto ok = c.commit({txn_write{"acct/1", false, "99"}});
+  BOOST_REQUIRE(ok);
+  BOOST_TEST(balance("acct/1") == 99);
+  BOOST_TEST(balance("acct/2") == 100);
+}
+
+BOOST_AUTO_TEST_CASE(bad_transaction_options_are_refused) {
+  test::txn_client c{db()};
+  auto h = c.begin(test::txn_opts(std::chrono::milliseconds{0},
+                                  std::chrono::milliseconds{100}));
+  BOOST_TEST(code_of(h.error()) == errc::invalid_argument);
+}
+
+BOOST_AUTO_TEST_SUITE_END()
