@@ -1,17 +1,23 @@
 #include "coordinator.hpp"
 
+#include <set>
 #include <utility>
+
+#include <caf/send.hpp>
 
 #include <caf/sec.hpp>
 #include <caf/typed_event_based_actor.hpp>
 
+#include "entact/conflict.hpp"
 #include "entact/errc.hpp"
+#include "entact/storage/store.hpp"
 
 namespace entact::detail {
 
 namespace {
 
-using self_ptr = coordinator_api::stateful_pointer<coordinator_state>;
+using self_ptr = coordinator_actor::stateful_pointer<coordinator_state>;
+using records = std::vector<record>;
 
 caf::error unknown(txn_id id) {
   return make_error(errc::unknown_transaction,
@@ -60,9 +66,55 @@ caf::result<T> forward(self_ptr self, txn_id id, Ts... xs) {
   return rp;
 }
 
+caf::error check_batch(const txn_context* ctx,
+                       const std::vector<write_op>& ops) {
+  if (ops.empty())
+    return make_error(errc::invalid_argument, "empty batch");
+  if (ops.size() > ctx->max_entities)
+    return make_error(errc::too_large,
+                      "a batch writes at most "
+                        + std::to_string(ctx->max_entities) + " entities");
+  std::set<entity_id> ids;
+  for (auto& op : ops) {
+    if (auto err = validate(op, ctx->limits))
+      return err;
+    if (!ids.insert(op.id).second)
+      return make_error(errc::invalid_argument, "two writes to " + op.id);
+  }
+  return {};
+}
+
+caf::result<records> batch(self_ptr self, const txn_context* ctx,
+                           std::vector<write_op> ops) {
+  if (auto err = check_batch(ctx, ops))
+    return err;
+  auto& st = self->state;
+  auto seq = st.next_batch++;
+  auto rp = self->make_response_promise<records>();
+  st.batches.emplace(seq, rp);
+  auto me = caf::actor_cast<coordinator_actor>(self);
+  ctx->store->commit_async(std::move(ops), [me, seq](caf::expected<records> r) {
+    if (r)
+      caf::anon_send(me, done_atom::value, seq, std::move(*r));
+    else
+      caf::anon_send(me, done_atom::value, seq, std::move(r.error()));
+  });
+  return rp;
+}
+
+template <class T>
+void batch_done(self_ptr self, uint64_t seq, T&& outcome) {
+  auto i = self->state.batches.find(seq);
+  if (i == self->state.batches.end())
+    return;
+  auto rp = std::move(i->second);
+  self->state.batches.erase(i);
+  rp.deliver(std::forward<T>(outcome));
+}
+
 } // namespace
 
-coordinator_api::behavior_type coordinator(self_ptr self,
+coordinator_actor::behavior_type coordinator(self_ptr self,
                                            const txn_context* ctx) {
   self->set_down_handler([self](caf::down_msg& dm) {
     auto& st = self->state;
@@ -91,6 +143,20 @@ coordinator_api::behavior_type coordinator(self_ptr self,
     },
     [self](abort_atom, txn_id id) {
       return forward<bool>(self, id, abort_atom::value, id);
+    },
+    [self, ctx](write_atom, std::vector<write_op>& ops) {
+      return batch(self, ctx, std::move(ops));
+    },
+    [self, ctx](done_atom, uint64_t seq, records& recs) {
+      // Entities with a cache learn the new records before the caller does.
+      for (auto& r : recs)
+        self->send(ctx->router, publish_atom::value, r.id, r);
+      batch_done(self, seq, std::move(recs));
+    },
+    [self, ctx](done_atom, uint64_t seq, caf::error& err) {
+      if (auto c = conflict_of(err))
+        self->send(ctx->router, publish_atom::value, c->id, c->stored);
+      batch_done(self, seq, std::move(err));
     },
   };
 }

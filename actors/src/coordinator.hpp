@@ -7,8 +7,18 @@
 
 namespace entact::detail {
 
+/// The coordinator as spawned: its API plus the store's batch outcomes.
+using coordinator_actor = coordinator_api::extend<
+  caf::reacts_to<done_atom, uint64_t, std::vector<record>>,
+  caf::reacts_to<done_atom, uint64_t, caf::error>>;
+
 struct coordinator_state {
   txn_id next_id = 1;
+  /// Optimistic batches handed to the store, by sequence number.
+  uint64_t next_batch = 0;
+  std::unordered_map<uint64_t,
+                     caf::typed_response_promise<std::vector<record>>>
+    batches;
   std::unordered_map<txn_id, txn_actor> txns;
   /// Transaction actor ids, to forget a transaction when its actor ends.
   std::unordered_map<caf::actor_id, txn_id> by_actor;
@@ -19,8 +29,8 @@ struct coordinator_state {
 /// A transaction's id is also its wait-die age unless a retry passes the
 /// age of its first attempt. Ids are never reused, so a call on a finished
 /// transaction is always `errc::unknown_transaction`.
-coordinator_api::behavior_type
-coordinator(coordinator_api::stateful_pointer<coordinator_state> self,
+coordinator_actor::behavior_type
+coordinator(coordinator_actor::stateful_pointer<coordinator_state> self,
             const txn_context* ctx);
 
 } // namespace entact::detail

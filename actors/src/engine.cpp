@@ -69,7 +69,8 @@ caf::expected<std::unique_ptr<engine>> engine::open(engine_options opts) {
   ptr->tctx = detail::txn_context{ptr->router, ptr->store.get(),
                                   ptr->opts.limits,
                                   ptr->opts.max_txn_entities};
-  ptr->coordinator = sys.spawn(detail::coordinator, &ptr->tctx);
+  ptr->coordinator = caf::actor_cast<coordinator_api>(
+    sys.spawn(detail::coordinator, &ptr->tctx));
   for (size_t i = 0; i < workers; ++i)
     ptr->gateways.push_back(
       detail::spawn_gateway(sys, ptr->router, ptr->opts.request_timeout));
@@ -132,6 +133,23 @@ engine::read_many(const std::vector<entity_id>& ids) {
   if (impl_->closed)
     return make_error(errc::closed, "the engine is closed");
   return impl_->store->read_many(ids);
+}
+
+caf::expected<std::vector<record>>
+engine::apply_batch(std::vector<write_op> ops) {
+  if (!impl_->enter())
+    return make_error(errc::closed, "the engine is closed");
+  caf::expected<std::vector<record>> result = make_error(errc::timeout);
+  {
+    caf::scoped_actor self{*impl_->sys};
+    self
+      ->request(impl_->coordinator, impl_->opts.request_timeout,
+                write_atom::value, std::move(ops))
+      .receive([&](std::vector<record>& recs) { result = std::move(recs); },
+               [&](caf::error& err) { result = detail::normalize(err); });
+  }
+  impl_->leave();
+  return result;
 }
 
 caf::expected<record> engine::apply(write_op op) {

@@ -78,6 +78,9 @@ entity_actor::behavior_type entity(entity_ptr self, entity_id id,
                 const record& published) {
       on_release(self, ctx, txn, published);
     },
+    [self](publish_atom, const entity_id&, const record& r) {
+      learn(self->state, r);
+    },
     [self, ctx](done_atom, uint64_t seq, record& r) {
       learn(self->state, r);
       finish(self, ctx, seq, std::move(r));

@@ -34,6 +34,8 @@ using done_atom = caf::atom_constant<caf::atom("e_done")>;
 using sweep_atom = caf::atom_constant<caf::atom("e_sweep")>;
 /// Releases a transaction's lock on an entity, publishing its new record.
 using release_atom = caf::atom_constant<caf::atom("e_release")>;
+/// Tells an entity about a record committed without it (optimistic batch).
+using publish_atom = caf::atom_constant<caf::atom("e_publish")>;
 /// An entity's timer: lock lease or queued request deadlines may be due.
 using expire_atom = caf::atom_constant<caf::atom("e_expire")>;
 /// A transaction's lease timer.
@@ -62,6 +64,7 @@ typename Inspector::result_type inspect(Inspector& f, lock_request& x) {
 using entity_actor = entity_api::extend<
   caf::replies_to<lock_atom, entity_id, lock_request>::with<record>,
   caf::reacts_to<release_atom, entity_id, txn_id, record>,
+  caf::reacts_to<publish_atom, entity_id, record>,
   caf::replies_to<passivate_atom>::with<bool>,
   caf::reacts_to<done_atom, uint64_t, record>,
   caf::reacts_to<done_atom, uint64_t, caf::error>,
@@ -72,6 +75,7 @@ using entity_actor = entity_api::extend<
 using router_actor = router_api::extend<
   caf::replies_to<lock_atom, entity_id, lock_request>::with<record>,
   caf::reacts_to<release_atom, entity_id, txn_id, record>,
+  caf::reacts_to<publish_atom, entity_id, record>,
   caf::reacts_to<sweep_atom>>;
 
 /// What every entity actor of one engine shares. Outlives all actors.

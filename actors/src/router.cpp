@@ -221,6 +221,14 @@ router_actor::behavior_type router(self_ptr self, router_config cfg,
       route_send(self, key, release_atom::value, std::move(id), txn,
                  std::move(published));
     },
+    [self](publish_atom, entity_id& id, record& published) {
+      // Only a resident entity has a cache to refresh.
+      if (self->state.entities.count(id) == 0)
+        return;
+      auto key = id;
+      route_send(self, key, publish_atom::value, std::move(id),
+                 std::move(published));
+    },
     [self](stats_atom) {
       auto result = self->state.stats;
       result.resident = self->state.entities.size();

@@ -77,6 +77,15 @@ public:
   /// `storage_failure`, `in_doubt`, `timeout`, `closed`.
   virtual caf::expected<record> apply(write_op op) = 0;
 
+  /// Applies several ops to distinct entities atomically, optimistically:
+  /// each op's version is checked, and all commit in one RocksDB commit or
+  /// none do. Returns the new records in op order; errors as `apply`
+  /// (`conflict` names the first stale op), plus `invalid_argument` for an
+  /// empty batch or two ops on one id and `too_large` past
+  /// `max_txn_entities` ops. Takes no locks (see `transact` for that).
+  virtual caf::expected<std::vector<record>>
+  apply_batch(std::vector<write_op> ops) = 0;
+
   /// Applies `op` without waiting; `done` gets what `apply` would return.
   /// Thousands of these may be in flight at once.
   virtual void apply_async(write_op op, record_callback done) = 0;

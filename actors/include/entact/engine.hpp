@@ -45,6 +45,8 @@ public:
            const txn_options& opts = {},
            const retry_policy& retry = {}) override;
   caf::expected<record> apply(write_op op) override;
+  caf::expected<std::vector<record>>
+  apply_batch(std::vector<write_op> ops) override;
   void apply_async(write_op op, record_callback done) override;
 
   /// Counters of the router (resident, activations, passivations, ...).

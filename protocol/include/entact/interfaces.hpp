@@ -49,6 +49,11 @@ using router_api = entity_api::extend<
 ///   new records in the order of `writes`. `errc::conflict` if storage was
 ///   changed behind the locks' back (nothing written).
 /// - `(abort_atom, txn) -> bool`: releases everything; nothing written.
+/// - `(write_atom, ops) -> records`: an optimistic multi-entity batch, no
+///   transaction needed: every op's version is checked and all of them
+///   commit atomically, or none (`conflict` for the first stale one). It
+///   takes no locks: against a locked entity, whichever commits second
+///   conflicts. At most `max_txn_entities` ops, distinct ids.
 /// Every call on a finished, expired or unknown transaction:
 /// `errc::unknown_transaction`.
 using coordinator_api = caf::typed_actor<
@@ -57,6 +62,8 @@ using coordinator_api = caf::typed_actor<
     std::vector<record>>,
   caf::replies_to<commit_atom, txn_id, std::vector<txn_write>>::with<
     std::vector<record>>,
-  caf::replies_to<abort_atom, txn_id>::with<bool>>;
+  caf::replies_to<abort_atom, txn_id>::with<bool>,
+  caf::replies_to<write_atom, std::vector<write_op>>::with<
+    std::vector<record>>>;
 
 } // namespace entact
