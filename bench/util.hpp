@@ -1,0 +1,204 @@
+#pragma once
+
+// Small helpers shared by the benchmark: clocks, a closed-loop runner that
+// drives any system the same way, percentiles, RSS, temporary directories
+// and a tiny JSON writer.
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <limits>
+#include <memory>
+#include <random>
+#include <string>
+#include <thread>
+#include <vector>
+
+namespace bench {
+
+using clock = std::chrono::steady_clock;
+
+inline double seconds_since(clock::time_point t0) {
+  return std::chrono::duration<double>(clock::now() - t0).count();
+}
+
+/// What one operation of a workload ended in.
+enum class outcome { ok, conflict, gave_up, error };
+
+/// Per-client counters. Each slot is touched by one client at a time (a
+/// thread, or a chain of asynchronous callbacks), so no atomics are needed;
+/// the totals are read after every client stopped.
+struct alignas(64) slot {
+  // Inside the measurement window.
+  uint64_t ok = 0;
+  uint64_t conflicts = 0;
+  uint64_t gave_up = 0;
+  uint64_t errors = 0;
+  uint64_t attempts = 0; // for retrying clients (W4)
+  std::vector<uint32_t> latency_ns;
+  // Since the start (warmup included), for correctness checks.
+  uint64_t ok_total = 0;
+  std::mt19937_64 rng;
+  std::string first_error;
+
+  void record(outcome o, uint64_t ns, bool measuring) {
+    if (o == outcome::ok)
+      ++ok_total;
+    if (!measuring)
+      return;
+    switch (o) {
+      case outcome::ok: ++ok; break;
+      case outcome::conflict: ++conflicts; break;
+      case outcome::gave_up: ++gave_up; break;
+      case outcome::error: ++errors; break;
+    }
+    latency_ns.push_back(static_cast<uint32_t>(
+      std::min<uint64_t>(ns, std::numeric_limits<uint32_t>::max())));
+  }
+};
+
+/// Latency percentiles in microseconds.
+struct percentiles {
+  double p50 = 0, p99 = 0, p999 = 0, max = 0;
+};
+
+inline percentiles percentiles_of(std::vector<uint32_t> xs) {
+  percentiles p;
+  if (xs.empty())
+    return p;
+  auto at = [&](double q) {
+    auto idx = static_cast<size_t>(q * static_cast<double>(xs.size() - 1));
+    std::nth_element(xs.begin(), xs.begin() + idx, xs.end());
+    return xs[idx] / 1000.0;
+  };
+  p.p50 = at(0.50);
+  p.p99 = at(0.99);
+  p.p999 = at(0.999);
+  p.max = *std::max_element(xs.begin(), xs.end()) / 1000.0;
+  return p;
+}
+
+/// The sum of a run: rates over the measurement window and latencies.
+struct run_result {
+  double seconds = 0;
+  uint64_t ok = 0, conflicts = 0, gave_up = 0, errors = 0, attempts = 0;
+  uint64_t ok_total = 0;
+  percentiles lat;
+  std::string first_error;
+
+  double ops_per_s() const {
+    return seconds > 0 ? static_cast<double>(ok) / seconds : 0;
+  }
+};
+
+inline run_result summarize(std::vector<slot>& slots, double seconds) {
+  run_result r;
+  r.seconds = seconds;
+  std::vector<uint32_t> all;
+  for (auto& s : slots) {
+    r.ok += s.ok;
+    r.conflicts += s.conflicts;
+    r.gave_up += s.gave_up;
+    r.errors += s.errors;
+    r.attempts += s.attempts;
+    r.ok_total += s.ok_total;
+    if (r.first_error.empty())
+      r.first_error = s.first_error;
+    all.insert(all.end(), s.latency_ns.begin(), s.latency_ns.end());
+  }
+  r.lat = percentiles_of(std::move(all));
+  return r;
+}
+
+/// Timing of a closed-loop run: warm up, then measure for `measure`.
+struct run_timing {
+  std::chrono::duration<double> warmup{0.5};
+  std::chrono::duration<double> measure{4.0};
+};
+
+/// Runs `op(slot&)` in a loop on `threads` threads: after the warmup, every
+/// completed op is counted and its latency kept, until the window closes.
+/// Every system is driven by this same loop.
+inline run_result run_closed(size_t threads, run_timing timing,
+                             const std::function<outcome(slot&)>& op) {
+  std::vector<slot> slots(threads);
+  for (size_t i = 0; i < threads; ++i)
+    slots[i].rng.seed(0x9e3779b97f4a7c15ull * (i + 1));
+  std::atomic<bool> stop{false};
+  std::atomic<bool> measuring{false};
+  std::vector<std::thread> workers;
+  workers.reserve(threads);
+  for (size_t i = 0; i < threads; ++i)
+    workers.emplace_back([&, i] {
+      auto& s = slots[i];
+      while (!stop.load(std::memory_order_relaxed)) {
+        auto t0 = clock::now();
+        auto o = op(s);
+        auto ns = std::chrono::duration_cast<std::chrono::nanoseconds>(
+                    clock::now() - t0)
+                    .count();
+        s.record(o, static_cast<uint64_t>(ns),
+                 measuring.load(std::memory_order_relaxed));
+      }
+    });
+  std::this_thread::sleep_for(timing.warmup);
+  auto t0 = clock::now();
+  measuring = true;
+  std::this_thread::sleep_for(timing.measure);
+  measuring = false;
+  auto secs = seconds_since(t0);
+  stop = true;
+  for (auto& w : workers)
+    w.join();
+  return summarize(slots, secs);
+}
+
+/// Resident set size of this process in bytes (VmRSS).
+uint64_t rss_bytes();
+
+/// Releases free heap memory to the OS so RSS deltas are meaningful.
+void trim_heap();
+
+/// A fresh directory below `parent`, removed (recursively) on destruction.
+class temp_dir {
+public:
+  explicit temp_dir(const std::string& parent, const std::string& tag);
+  ~temp_dir();
+  temp_dir(const temp_dir&) = delete;
+  temp_dir& operator=(const temp_dir&) = delete;
+  const std::string& path() const {
+    return path_;
+  }
+
+private:
+  std::string path_;
+};
+
+/// Minimal JSON writer: objects and arrays built as strings.
+class json {
+public:
+  static std::string quote(const std::string& s);
+  static std::string number(double x);
+
+  json& field(const std::string& key, const std::string& raw_value);
+  json& str(const std::string& key, const std::string& value) {
+    return field(key, quote(value));
+  }
+  json& num(const std::string& key, double value) {
+    return field(key, number(value));
+  }
+  json& boolean(const std::string& key, bool value) {
+    return field(key, value ? "true" : "false");
+  }
+  std::string object() const {
+    return "{" + body_ + "}";
+  }
+  static std::string array(const std::vector<std::string>& items);
+
+private:
+  std::string body_;
+};
+
+} // namespace bench
