@@ -1,10 +1,6 @@
 #include "entact/engine.hpp"
 
-#include <atomic>
-#include <condition_variable>
-#include <mutex>
 #include <thread>
-#include <vector>
 
 #include <caf/actor_system.hpp>
 #include <caf/exit_reason.hpp>
@@ -14,6 +10,7 @@
 
 #include "coordinator.hpp"
 #include "engine_impl.hpp"
+#include "front_door.hpp"
 #include "io_actors.hpp"
 #include "router.hpp"
 
@@ -44,9 +41,29 @@ size_t worker_count(const engine_options& opts) {
   return std::max(2u, std::thread::hardware_concurrency());
 }
 
+void spawn_actors(engine::impl& e, size_t workers) {
+  auto& sys = *e.sys;
+  e.ctx.store = e.store.get();
+  e.ctx.readers = detail::spawn_readers(sys, e.store.get(), 2);
+  e.ctx.max_queue = e.opts.max_queue_per_entity;
+  e.ctx.write_wait = e.opts.request_timeout;
+  detail::router_config rcfg{e.opts.resident_cap, e.opts.idle_timeout,
+                             e.opts.limits};
+  e.router = sys.spawn(detail::router, rcfg, &e.ctx);
+  e.tctx = detail::txn_context{e.router, e.store.get(), e.opts.limits,
+                               e.opts.max_txn_entities};
+  e.coordinator = caf::actor_cast<coordinator_api>(
+    sys.spawn(detail::coordinator, &e.tctx));
+  e.door = sys.spawn(detail::front_door, caf::actor_cast<router_api>(e.router),
+                     e.coordinator, e.ctx.readers, e.opts.limits);
+  e.gate.start(sys, caf::actor_cast<router_api>(e.router),
+               e.opts.request_timeout, workers);
+}
+
 } // namespace
 
-caf::expected<std::unique_ptr<engine>> engine::open(engine_options opts) {
+caf::expected<std::unique_ptr<engine>>
+engine::open(engine_options opts, std::unique_ptr<entact::config> cfg) {
   if (auto err = check(opts))
     return err;
   auto st = storage::store::open({opts.path, opts.sync, 4096, opts.limits});
@@ -55,25 +72,11 @@ caf::expected<std::unique_ptr<engine>> engine::open(engine_options opts) {
   auto ptr = std::make_unique<impl>();
   ptr->opts = std::move(opts);
   ptr->store = std::move(*st);
+  ptr->cfg = cfg ? std::move(cfg) : std::make_unique<entact::config>();
   auto workers = worker_count(ptr->opts);
-  ptr->cfg.set("scheduler.max-threads", workers);
-  ptr->sys = std::make_unique<caf::actor_system>(ptr->cfg);
-  auto& sys = *ptr->sys;
-  ptr->ctx.store = ptr->store.get();
-  ptr->ctx.readers = detail::spawn_readers(sys, ptr->store.get(), 2);
-  ptr->ctx.max_queue = ptr->opts.max_queue_per_entity;
-  ptr->ctx.write_wait = ptr->opts.request_timeout;
-  detail::router_config rcfg{ptr->opts.resident_cap, ptr->opts.idle_timeout,
-                             ptr->opts.limits};
-  ptr->router = sys.spawn(detail::router, rcfg, &ptr->ctx);
-  ptr->tctx = detail::txn_context{ptr->router, ptr->store.get(),
-                                  ptr->opts.limits,
-                                  ptr->opts.max_txn_entities};
-  ptr->coordinator = caf::actor_cast<coordinator_api>(
-    sys.spawn(detail::coordinator, &ptr->tctx));
-  for (size_t i = 0; i < workers; ++i)
-    ptr->gateways.push_back(
-      detail::spawn_gateway(sys, ptr->router, ptr->opts.request_timeout));
+  ptr->cfg->set("scheduler.max-threads", workers);
+  ptr->sys = std::make_unique<caf::actor_system>(*ptr->cfg);
+  spawn_actors(*ptr, workers);
   return std::unique_ptr<engine>{new engine(std::move(ptr))};
 }
 
@@ -86,42 +89,32 @@ engine::~engine() {
 }
 
 void engine::close() {
-  if (impl_->closed.exchange(true))
+  if (!impl_->gate.close_and_drain(impl_->opts.request_timeout * 2))
     return;
-  {
-    std::unique_lock<std::mutex> guard{impl_->mtx};
-    impl_->idle.wait_for(guard, impl_->opts.request_timeout * 2,
-                         [this] { return impl_->outstanding == 0; });
-  }
-  auto& sys = *impl_->sys;
-  caf::anon_send_exit(impl_->coordinator, caf::exit_reason::user_shutdown);
-  caf::anon_send_exit(impl_->router, caf::exit_reason::user_shutdown);
-  for (auto& g : impl_->gateways)
-    caf::anon_send_exit(g, caf::exit_reason::user_shutdown);
-  caf::anon_send_exit(impl_->ctx.readers, caf::exit_reason::user_shutdown);
+  for (auto h : {caf::actor_cast<caf::actor>(impl_->door),
+                 caf::actor_cast<caf::actor>(impl_->coordinator),
+                 caf::actor_cast<caf::actor>(impl_->router),
+                 caf::actor_cast<caf::actor>(impl_->ctx.readers)})
+    caf::anon_send_exit(h, caf::exit_reason::user_shutdown);
+  impl_->gate.stop();
+  impl_->door = nullptr;
   impl_->router = nullptr;
   impl_->coordinator = nullptr;
   impl_->tctx.router = nullptr;
-  impl_->gateways.clear();
   impl_->ctx.readers = nullptr;
-  sys.await_all_actors_done();
+  impl_->sys->await_all_actors_done();
   // Every actor is gone: the store commits what is left and closes.
   impl_->store.reset();
   impl_->sys.reset();
 }
 
 caf::expected<record> engine::get(const entity_id& id) {
-  auto p = std::make_shared<std::promise<caf::expected<record>>>();
-  auto f = p->get_future();
-  impl_->send_async(
-    [p](caf::expected<record> r) { p->set_value(std::move(r)); },
-    get_atom::value, id);
-  return impl_->wait(std::move(f));
+  return impl_->gate.call(get_atom::value, id);
 }
 
 caf::expected<record> engine::read(const entity_id& id) {
-  if (impl_->closed)
-    return make_error(errc::closed, "the engine is closed");
+  if (impl_->gate.closed())
+    return detail::call_gate::closed_error();
   auto r = impl_->store->read(id);
   if (r && !r->exists())
     return make_error(errc::not_found, id);
@@ -130,45 +123,28 @@ caf::expected<record> engine::read(const entity_id& id) {
 
 caf::expected<std::vector<record>>
 engine::read_many(const std::vector<entity_id>& ids) {
-  if (impl_->closed)
-    return make_error(errc::closed, "the engine is closed");
+  if (impl_->gate.closed())
+    return detail::call_gate::closed_error();
   return impl_->store->read_many(ids);
 }
 
 caf::expected<std::vector<record>>
 engine::apply_batch(std::vector<write_op> ops) {
-  if (!impl_->enter())
-    return make_error(errc::closed, "the engine is closed");
-  caf::expected<std::vector<record>> result = make_error(errc::timeout);
-  {
-    caf::scoped_actor self{*impl_->sys};
-    self
-      ->request(impl_->coordinator, impl_->opts.request_timeout,
-                write_atom::value, std::move(ops))
-      .receive([&](std::vector<record>& recs) { result = std::move(recs); },
-               [&](caf::error& err) { result = detail::normalize(err); });
-  }
-  impl_->leave();
-  return result;
+  return impl_->gate.request<std::vector<record>>(
+    *impl_->sys, impl_->coordinator, write_atom::value, std::move(ops));
 }
 
 caf::expected<record> engine::apply(write_op op) {
-  return impl_->wait(apply_future(std::move(op)));
+  return impl_->gate.call(write_atom::value, std::move(op));
 }
 
 void engine::apply_async(write_op op, record_callback done) {
-  impl_->send_async(std::move(done), write_atom::value, std::move(op));
+  impl_->gate.send_async(std::move(done), write_atom::value, std::move(op));
 }
 
 caf::expected<engine_stats> engine::stats() {
-  if (impl_->closed)
-    return make_error(errc::closed, "the engine is closed");
-  caf::scoped_actor self{*impl_->sys};
-  caf::expected<engine_stats> result = make_error(errc::timeout);
-  self->request(impl_->router, impl_->opts.request_timeout, stats_atom::value)
-    .receive([&](engine_stats& s) { result = s; },
-             [&](caf::error& err) { result = detail::normalize(err); });
-  return result;
+  return impl_->gate.request<engine_stats>(*impl_->sys, impl_->router,
+                                           stats_atom::value);
 }
 
 router_api engine::router() const {
@@ -177,6 +153,10 @@ router_api engine::router() const {
 
 coordinator_api engine::coordinator() const {
   return impl_->coordinator;
+}
+
+server_api engine::front_door() const {
+  return impl_->door;
 }
 
 caf::actor_system& engine::system() {

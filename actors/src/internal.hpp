@@ -81,8 +81,13 @@ using router_actor = router_api::extend<
 /// What every entity actor of one engine shares. Outlives all actors.
 struct entity_context {
   storage::store* store = nullptr;
+  /// Reads from storage: one record, or several from one snapshot.
+  using reader_api = caf::typed_actor<
+    caf::replies_to<load_atom, entity_id>::with<record>,
+    caf::replies_to<read_atom, std::vector<entity_id>>::with<
+      std::vector<record>>>;
   /// Detached readers, so RocksDB reads never block scheduler threads.
-  caf::actor readers;
+  reader_api readers;
   size_t max_queue = 0;
   /// How long a write may wait behind a lock before it is answered with
   /// `timeout` (and not applied).

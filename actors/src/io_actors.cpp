@@ -18,10 +18,19 @@ caf::error normalize(caf::error err) {
 
 namespace {
 
+using records = std::vector<record>;
+
 caf::behavior reader(caf::event_based_actor*, storage::store* store) {
   return {
     [store](load_atom, const entity_id& id) -> caf::result<record> {
       auto r = store->read(id);
+      if (!r)
+        return std::move(r.error());
+      return std::move(*r);
+    },
+    [store](read_atom,
+            const std::vector<entity_id>& ids) -> caf::result<records> {
+      auto r = store->read_many(ids);
       if (!r)
         return std::move(r.error());
       return std::move(*r);
@@ -31,7 +40,7 @@ caf::behavior reader(caf::event_based_actor*, storage::store* store) {
 
 template <class Request>
 void forward(caf::event_based_actor* self, const router_api& router,
-             std::chrono::milliseconds timeout, Request request,
+             caf::timespan timeout, Request request,
              record_callback done) {
   std::apply(
     [&](auto&&... xs) {
@@ -43,7 +52,7 @@ void forward(caf::event_based_actor* self, const router_api& router,
 }
 
 caf::behavior gateway(caf::event_based_actor* self, router_api router,
-                      std::chrono::milliseconds timeout) {
+                      caf::timespan timeout) {
   return {
     [=](write_atom, write_op& op, record_callback& done) {
       forward(self, router, timeout,
@@ -60,15 +69,16 @@ caf::behavior gateway(caf::event_based_actor* self, router_api router,
 
 } // namespace
 
-caf::actor spawn_readers(caf::actor_system& sys, storage::store* store,
+reader_api spawn_readers(caf::actor_system& sys, storage::store* store,
                          size_t n) {
   auto make = [&sys, store] { return sys.spawn<caf::detached>(reader, store); };
-  return caf::actor_pool::make(sys.dummy_execution_unit(), n, make,
-                               caf::actor_pool::round_robin());
+  auto pool = caf::actor_pool::make(sys.dummy_execution_unit(), n, make,
+                                    caf::actor_pool::round_robin());
+  return caf::actor_cast<reader_api>(std::move(pool));
 }
 
 caf::actor spawn_gateway(caf::actor_system& sys, router_api router,
-                         std::chrono::milliseconds timeout) {
+                         caf::timespan timeout) {
   return sys.spawn(gateway, std::move(router), timeout);
 }
 

@@ -10,9 +10,11 @@
 
 namespace entact::detail {
 
-/// A pool of `n` detached actors answering `(load_atom, id) -> record` from
-/// the store: RocksDB reads block, so they get threads of their own.
-caf::actor spawn_readers(caf::actor_system& sys, storage::store* store,
+using reader_api = entity_context::reader_api;
+
+/// A pool of `n` detached actors answering `reader_api` from the store:
+/// RocksDB reads block, so they get threads of their own.
+reader_api spawn_readers(caf::actor_system& sys, storage::store* store,
                          size_t n);
 
 /// An actor that turns `(write_atom, op, callback)` and
@@ -20,6 +22,6 @@ caf::actor spawn_readers(caf::actor_system& sys, storage::store* store,
 /// calls `callback` with the outcome: the asynchronous API for callers that
 /// are not actors.
 caf::actor spawn_gateway(caf::actor_system& sys, router_api router,
-                         std::chrono::milliseconds timeout);
+                         caf::timespan timeout);
 
 } // namespace entact::detail

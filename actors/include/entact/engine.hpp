@@ -9,6 +9,7 @@
 #include "entact/engine_options.hpp"
 #include "entact/engine_stats.hpp"
 #include "entact/interfaces.hpp"
+#include "entact/register_types.hpp"
 
 namespace entact {
 
@@ -27,7 +28,12 @@ public:
   /// Opens the engine on `opts.path`, recovering everything committed
   /// before. Errors: `invalid_argument` (bad options), `storage_failure`
   /// (RocksDB could not open the directory, e.g. in use by another process).
-  static caf::expected<std::unique_ptr<engine>> open(engine_options opts);
+  ///
+  /// The engine runs its own actor system, built from `cfg` when given (a
+  /// server passes its parsed configuration with the middleman loaded) or
+  /// from a default `entact::config`.
+  static caf::expected<std::unique_ptr<engine>>
+  open(engine_options opts, std::unique_ptr<entact::config> cfg = nullptr);
 
   /// Closes the engine (see `close`).
   ~engine() override;
@@ -59,6 +65,9 @@ public:
   /// interactive transactions by message. The sender of `begin` owns the
   /// transaction.
   coordinator_api coordinator() const;
+
+  /// The one actor to publish for remote clients (see `server_api`).
+  server_api front_door() const;
 
   /// The actor system the engine runs in.
   caf::actor_system& system();

@@ -10,6 +10,9 @@ using get_atom = caf::atom_constant<caf::atom("e_get")>;
 /// Applies a `write_op`.
 using write_atom = caf::atom_constant<caf::atom("e_write")>;
 
+/// Reads committed records straight from storage (one snapshot).
+using read_atom = caf::atom_constant<caf::atom("e_read")>;
+
 /// Asks for `engine_stats`.
 using stats_atom = caf::atom_constant<caf::atom("e_stats")>;
 

@@ -66,4 +66,13 @@ using coordinator_api = caf::typed_actor<
   caf::replies_to<write_atom, std::vector<write_op>>::with<
     std::vector<record>>>;
 
+/// What a server publishes: everything a remote client needs behind one
+/// handle. Entity calls as `router_api`, transactions and batches as
+/// `coordinator_api`, plus committed reads that skip the entities' queues:
+/// `(read_atom, ids) -> records`, from one storage snapshot, in the order of
+/// `ids` (absent: `version == no_version`; `too_large` past 4096 ids).
+using server_api = router_api::extend_with<coordinator_api>::extend<
+  caf::replies_to<read_atom, std::vector<entity_id>>::with<
+    std::vector<record>>>;
+
 } // namespace entact

@@ -1,0 +1,61 @@
+#include "call_gate.hpp"
+
+#include <caf/exit_reason.hpp>
+
+#include "io_actors.hpp"
+
+namespace entact::detail {
+
+void call_gate::start(caf::actor_system& sys, router_api target,
+                      caf::timespan timeout, size_t n) {
+  timeout_ = timeout;
+  for (size_t i = 0; i < n; ++i)
+    gateways_.push_back(spawn_gateway(sys, target, timeout));
+}
+
+bool call_gate::enter() {
+  ++outstanding_;
+  if (!closed_)
+    return true;
+  leave();
+  return false;
+}
+
+void call_gate::leave() {
+  if (--outstanding_ == 0) {
+    std::lock_guard<std::mutex> guard{mtx_};
+    idle_.notify_all();
+  }
+}
+
+bool call_gate::close_and_drain(caf::timespan limit) {
+  if (closed_.exchange(true))
+    return false;
+  std::unique_lock<std::mutex> guard{mtx_};
+  idle_.wait_for(guard, limit, [this] { return outstanding_ == 0; });
+  return true;
+}
+
+void call_gate::stop() {
+  for (auto& g : gateways_)
+    caf::anon_send_exit(g, caf::exit_reason::user_shutdown);
+  gateways_.clear();
+}
+
+caf::expected<record>
+call_gate::wait(std::future<caf::expected<record>> f) {
+  if (f.wait_for(timeout_ + std::chrono::seconds{5})
+      != std::future_status::ready)
+    return make_error(errc::timeout, "no answer");
+  return f.get();
+}
+
+caf::error call_gate::closed_error() {
+  return make_error(errc::closed, "closed");
+}
+
+const caf::actor& call_gate::pick() {
+  return gateways_[next_++ % gateways_.size()];
+}
+
+} // namespace entact::detail

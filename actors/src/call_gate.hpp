@@ -1,0 +1,109 @@
+#pragma once
+
+#include <atomic>
+#include <condition_variable>
+#include <future>
+#include <memory>
+#include <mutex>
+#include <vector>
+
+#include <caf/actor.hpp>
+#include <caf/actor_system.hpp>
+#include <caf/scoped_actor.hpp>
+#include <caf/send.hpp>
+
+#include "entact/errc.hpp"
+#include "internal.hpp"
+
+namespace entact::detail {
+
+/// Where calls from threads that are not actors enter an actor system:
+/// a few gateway actors turn them into requests with deadlines, and a
+/// counter of calls in flight lets `close` wait until every accepted call
+/// was answered. Shared by the embedded engine and the remote client.
+class call_gate {
+public:
+  /// Spawns `n` gateways sending to `target` with deadline `timeout`.
+  void start(caf::actor_system& sys, router_api target,
+             caf::timespan timeout, size_t n);
+
+  /// Counts a call in flight, or refuses it once closing has begun. The
+  /// count goes up before the check, so `drain` never misses a call.
+  bool enter();
+
+  /// Ends a call counted by `enter`.
+  void leave();
+
+  /// Refuses new calls and waits (at most `limit`) for those in flight.
+  /// Returns false if it was already closed.
+  bool close_and_drain(caf::timespan limit);
+
+  /// Stops the gateways.
+  void stop();
+
+  bool closed() const noexcept {
+    return closed_;
+  }
+
+  /// Sends `(xs..., callback)` to a gateway; `done` gets the outcome.
+  template <class... Ts>
+  void send_async(record_callback done, Ts&&... xs) {
+    if (!enter()) {
+      done(closed_error());
+      return;
+    }
+    auto wrapped = [this, done = std::move(done)](caf::expected<record> r) {
+      done(std::move(r));
+      leave();
+    };
+    caf::anon_send(pick(), std::forward<Ts>(xs)...,
+                   record_callback{std::move(wrapped)});
+  }
+
+  /// `send_async`, waiting for the outcome.
+  template <class... Ts>
+  caf::expected<record> call(Ts&&... xs) {
+    auto p = std::make_shared<std::promise<caf::expected<record>>>();
+    auto f = p->get_future();
+    send_async([p](caf::expected<record> r) { p->set_value(std::move(r)); },
+               std::forward<Ts>(xs)...);
+    return wait(std::move(f));
+  }
+
+  /// Waits for a result of `send_async`. The gateway's deadline answers
+  /// first; this one only guards against a gateway that died.
+  caf::expected<record> wait(std::future<caf::expected<record>> f);
+
+  /// A blocking request from a scoped actor, counted like any call; for
+  /// rare calls that need no gateway (stats, batches).
+  template <class T, class Handle, class... Ts>
+  caf::expected<T> request(caf::actor_system& sys, const Handle& dest,
+                           Ts&&... xs) {
+    if (!enter())
+      return closed_error();
+    caf::expected<T> result = make_error(errc::timeout);
+    {
+      caf::scoped_actor self{sys};
+      self->request(dest, timeout_, std::forward<Ts>(xs)...)
+        .receive([&](T& x) { result = std::move(x); },
+                 [&](caf::error& err) { result = normalize(err); });
+    }
+    leave();
+    return result;
+  }
+
+  static caf::error closed_error();
+
+private:
+  const caf::actor& pick();
+
+  std::vector<caf::actor> gateways_;
+  caf::timespan timeout_{0};
+  std::atomic<size_t> next_{0};
+  std::atomic<bool> closed_{false};
+  std::atomic<int64_t> outstanding_{0};
+  std::mutex mtx_;
+  std::condition_variable idle_;
+};
+
+} // namespace entact::detail

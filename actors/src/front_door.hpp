@@ -1,0 +1,23 @@
+#pragma once
+
+#include "entact/interfaces.hpp"
+#include "entact/limits.hpp"
+#include "internal.hpp"
+
+namespace entact::detail {
+
+/// Most ids one remote committed read may name.
+constexpr size_t max_read_ids = 4096;
+
+/// The one actor a server publishes: forwards entity calls to the router,
+/// transactions and batches to the coordinator and committed reads to the
+/// reader pool. Forwarding uses `delegate`, so answers go straight back to
+/// the client and the coordinator sees the client as a transaction's owner
+/// (its death or disconnection aborts the transaction).
+server_api::behavior_type front_door(server_api::pointer self,
+                                     router_api router,
+                                     coordinator_api coordinator,
+                                     entity_context::reader_api readers,
+                                     entact::limits limits);
+
+} // namespace entact::detail
