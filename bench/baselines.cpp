@@ -68,6 +68,29 @@ uint64_t version_of(const std::string& id, const std::string& bytes) {
   return r->version;
 }
 
+/// Parses RocksDB's abbreviated counts ("63K", "1.2M").
+double parse_count(const std::string& s, size_t pos) {
+  size_t used = 0;
+  double x = std::stod(s.substr(pos), &used);
+  switch (pos + used < s.size() ? s[pos + used] : ' ') {
+    case 'K': return x * 1e3;
+    case 'M': return x * 1e6;
+    case 'G': return x * 1e9;
+    default: return x;
+  }
+}
+
+/// The number just before `label` in `text`, searching from `from`.
+double count_before(const std::string& text, size_t from,
+                    const std::string& label) {
+  auto end = text.find(label, from);
+  if (end == std::string::npos || end == 0)
+    return 0;
+  auto begin = text.rfind(' ', end - 1);
+  begin = begin == std::string::npos ? 0 : begin + 1;
+  return parse_count(text, begin);
+}
+
 std::atomic<uint64_t> next_generation{1};
 
 /// Each client thread reuses one transaction object per database
@@ -113,6 +136,22 @@ std::string counter_value(uint64_t n, size_t bytes) {
 
 uint64_t parse_counter(const std::string& value) {
   return std::stoull(value.substr(0, 20));
+}
+
+write_counters write_counters_of(rocksdb::DB* db) {
+  write_counters c;
+  std::string text;
+  if (!db->GetProperty("rocksdb.dbstats", &text))
+    return c;
+  auto w = text.find("Cumulative writes:");
+  if (w != std::string::npos) {
+    c.writes = count_before(text, w, " writes,");
+    c.groups = count_before(text, w, " commit groups");
+  }
+  auto l = text.find("Cumulative WAL:");
+  if (l != std::string::npos)
+    c.syncs = count_before(text, l, " syncs");
+  return c;
 }
 
 known_versions::known_versions(size_t n, uint64_t initial)
@@ -259,6 +298,10 @@ uint64_t raw_optimistic::read(const std::string& id, std::string* value) {
   return r->version;
 }
 
+write_counters raw_optimistic::counters() {
+  return write_counters_of(db_->GetBaseDB());
+}
+
 // -- raw_pessimistic ----------------------------------------------------------
 
 raw_pessimistic::raw_pessimistic(const std::string& path, bool sync)
@@ -308,6 +351,10 @@ outcome raw_pessimistic::two_key_update(const dataset& data,
     return outcome::ok;
   error = s.ToString();
   return outcome::error;
+}
+
+write_counters raw_pessimistic::counters() {
+  return write_counters_of(db_->GetBaseDB());
 }
 
 // -- locked_map ---------------------------------------------------------------
@@ -394,4 +441,10 @@ uint64_t locked_map::counter(const std::string& id) {
   return parse_counter(r->value);
 }
 
+} // namespace bench
+
+namespace bench {
+write_counters locked_map::counters() {
+  return write_counters_of(db_.get());
+}
 } // namespace bench

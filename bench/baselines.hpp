@@ -66,6 +66,16 @@ private:
   std::unique_ptr<std::atomic<uint64_t>[]> v_;
 };
 
+/// RocksDB's own write-path counters (from the "rocksdb.dbstats"
+/// property): writes, commit groups (one WAL write each) and WAL syncs.
+struct write_counters {
+  double writes = 0;
+  double groups = 0;
+  double syncs = 0;
+};
+
+write_counters write_counters_of(rocksdb::DB* db);
+
 /// Full-jitter exponential backoff, exactly as entact::read_modify_write.
 void back_off(const entact::retry_policy& policy, unsigned attempt,
               std::mt19937_64& rng);
@@ -92,6 +102,8 @@ public:
   /// The stored record's version and value (0 if absent).
   uint64_t read(const std::string& id, std::string* value = nullptr);
 
+  write_counters counters();
+
 private:
   std::unique_ptr<rocksdb::OptimisticTransactionDB> db_;
   uint64_t generation_;
@@ -103,6 +115,7 @@ public:
   raw_pessimistic(const std::string& path, bool sync);
   ~raw_pessimistic();
   void preload(const dataset& data);
+  write_counters counters();
   /// One transaction over two distinct random entities: lock both (sorted
   /// order), read, write both at version + 1, commit.
   outcome two_key_update(const dataset& data, std::mt19937_64& rng,
@@ -126,6 +139,7 @@ public:
   outcome increment(const std::string& id, size_t value_bytes,
                     std::string& error);
   uint64_t counter(const std::string& id);
+  write_counters counters();
 
 private:
   struct entry {

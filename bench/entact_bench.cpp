@@ -51,6 +51,7 @@ struct config {
   std::string commit;
   std::set<std::string> only;
   bool entact_only = false;
+  bool cold = false; // skip making entities resident before timed runs
   size_t clients = 64;
   size_t entities = 100000;
   size_t value_bytes = 100;
@@ -62,8 +63,19 @@ struct config {
   double w6_rate = 0; // 0: half of W1's peak
   double w6_seconds = 5;
 
+  std::set<std::string> systems;
+
   bool wants(const std::string& w) const {
     return only.empty() || only.count(w) > 0;
+  }
+
+  /// Systems: entact, entact-async, store, raw-1, raw-N, raw-pess,
+  /// locked-map.
+  bool runs(const std::string& system) const {
+    if (!systems.empty())
+      return systems.count(system) > 0;
+    return !entact_only || system == "entact" || system == "entact-async"
+           || system == "store";
   }
 };
 
@@ -74,11 +86,16 @@ void usage() {
   --json FILE          also write the results as JSON
   --only W1,W2,...     run only these workloads (W1 W2 W4 W5 W6)
   --entact-only        skip the baselines (for profiling)
+  --systems A,B,...    run only these systems in W1/W2/W4: entact,
+                       entact-async, store, raw-1, raw-N (N = clients),
+                       raw-pess, locked-map (for profiling)
   --dir DIR            parent of the temporary RocksDB directories
                        (default: $TMPDIR or /tmp); all systems use it
   --commit SHA         recorded in the JSON
   --clients N          concurrent clients (64)
   --entities N         entities of W1/W2/W6 (100000)
+  --cold               do not make them resident (untimed gets) first:
+                       the timed run then includes actor activation
   --value-bytes N      value size (100)
   --seconds S          measured seconds per run (4)
   --warmup S           unmeasured seconds before each run (0.5)
@@ -125,6 +142,8 @@ config parse(int argc, char** argv) {
       cfg.dir = need(i);
     } else if (a == "--commit") {
       cfg.commit = need(i);
+    } else if (a == "--cold") {
+      cfg.cold = true;
     } else if (a == "--entact-only") {
       cfg.entact_only = true;
     } else if (a == "--only") {
@@ -132,6 +151,11 @@ config parse(int argc, char** argv) {
       std::string w;
       while (std::getline(ss, w, ','))
         cfg.only.insert(w);
+    } else if (a == "--systems") {
+      std::stringstream ss{need(i)};
+      std::string x;
+      while (std::getline(ss, x, ','))
+        cfg.systems.insert(x);
     } else if (a == "--clients") {
       cfg.clients = std::stoul(need(i));
     } else if (a == "--entities") {
@@ -317,6 +341,27 @@ open_engine(const std::string& path, bool sync, size_t resident_cap = 100000,
   return std::move(*eng);
 }
 
+void parallel_for(size_t threads, size_t n,
+                  const std::function<void(size_t)>& fn);
+
+/// Makes every entity resident (its actor spawned, its record loaded) with
+/// untimed get()s, so timed runs measure steady state, not activation.
+void activate_all(entact::engine& eng, const dataset& data, bool enabled) {
+  if (!enabled)
+    return;
+  auto t0 = clock::now();
+  std::atomic<size_t> bad{0};
+  parallel_for(8, data.size(), [&](size_t i) {
+    if (!eng.get(data.ids[i]))
+      ++bad;
+  });
+  if (bad > 0)
+    throw std::runtime_error("activation: " + std::to_string(bad.load())
+                             + " gets failed");
+  std::cout << "  (activated " << data.size() << " entities in "
+            << fmt(seconds_since(t0), 1) << " s, untimed)" << std::endl;
+}
+
 /// Outcome of a versioned update, learning the version it reveals.
 outcome judge(const caf::expected<entact::record>& r, known_versions& kv,
               size_t k, slot& s) {
@@ -432,6 +477,22 @@ void parallel_for(size_t threads, size_t n,
 
 // -- W1 / W2: versioned updates of uniform keys ----------------------------
 
+/// RocksDB's group commit during a baseline run (commits include the
+/// conflicting ones' no-op writes: none, they roll back).
+std::vector<std::pair<std::string, double>>
+group_metrics(const write_counters& before, const write_counters& after) {
+  double writes = after.writes - before.writes;
+  double groups = after.groups - before.groups;
+  double syncs = after.syncs - before.syncs;
+  std::cout << "    rocksdb: " << fmt(groups, 0) << " commit groups, "
+            << fmt(writes / std::max(groups, 1.0), 1)
+            << " writes per group, " << fmt(syncs, 0) << " WAL syncs"
+            << std::endl;
+  return {{"group_commits", groups},
+          {"batches_per_group", writes / std::max(groups, 1.0)},
+          {"wal_syncs", syncs}};
+}
+
 /// Runs W1 (sync on) or W2 (sync off): entact from blocking threads and
 /// from asynchronous chains, entact's store alone, and the baselines.
 void run_updates(const config& cfg, report& rep, const std::string& w,
@@ -442,15 +503,18 @@ void run_updates(const config& cfg, report& rep, const std::string& w,
           + ": " + std::to_string(n) + " clients, "
           + std::to_string(cfg.entities)
           + " entities, uniform keys, versioned updates of "
-          + std::to_string(cfg.value_bytes) + " B values"});
+          + std::to_string(cfg.value_bytes) + " B values"
+          + (cfg.cold ? ", entact cold (activation timed)"
+                      : ", entact entities resident before timing")});
   std::cout << "\n== " << w << " " << rep.workloads.back().title << std::endl;
   dataset data(w == "W1" ? "w1" : "w2", cfg.entities, cfg.value_bytes);
   auto vb = cfg.value_bytes;
 
-  { // entact, one blocking client per thread: the fair peer of raw-64.
+  if (cfg.runs("entact")) { // one blocking client per thread: raw-64's peer
     temp_dir dir{cfg.dir, "entact-bench"};
     preload_entact(dir.path() + "/db", data);
     auto eng = open_engine(dir.path() + "/db", sync);
+    activate_all(*eng, data, !cfg.cold);
     known_versions kv{data.size()};
     auto r = run_closed(n, cfg.timing, [&](slot& s) {
       auto k = data.pick(s.rng);
@@ -470,10 +534,11 @@ void run_updates(const config& cfg, report& rep, const std::string& w,
     rep.verify(w + " entact blocking: no errors", r.errors == 0,
                std::to_string(r.errors) + " errors " + r.first_error);
   }
-  { // entact, pipelined: chains of apply_async, no client threads at all.
+  if (cfg.runs("entact-async")) { // chains of apply_async, no client threads
     temp_dir dir{cfg.dir, "entact-bench"};
     preload_entact(dir.path() + "/db", data);
     auto eng = open_engine(dir.path() + "/db", sync);
+    activate_all(*eng, data, !cfg.cold);
     known_versions kv{data.size()};
     chain_runner chains{n, [&](slot& s, chain_runner::done_fn done) {
                           auto k = data.pick(s.rng);
@@ -498,7 +563,7 @@ void run_updates(const config& cfg, report& rep, const std::string& w,
     rep.verify(w + " entact async: no errors", r.errors == 0,
                std::to_string(r.errors) + " errors " + r.first_error);
   }
-  { // entact's storage layer alone: where the actor layer's cost shows.
+  if (cfg.runs("store")) { // the storage layer alone: the actors' cost shows
     temp_dir dir{cfg.dir, "entact-bench"};
     preload_entact(dir.path() + "/db", data);
     auto st = entact::storage::store::open({dir.path() + "/db", sync, 4096,
@@ -542,13 +607,14 @@ void run_updates(const config& cfg, report& rep, const std::string& w,
                       return x ? x->version : 0;
                     });
   }
-  if (cfg.entact_only)
-    return;
   auto raw = [&](size_t threads, const std::string& name) {
+    if (!cfg.runs(name))
+      return;
     temp_dir dir{cfg.dir, "raw-bench"};
     raw_optimistic db{dir.path() + "/db", sync};
     db.preload(data);
     known_versions kv{data.size()};
+    auto before = db.counters();
     auto r = run_closed(threads, cfg.timing, [&](slot& s) {
       auto k = data.pick(s.rng);
       uint64_t seen = 0;
@@ -558,7 +624,8 @@ void run_updates(const config& cfg, report& rep, const std::string& w,
       return o;
     });
     print_run(name, r);
-    rep.add({w, name, false, false, r, {},
+    auto m = group_metrics(before, db.counters());
+    rep.add({w, name, false, false, r, m,
              std::to_string(threads)
                + (threads == 1 ? " thread" : " threads")
                + ", OptimisticTransactionDB GetForUpdate+Put+Commit per "
@@ -566,24 +633,27 @@ void run_updates(const config& cfg, report& rep, const std::string& w,
   };
   raw(1, "raw-1");
   raw(n, "raw-" + std::to_string(n));
-  { // pessimistic two-key transactions (the W3 baseline, measured now)
+  if (cfg.runs("raw-pess")) { // two-key transactions (W3's baseline)
     temp_dir dir{cfg.dir, "raw-bench"};
     raw_pessimistic db{dir.path() + "/db", sync};
     db.preload(data);
+    auto before = db.counters();
     auto r = run_closed(n, cfg.timing, [&](slot& s) {
       return db.two_key_update(data, s.rng, s.ok_total, s.first_error);
     });
     print_run("raw-pess", r);
-    rep.add({w, "raw-pess", false, false, r, {},
+    auto m = group_metrics(before, db.counters());
+    rep.add({w, "raw-pess", false, false, r, m,
              std::to_string(n)
                + " threads, TransactionDB: lock 2 keys, read, write both, "
                  "commit (figures are transactions; for W3)"});
   }
-  { // the classic pattern
+  if (cfg.runs("locked-map")) { // the classic pattern
     temp_dir dir{cfg.dir, "raw-bench"};
     locked_map db{dir.path() + "/db", sync};
     db.preload(data);
     known_versions kv{data.size()};
+    auto before = db.counters();
     auto r = run_closed(n, cfg.timing, [&](slot& s) {
       auto k = data.pick(s.rng);
       uint64_t seen = 0;
@@ -593,7 +663,8 @@ void run_updates(const config& cfg, report& rep, const std::string& w,
       return o;
     });
     print_run("locked-map", r);
-    rep.add({w, "locked-map", false, false, r, {},
+    auto m = group_metrics(before, db.counters());
+    rep.add({w, "locked-map", false, false, r, m,
              std::to_string(n)
                + " threads, shared_mutex + unordered_map, DB::Put under the "
                  "exclusive lock"});
@@ -625,7 +696,7 @@ void run_hot(const config& cfg, report& rep) {
        attempts > 0 ? static_cast<double>(x.r.conflicts) / attempts : 0});
     x.metrics.push_back({"gave_up", static_cast<double>(x.r.gave_up)});
   };
-  {
+  if (cfg.runs("entact")) {
     temp_dir dir{cfg.dir, "entact-bench"};
     auto eng = open_engine(dir.path() + "/db", true);
     if (!eng->create(id, counter_value(0, vb)))
@@ -663,9 +734,7 @@ void run_hot(const config& cfg, report& rep) {
     rep.verify(w + " entact: no errors", r.errors == 0,
                std::to_string(r.errors) + " errors " + r.first_error);
   }
-  if (cfg.entact_only)
-    return;
-  {
+  if (cfg.runs("raw-" + std::to_string(n))) {
     temp_dir dir{cfg.dir, "raw-bench"};
     raw_optimistic db{dir.path() + "/db", true};
     db.preload_one(id, counter_value(0, vb));
@@ -683,7 +752,7 @@ void run_hot(const config& cfg, report& rep) {
                "counter " + std::to_string(parse_counter(value))
                  + ", committed " + std::to_string(r.ok_total));
   }
-  {
+  if (cfg.runs("locked-map")) {
     temp_dir dir{cfg.dir, "raw-bench"};
     locked_map db{dir.path() + "/db", true};
     db.preload_one(id, counter_value(0, vb));
@@ -862,7 +931,7 @@ void run_latency(const config& cfg, report& rep) {
                 << std::endl;
       report probe;
       config c = cfg;
-      c.entact_only = true;
+      c.systems = {"entact"};
       run_updates(c, probe, "W1", true);
       peak = probe.primary("W1")->r.ops_per_s();
     }
@@ -878,6 +947,7 @@ void run_latency(const config& cfg, report& rep) {
   temp_dir dir{cfg.dir, "entact-bench"};
   preload_entact(dir.path() + "/db", data);
   auto eng = open_engine(dir.path() + "/db", true);
+  activate_all(*eng, data, !cfg.cold);
   known_versions kv{data.size()};
   auto total = static_cast<size_t>(
     rate * (cfg.w6_seconds + cfg.timing.warmup.count()));
@@ -1102,9 +1172,10 @@ void print_table(const config& cfg, const report& rep, const machine_info& m) {
     }
     auto* p = rep.primary(wi.id);
     char buf[512];
-    std::snprintf(buf, sizeof(buf), "  %-20s %11s %9s %8s %8s %9s %9s %7s  %s\n",
-                  "system", "ops/s", "entact/x", "p50 ms", "p99 ms",
-                  "p99.9 ms", "conflicts", "errors", "how");
+    std::snprintf(buf, sizeof(buf),
+                  "  %-18s %9s %8s %7s %7s %8s %9s %6s %6s  %s\n", "system",
+                  "ops/s", "entact/x", "p50 ms", "p99 ms", "p99.9 ms",
+                  "conflicts", "errors", "/group", "how");
     std::cout << buf;
     for (const auto& x : rep.rows) {
       if (x.workload != wi.id)
@@ -1117,18 +1188,25 @@ void print_table(const config& cfg, const report& rep, const machine_info& m) {
         double a = static_cast<double>(x.r.attempts);
         conflicts = fmt(a > 0 ? 100.0 * x.r.conflicts / a : 0, 1) + "%";
       }
+      std::string per_group;
+      for (const auto& [k, v] : x.metrics)
+        if (k == "batches_per_group")
+          per_group = fmt(v, 1);
       std::snprintf(buf, sizeof(buf),
-                    "  %-20s %11s %9s %8s %8s %9s %9s %7s  %s\n",
+                    "  %-18s %9s %8s %7s %7s %8s %9s %6s %6s  %s\n",
                     x.system.c_str(), fmt_rate(x.r.ops_per_s()).c_str(),
                     ratio.c_str(), fmt_ms(x.r.lat.p50).c_str(),
                     fmt_ms(x.r.lat.p99).c_str(), fmt_ms(x.r.lat.p999).c_str(),
                     conflicts.c_str(), std::to_string(x.r.errors).c_str(),
-                    x.note.c_str());
+                    per_group.c_str(), x.note.c_str());
       std::cout << buf;
     }
     if (wi.id == "W4")
       std::cout << "  (W4: ops/s is goodput, committed increments; conflicts "
                    "is the share of attempts that conflicted)\n";
+    else
+      std::cout << "  (/group: writes per group commit, entact's store or "
+                   "RocksDB's own write group)\n";
   }
   std::cout << "\nTargets (goals, not assertions):\n";
   for (const auto& t : rep.targets) {
