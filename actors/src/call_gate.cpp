@@ -1,5 +1,7 @@
 #include "call_gate.hpp"
 
+#include <functional>
+
 #include <caf/exit_reason.hpp>
 
 #include "io_actors.hpp"
@@ -54,8 +56,8 @@ caf::error call_gate::closed_error() {
   return make_error(errc::closed, "closed");
 }
 
-const caf::actor& call_gate::pick() {
-  return gateways_[next_++ % gateways_.size()];
+const caf::actor& call_gate::pick(const entity_id& key) const {
+  return gateways_[std::hash<entity_id>{}(key) % gateways_.size()];
 }
 
 } // namespace entact::detail

@@ -45,9 +45,11 @@ public:
     return closed_;
   }
 
-  /// Sends `(xs..., callback)` to a gateway; `done` gets the outcome.
+  /// Sends `(xs..., callback)` to the gateway of entity `key`; `done` gets
+  /// the outcome. One entity always uses the same gateway, so calls on it
+  /// from one thread reach it in the order they were made.
   template <class... Ts>
-  void send_async(record_callback done, Ts&&... xs) {
+  void send_async(const entity_id& key, record_callback done, Ts&&... xs) {
     if (!enter()) {
       done(closed_error());
       return;
@@ -56,17 +58,18 @@ public:
       done(std::move(r));
       leave();
     };
-    caf::anon_send(pick(), std::forward<Ts>(xs)...,
+    caf::anon_send(pick(key), std::forward<Ts>(xs)...,
                    record_callback{std::move(wrapped)});
   }
 
   /// `send_async`, waiting for the outcome.
   template <class... Ts>
-  caf::expected<record> call(Ts&&... xs) {
+  caf::expected<record> call(const entity_id& key, Ts&&... xs) {
     auto p = std::make_shared<std::promise<caf::expected<record>>>();
     auto f = p->get_future();
-    send_async([p](caf::expected<record> r) { p->set_value(std::move(r)); },
-               std::forward<Ts>(xs)...);
+    send_async(
+      key, [p](caf::expected<record> r) { p->set_value(std::move(r)); },
+      std::forward<Ts>(xs)...);
     return wait(std::move(f));
   }
 
@@ -95,11 +98,10 @@ public:
   static caf::error closed_error();
 
 private:
-  const caf::actor& pick();
+  const caf::actor& pick(const entity_id& key) const;
 
   std::vector<caf::actor> gateways_;
   caf::timespan timeout_{0};
-  std::atomic<size_t> next_{0};
   std::atomic<bool> closed_{false};
   std::atomic<int64_t> outstanding_{0};
   std::mutex mtx_;

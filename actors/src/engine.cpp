@@ -109,7 +109,7 @@ void engine::close() {
 }
 
 caf::expected<record> engine::get(const entity_id& id) {
-  return impl_->gate.call(get_atom::value, id);
+  return impl_->gate.call(id, get_atom::value, id);
 }
 
 caf::expected<record> engine::read(const entity_id& id) {
@@ -135,11 +135,14 @@ engine::apply_batch(std::vector<write_op> ops) {
 }
 
 caf::expected<record> engine::apply(write_op op) {
-  return impl_->gate.call(write_atom::value, std::move(op));
+  auto key = op.id;
+  return impl_->gate.call(key, write_atom::value, std::move(op));
 }
 
 void engine::apply_async(write_op op, record_callback done) {
-  impl_->gate.send_async(std::move(done), write_atom::value, std::move(op));
+  auto key = op.id;
+  impl_->gate.send_async(key, std::move(done), write_atom::value,
+                         std::move(op));
 }
 
 caf::expected<engine_stats> engine::stats() {

@@ -87,7 +87,8 @@ public:
   apply_batch(std::vector<write_op> ops) = 0;
 
   /// Applies `op` without waiting; `done` gets what `apply` would return.
-  /// Thousands of these may be in flight at once.
+  /// Thousands of these may be in flight at once. Calls on one entity made
+  /// from one thread are applied in the order they were made.
   virtual void apply_async(write_op op, record_callback done) = 0;
 
   /// `apply_async` as a future.
