@@ -4,7 +4,7 @@
 
 #include <caf/exit_reason.hpp>
 
-#include "io_actors.hpp"
+#include "gateway.hpp"
 
 namespace entact::detail {
 

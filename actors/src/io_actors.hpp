@@ -1,6 +1,5 @@
 #pragma once
 
-#include <chrono>
 #include <cstddef>
 
 #include <caf/actor.hpp>
@@ -16,12 +15,5 @@ using reader_api = entity_context::reader_api;
 /// RocksDB reads block, so they get threads of their own.
 reader_api spawn_readers(caf::actor_system& sys, storage::store* store,
                          size_t n);
-
-/// An actor that turns `(write_atom, op, callback)` and
-/// `(get_atom, id, callback)` into requests to `router` with a deadline and
-/// calls `callback` with the outcome: the asynchronous API for callers that
-/// are not actors.
-caf::actor spawn_gateway(caf::actor_system& sys, router_api router,
-                         caf::timespan timeout);
 
 } // namespace entact::detail

@@ -1,0 +1,138 @@
+#include "entact/client.hpp"
+
+#include <caf/exit_reason.hpp>
+#include <caf/io/middleman.hpp>
+
+#include "call_gate.hpp"
+#include "entact/register_types.hpp"
+#include "run_transaction.hpp"
+
+namespace entact {
+
+struct client::impl {
+  client_options opts;
+  entact::config cfg;
+  std::unique_ptr<caf::actor_system> sys;
+  server_api server;
+  detail::call_gate gate;
+};
+
+namespace {
+
+using records = std::vector<record>;
+
+caf::error unreachable(const client_options& opts, const caf::error& why) {
+  return make_error(errc::unreachable,
+                    "cannot reach entactd at " + opts.host + ":"
+                      + std::to_string(opts.port) + ": " + to_string(why));
+}
+
+} // namespace
+
+caf::expected<std::unique_ptr<client>> client::connect(client_options opts) {
+  if (opts.host.empty() || opts.port == 0)
+    return make_error(errc::invalid_argument, "host and port are required");
+  if (opts.request_timeout.count() <= 0)
+    return make_error(errc::invalid_argument, "timeouts must be positive");
+  auto ptr = std::make_unique<impl>();
+  ptr->opts = std::move(opts);
+  ptr->cfg.load<caf::io::middleman>();
+  ptr->cfg.set("scheduler.max-threads", std::max<size_t>(
+                                           ptr->opts.worker_threads, 1));
+  ptr->sys = std::make_unique<caf::actor_system>(ptr->cfg);
+  auto server = ptr->sys->middleman().remote_actor<server_api>(
+    ptr->opts.host, ptr->opts.port);
+  if (!server)
+    return unreachable(ptr->opts, server.error());
+  ptr->server = std::move(*server);
+  ptr->gate.start(*ptr->sys, caf::actor_cast<router_api>(ptr->server),
+                  ptr->opts.request_timeout,
+                  std::max<size_t>(ptr->opts.worker_threads, 1));
+  return std::unique_ptr<client>{new client(std::move(ptr))};
+}
+
+caf::expected<std::unique_ptr<client>> connect(const std::string& host,
+                                               uint16_t port) {
+  client_options opts;
+  opts.host = host;
+  opts.port = port;
+  return client::connect(std::move(opts));
+}
+
+client::client(std::unique_ptr<impl> ptr) : impl_(std::move(ptr)) {
+  // nop
+}
+
+client::~client() {
+  close();
+}
+
+void client::close() {
+  if (!impl_->gate.close_and_drain(impl_->opts.request_timeout * 2))
+    return;
+  impl_->gate.stop();
+  impl_->server = nullptr;
+  impl_->sys.reset();
+}
+
+caf::expected<record> client::get(const entity_id& id) {
+  return impl_->gate.call(id, get_atom::value, id);
+}
+
+caf::expected<record> client::read(const entity_id& id) {
+  auto recs = read_many({id});
+  if (!recs)
+    return std::move(recs.error());
+  if (recs->size() != 1 || !recs->front().exists())
+    return make_error(errc::not_found, id);
+  return std::move(recs->front());
+}
+
+caf::expected<records> client::read_many(const std::vector<entity_id>& ids) {
+  return impl_->gate.request<records>(*impl_->sys, impl_->server,
+                                      read_atom::value, ids);
+}
+
+caf::expected<records> client::transact(const std::vector<entity_id>& ids,
+                                        const txn_body& body,
+                                        const txn_options& opts,
+                                        const retry_policy& retry) {
+  if (!impl_->gate.enter())
+    return detail::call_gate::closed_error();
+  auto result = detail::run_transaction(
+    *impl_->sys, caf::actor_cast<coordinator_api>(impl_->server),
+    impl_->opts.request_timeout, ids, body, opts, retry);
+  impl_->gate.leave();
+  return result;
+}
+
+caf::expected<record> client::apply(write_op op) {
+  auto key = op.id;
+  return impl_->gate.call(key, write_atom::value, std::move(op));
+}
+
+caf::expected<records> client::apply_batch(std::vector<write_op> ops) {
+  return impl_->gate.request<records>(*impl_->sys, impl_->server,
+                                      write_atom::value, std::move(ops));
+}
+
+void client::apply_async(write_op op, record_callback done) {
+  auto key = op.id;
+  impl_->gate.send_async(key, std::move(done), write_atom::value,
+                         std::move(op));
+}
+
+caf::expected<engine_stats> client::stats() {
+  return impl_->gate.request<engine_stats>(*impl_->sys, impl_->server,
+                                           stats_atom::value);
+}
+
+server_api client::server() const {
+  return impl_->server;
+}
+
+caf::actor_system& client::system() {
+  return *impl_->sys;
+}
+
+} // namespace entact

@@ -1,0 +1,123 @@
+// entactd: an entact engine on a data directory, published over CAF's
+// networking (BASP) for `entact::client` and the `entact` CLI.
+//
+//   entactd --data-dir=/var/lib/entact --port=7411
+//   entactd --config-file=entactd.ini     (same keys, ini syntax)
+//
+// Prints where it listens, shuts down cleanly on SIGINT/SIGTERM: every
+// acknowledged write is committed before it exits.
+
+#include <csignal>
+#include <cstdio>
+#include <fstream>
+#include <iostream>
+#include <string>
+
+#include <caf/io/middleman.hpp>
+
+#include "entact/engine.hpp"
+
+namespace {
+
+/// entactd's options, through CAF's own config system: command line
+/// (`--port=7411`) or an ini file (`--config-file=...`).
+class server_config : public entact::config {
+public:
+  std::string data_dir = "entact-data";
+  std::string host = "127.0.0.1";
+  uint16_t port = 7411;
+  bool sync = true;
+  size_t resident_cap = 100000;
+  size_t idle_timeout_ms = 30000;
+  size_t max_value_bytes = 1024 * 1024;
+  size_t max_id_bytes = 256;
+  size_t max_txn_entities = 64;
+  std::string port_file;
+
+  server_config() {
+    opt_group{custom_options_, "global"}
+      .add(data_dir, "data-dir,d", "RocksDB directory (created if missing)")
+      .add(host, "host", "address to listen on")
+      .add(port, "port,p", "port to listen on (0: any free port)")
+      .add(sync, "sync", "fsync the WAL before acknowledging writes")
+      .add(resident_cap, "resident-cap", "most entity actors kept alive")
+      .add(idle_timeout_ms, "idle-timeout-ms", "passivate idle entities")
+      .add(max_value_bytes, "max-value-bytes", "largest value accepted")
+      .add(max_id_bytes, "max-id-bytes", "longest entity id accepted")
+      .add(max_txn_entities, "max-txn-entities",
+           "most entities in one transaction or batch")
+      .add(port_file, "port-file", "write the listening port to this file");
+    load<caf::io::middleman>();
+  }
+
+  entact::engine_options engine_options() const {
+    entact::engine_options opts;
+    opts.path = data_dir;
+    opts.sync = sync;
+    opts.resident_cap = resident_cap;
+    opts.idle_timeout = std::chrono::milliseconds{idle_timeout_ms};
+    opts.limits.max_value_bytes = max_value_bytes;
+    opts.limits.max_id_bytes = max_id_bytes;
+    opts.max_txn_entities = max_txn_entities;
+    return opts;
+  }
+};
+
+void log(const std::string& line) {
+  std::cerr << "entactd: " << line << std::endl;
+}
+
+/// Blocks SIGINT and SIGTERM in every thread (threads inherit the mask), so
+/// the main thread can wait for them with `sigwait`.
+sigset_t block_stop_signals() {
+  sigset_t set;
+  sigemptyset(&set);
+  sigaddset(&set, SIGINT);
+  sigaddset(&set, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &set, nullptr);
+  return set;
+}
+
+} // namespace
+
+int main(int argc, char** argv) {
+  auto signals = block_stop_signals();
+  auto cfg = std::make_unique<server_config>();
+  if (auto err = cfg->parse(argc, argv)) {
+    log("bad configuration: " + to_string(err));
+    return 64;
+  }
+  if (cfg->cli_helptext_printed)
+    return 0;
+  auto opts = cfg->engine_options();
+  auto host = cfg->host;
+  auto port = cfg->port;
+  auto port_file = cfg->port_file;
+  auto eng = entact::engine::open(opts, std::move(cfg));
+  if (!eng) {
+    log("cannot open " + opts.path + ": " + to_string(eng.error()));
+    return 1;
+  }
+  auto& sys = (*eng)->system();
+  auto bound = sys.middleman().publish((*eng)->front_door(), port,
+                                       host.c_str(), true);
+  if (!bound) {
+    log("cannot listen on " + host + ":" + std::to_string(port) + ": "
+        + sys.render(bound.error()));
+    return 1;
+  }
+  if (!port_file.empty())
+    std::ofstream{port_file} << *bound << '\n';
+  std::printf("entactd: listening on %s:%u (data dir %s, sync %s)\n",
+              host.c_str(), unsigned{*bound}, opts.path.c_str(),
+              opts.sync ? "on" : "off");
+  std::fflush(stdout);
+  int sig = 0;
+  sigwait(&signals, &sig);
+  log(std::string{"received "} + (sig == SIGINT ? "SIGINT" : "SIGTERM")
+      + ", shutting down");
+  sys.middleman().unpublish((*eng)->front_door(), *bound);
+  (*eng)->close();
+  log("stopped cleanly");
+  return 0;
+}

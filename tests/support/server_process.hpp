@@ -1,0 +1,150 @@
+#pragma once
+
+#include <chrono>
+#include <fstream>
+#include <stdexcept>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include <signal.h>
+#include <spawn.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "support/temp_dir.hpp"
+
+extern char** environ;
+
+namespace entact::test {
+
+/// Runs a program as a child process; `wait_exit` collects its status.
+class child_process {
+public:
+  explicit child_process(std::vector<std::string> argv) {
+    std::vector<char*> args;
+    for (auto& a : argv)
+      args.push_back(a.data());
+    args.push_back(nullptr);
+    if (posix_spawn(&pid_, args[0], nullptr, nullptr, args.data(), environ)
+        != 0)
+      throw std::runtime_error("cannot start " + argv[0]);
+  }
+
+  ~child_process() {
+    if (pid_ > 0) {
+      kill(pid_, SIGKILL);
+      waitpid(pid_, nullptr, 0);
+    }
+  }
+
+  child_process(const child_process&) = delete;
+  child_process& operator=(const child_process&) = delete;
+
+  pid_t pid() const {
+    return pid_;
+  }
+
+  void signal(int sig) {
+    kill(pid_, sig);
+  }
+
+  /// Waits for the exit; returns the exit code, or -signal if killed.
+  int wait_exit() {
+    int status = 0;
+    waitpid(pid_, &status, 0);
+    pid_ = -1;
+    return WIFEXITED(status) ? WEXITSTATUS(status) : -WTERMSIG(status);
+  }
+
+  /// Like `wait_exit`, giving up (and returning -1000) after `limit`.
+  int wait_exit_for(std::chrono::milliseconds limit) {
+    auto deadline = std::chrono::steady_clock::now() + limit;
+    while (std::chrono::steady_clock::now() < deadline) {
+      int status = 0;
+      auto r = waitpid(pid_, &status, WNOHANG);
+      if (r == pid_) {
+        pid_ = -1;
+        return WIFEXITED(status) ? WEXITSTATUS(status) : -WTERMSIG(status);
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds{10});
+    }
+    return -1000;
+  }
+
+private:
+  pid_t pid_ = -1;
+};
+
+/// A real `entactd` on an ephemeral loopback port, over a data directory
+/// that survives restarts of the server (`restart()`).
+class server_process {
+public:
+  explicit server_process(std::vector<std::string> extra_args = {})
+    : extra_(std::move(extra_args)) {
+    start();
+  }
+
+  uint16_t port() const {
+    return port_;
+  }
+
+  const std::string& data_dir() const {
+    return data_;
+  }
+
+  /// Stops with SIGTERM and returns entactd's exit code.
+  int stop() {
+    if (!proc_)
+      return 0;
+    proc_->signal(SIGTERM);
+    auto code = proc_->wait_exit_for(std::chrono::seconds{30});
+    proc_.reset();
+    return code;
+  }
+
+  /// Kills without warning (SIGKILL).
+  void crash() {
+    proc_->signal(SIGKILL);
+    proc_->wait_exit();
+    proc_.reset();
+  }
+
+  void restart() {
+    stop();
+    start();
+  }
+
+  bool running() {
+    return proc_ && kill(proc_->pid(), 0) == 0;
+  }
+
+private:
+  void start() {
+    auto port_file = dir_.sub("port");
+    ::unlink(port_file.c_str());
+    std::vector<std::string> argv{ENTACT_ENTACTD_PATH, "--data-dir=" + data_,
+                                  "--port=0", "--port-file=" + port_file};
+    argv.insert(argv.end(), extra_.begin(), extra_.end());
+    proc_ = std::make_unique<child_process>(argv);
+    auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds{30};
+    while (std::chrono::steady_clock::now() < deadline) {
+      std::ifstream in{port_file};
+      unsigned p = 0;
+      if (in >> p && p > 0) {
+        port_ = static_cast<uint16_t>(p);
+        return;
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds{20});
+    }
+    throw std::runtime_error("entactd did not start");
+  }
+
+  temp_dir dir_;
+  std::string data_ = dir_.sub("data");
+  std::vector<std::string> extra_;
+  std::unique_ptr<child_process> proc_;
+  uint16_t port_ = 0;
+};
+
+} // namespace entact::test

@@ -1,0 +1,139 @@
+#include <boost/test/unit_test.hpp>
+
+#include "entact/client.hpp"
+#include "entact/resolve.hpp"
+#include "support/print.hpp"
+#include "support/server_process.hpp"
+
+using namespace entact;
+
+namespace {
+
+struct remote_fixture {
+  test::server_process server;
+  std::unique_ptr<client> db;
+
+  remote_fixture() {
+    connect_client();
+  }
+
+  void connect_client() {
+    db.reset();
+    auto c = entact::connect("127.0.0.1", server.port());
+    if (!c)
+      throw std::runtime_error("connect failed: " + to_string(c.error()));
+    db = std::move(*c);
+  }
+};
+
+template <class T>
+errc code(const caf::expected<T>& x) {
+  return x ? errc::none : code_of(x.error());
+}
+
+} // namespace
+
+BOOST_FIXTURE_TEST_SUITE(remote_basics, remote_fixture)
+
+BOOST_AUTO_TEST_CASE(versioned_writes_and_reads_over_the_wire) {
+  auto v1 = db->create("product/1", "Gadget");
+  BOOST_REQUIRE(v1);
+  BOOST_TEST(v1->version == 1u);
+  BOOST_REQUIRE(db->update("product/1", 1, "Super Gadget"));
+  BOOST_TEST(db->get("product/1")->value == "Super Gadget");
+  BOOST_TEST(db->read("product/1")->version == 2u);
+  BOOST_TEST(code(db->read("nobody")) == errc::not_found);
+  BOOST_TEST(code(db->get("nobody")) == errc::not_found);
+  auto many = db->read_many({"product/1", "nobody"});
+  BOOST_REQUIRE(many);
+  BOOST_TEST((*many)[0].version == 2u);
+  BOOST_TEST((*many)[1].version == no_version);
+}
+
+BOOST_AUTO_TEST_CASE(a_conflict_keeps_its_payload_over_the_wire) {
+  BOOST_REQUIRE(db->create("product/1", "Gadget"));
+  BOOST_REQUIRE(db->update("product/1", 1, "Super Gadget"));
+  auto stale = db->update("product/1", 1, "Amazing Gadget");
+  BOOST_REQUIRE(!stale);
+  auto c = conflict_of(stale.error());
+  BOOST_REQUIRE(c);
+  BOOST_TEST(c->id == "product/1");
+  BOOST_TEST(c->expected_version == 1u);
+  BOOST_TEST(c->stored.version == 2u);
+  BOOST_TEST(c->stored.value == "Super Gadget");
+  BOOST_TEST(c->attempted_value == "Amazing Gadget");
+  // The resolution helpers work unchanged against the remote database.
+  auto merged = resolve_merge(*db, *c, "Gadget",
+                              [](auto&, auto& attempted, auto& stored) {
+                                return std::optional<std::string>{
+                                  attempted + " + " + stored.value};
+                              });
+  BOOST_REQUIRE(merged);
+  BOOST_TEST(merged->value == "Amazing Gadget + Super Gadget");
+}
+
+BOOST_AUTO_TEST_CASE(remote_transactions_and_batches_are_atomic) {
+  BOOST_REQUIRE(db->create("acct/1", "100"));
+  BOOST_REQUIRE(db->create("acct/2", "100"));
+  auto moved = db->transact({"acct/1", "acct/2"}, [](transaction& t) {
+    t.put("acct/1", "70");
+    return t.put("acct/2", "130");
+  });
+  BOOST_REQUIRE(moved);
+  BOOST_TEST(db->read("acct/1")->value == "70");
+  auto refused = db->transact({"acct/1", "acct/2"}, [](transaction& t) {
+    t.put("acct/1", "0");
+    return make_error(errc::aborted, "changed my mind");
+  });
+  BOOST_TEST(code(refused) == errc::aborted);
+  BOOST_TEST(db->read("acct/1")->value == "70");
+  auto batch = db->apply_batch({write_op::update("acct/1", 2, "60"),
+                                write_op::update("acct/2", 1, "140")});
+  BOOST_TEST(code(batch) == errc::conflict); // acct/2 is at version 2
+  BOOST_TEST(db->read("acct/1")->value == "70");
+}
+
+BOOST_AUTO_TEST_CASE(oversized_and_invalid_requests_get_clear_errors) {
+  auto big = std::string(1024 * 1024 + 1, 'x');
+  BOOST_TEST(code(db->write_unconditionally("big", big)) == errc::too_large);
+  BOOST_TEST(code(db->create("bad id", "x")) == errc::invalid_argument);
+  std::vector<entity_id> ids(5000, "k");
+  BOOST_TEST(code(db->read_many(ids)) == errc::too_large);
+  BOOST_TEST(code(db->read("nobody")) == errc::not_found);
+  BOOST_TEST(db->stats().value().activations == 0u);
+}
+
+BOOST_AUTO_TEST_CASE(a_server_restart_keeps_acknowledged_data) {
+  for (int i = 0; i < 50; ++i)
+    BOOST_REQUIRE(db->create("k/" + std::to_string(i), std::to_string(i)));
+  db.reset();
+  BOOST_TEST(server.stop() == 0); // clean SIGTERM shutdown
+  server.restart();
+  connect_client();
+  for (int i = 0; i < 50; ++i)
+    BOOST_TEST(db->read("k/" + std::to_string(i))->value == std::to_string(i));
+}
+
+BOOST_AUTO_TEST_CASE(a_lost_server_is_a_clear_error_not_a_hang) {
+  BOOST_REQUIRE(db->create("x", "1"));
+  server.crash();
+  auto start = std::chrono::steady_clock::now();
+  auto r = db->update("x", 1, "2");
+  BOOST_REQUIRE(!r);
+  auto c = code_of(r.error());
+  BOOST_TEST((c == errc::unreachable || c == errc::timeout));
+  BOOST_TEST((std::chrono::steady_clock::now() - start
+              < std::chrono::seconds{10}));
+  server.restart(); // the fixture's destructor stops it cleanly
+}
+
+BOOST_AUTO_TEST_CASE(connecting_to_nothing_is_unreachable) {
+  auto port = server.port();
+  server.stop();
+  auto c = entact::connect("127.0.0.1", port);
+  BOOST_REQUIRE(!c);
+  BOOST_TEST(code_of(c.error()) == errc::unreachable);
+  server.restart();
+}
+
+BOOST_AUTO_TEST_SUITE_END()
