@@ -56,7 +56,7 @@ struct config {
   size_t entities = 100000;
   size_t value_bytes = 100;
   run_timing timing;
-  size_t w5_resident = 1000000;
+  size_t w5_resident = 200000;
   size_t w5_touch = 1000000;
   size_t w5_cap = 100000;
   size_t w5_threads = 8;
@@ -99,7 +99,9 @@ void usage() {
   --value-bytes N      value size (100)
   --seconds S          measured seconds per run (4)
   --warmup S           unmeasured seconds before each run (0.5)
-  --w5-resident N      W5: entities made resident at once (1000000)
+  --w5-resident N      W5: entities made resident at once (200000; the
+                       issue's 1000000 works but the engine's close then
+                       takes minutes, see README)
   --w5-touch N         W5: entities touched with a resident cap (1000000)
   --w5-cap N           W5: that resident cap (100000)
   --w5-threads N       W5: client threads activating entities (8)
