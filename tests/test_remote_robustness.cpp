@@ -383,12 +383,11 @@ std::chrono::milliseconds take_over(client& c,
   return took;
 }
 
-/// Runs `child` in a forked process (before this process makes any actor
-/// system of its own in the test); `child` returns a status byte that is
-/// written to the pipe. The child never returns into Boost.Test: after
-/// signalling it does `after` (sleep forever, or exit) .
+/// What a forked lock holder does once it holds its locks. It never
+/// returns into Boost.Test either way.
 enum class then { sleep_forever, exit_without_closing };
 
+/// A forked lock holder: its pid and the pipe on which it reports.
 struct forked_holder {
   pid_t pid = -1;
   int rd = -1;
