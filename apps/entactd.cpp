@@ -27,6 +27,7 @@ public:
   std::string host = "127.0.0.1";
   uint16_t port = 7411;
   bool sync = true;
+  bool no_sync = false;
   size_t resident_cap = 100000;
   size_t idle_timeout_ms = 30000;
   size_t max_value_bytes = 1024 * 1024;
@@ -39,7 +40,10 @@ public:
       .add(data_dir, "data-dir,d", "RocksDB directory (created if missing)")
       .add(host, "host", "address to listen on")
       .add(port, "port,p", "port to listen on (0: any free port)")
-      .add(sync, "sync", "fsync the WAL before acknowledging writes")
+      .add(sync, "sync", "fsync the WAL before acknowledging writes (default)")
+      .add(no_sync, "no-sync",
+           "acknowledge writes before the WAL reaches the disk (a machine "
+           "crash may lose the last writes)")
       .add(resident_cap, "resident-cap", "most entity actors kept alive")
       .add(idle_timeout_ms, "idle-timeout-ms", "passivate idle entities")
       .add(max_value_bytes, "max-value-bytes", "largest value accepted")
@@ -53,7 +57,7 @@ public:
   entact::engine_options engine_options() const {
     entact::engine_options opts;
     opts.path = data_dir;
-    opts.sync = sync;
+    opts.sync = sync && !no_sync; // a command-line bool can only be set
     opts.resident_cap = resident_cap;
     opts.idle_timeout = std::chrono::milliseconds{idle_timeout_ms};
     opts.limits.max_value_bytes = max_value_bytes;

@@ -12,7 +12,7 @@ void call_gate::start(caf::actor_system& sys, router_api target,
                       caf::timespan timeout, size_t n) {
   timeout_ = timeout;
   for (size_t i = 0; i < n; ++i)
-    gateways_.push_back(spawn_gateway(sys, target, timeout));
+    gateways_.push_back(spawn_gateway(sys, target, timeout, gone_));
 }
 
 bool call_gate::enter() {
@@ -50,6 +50,10 @@ call_gate::wait(std::future<caf::expected<record>> f) {
       != std::future_status::ready)
     return make_error(errc::timeout, "no answer");
   return f.get();
+}
+
+caf::error call_gate::gone_error() {
+  return make_error(errc::unreachable, "the server went away");
 }
 
 caf::error call_gate::closed_error() {

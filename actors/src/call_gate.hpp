@@ -31,8 +31,39 @@ public:
   /// count goes up before the check, so `drain` never misses a call.
   bool enter();
 
+  /// Set once the target went away (a remote server's connection dropped):
+  /// CAF 0.17 silently drops messages sent to a dead remote proxy, so calls
+  /// that do not go through a gateway must check this first.
+  bool target_gone() const noexcept {
+    return *gone_;
+  }
+
+  static caf::error gone_error();
+
   /// Ends a call counted by `enter`.
   void leave();
+
+  /// Counts one call for its scope (see `enter`); `entered()` tells whether
+  /// the gate was open. Leaves even if the call throws.
+  class scope {
+  public:
+    explicit scope(call_gate& gate) : gate_(gate), in_(gate.enter()) {
+      // nop
+    }
+    ~scope() {
+      if (in_)
+        gate_.leave();
+    }
+    scope(const scope&) = delete;
+    scope& operator=(const scope&) = delete;
+    bool entered() const noexcept {
+      return in_;
+    }
+
+  private:
+    call_gate& gate_;
+    bool in_;
+  };
 
   /// Refuses new calls and waits (at most `limit`) for those in flight.
   /// Returns false if it was already closed.
@@ -82,16 +113,16 @@ public:
   template <class T, class Handle, class... Ts>
   caf::expected<T> request(caf::actor_system& sys, const Handle& dest,
                            Ts&&... xs) {
-    if (!enter())
+    if (target_gone())
+      return gone_error();
+    scope call{*this};
+    if (!call.entered())
       return closed_error();
     caf::expected<T> result = make_error(errc::timeout);
-    {
-      caf::scoped_actor self{sys};
-      self->request(dest, timeout_, std::forward<Ts>(xs)...)
-        .receive([&](T& x) { result = std::move(x); },
-                 [&](caf::error& err) { result = normalize(err); });
-    }
-    leave();
+    caf::scoped_actor self{sys};
+    self->request(dest, timeout_, std::forward<Ts>(xs)...)
+      .receive([&](T& x) { result = std::move(x); },
+               [&](caf::error& err) { result = normalize(err); });
     return result;
   }
 
@@ -101,6 +132,8 @@ private:
   const caf::actor& pick(const entity_id& key) const;
 
   std::vector<caf::actor> gateways_;
+  std::shared_ptr<std::atomic<bool>> gone_
+    = std::make_shared<std::atomic<bool>>(false);
   caf::timespan timeout_{0};
   std::atomic<bool> closed_{false};
   std::atomic<int64_t> outstanding_{0};

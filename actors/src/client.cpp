@@ -39,6 +39,7 @@ caf::expected<std::unique_ptr<client>> client::connect(client_options opts) {
   ptr->cfg.load<caf::io::middleman>();
   ptr->cfg.set("scheduler.max-threads", std::max<size_t>(
                                            ptr->opts.worker_threads, 1));
+  ptr->cfg.set("scheduler.policy", caf::atom("sharing")); // see engine.cpp
   ptr->sys = std::make_unique<caf::actor_system>(ptr->cfg);
   auto server = ptr->sys->middleman().remote_actor<server_api>(
     ptr->opts.host, ptr->opts.port);
@@ -97,13 +98,14 @@ caf::expected<records> client::transact(const std::vector<entity_id>& ids,
                                         const txn_body& body,
                                         const txn_options& opts,
                                         const retry_policy& retry) {
-  if (!impl_->gate.enter())
+  if (impl_->gate.target_gone())
+    return detail::call_gate::gone_error();
+  detail::call_gate::scope call{impl_->gate};
+  if (!call.entered())
     return detail::call_gate::closed_error();
-  auto result = detail::run_transaction(
+  return detail::run_transaction(
     *impl_->sys, caf::actor_cast<coordinator_api>(impl_->server),
     impl_->opts.request_timeout, ids, body, opts, retry);
-  impl_->gate.leave();
-  return result;
 }
 
 caf::expected<record> client::apply(write_op op) {

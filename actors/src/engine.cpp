@@ -75,6 +75,11 @@ engine::open(engine_options opts, std::unique_ptr<entact::config> cfg) {
   ptr->cfg = cfg ? std::move(cfg) : std::make_unique<entact::config>();
   auto workers = worker_count(ptr->opts);
   ptr->cfg->set("scheduler.max-threads", workers);
+  // Work sharing, not stealing: on a few cores, stealing workers poll while
+  // idle and take CPU from the store's committer thread (measured: W2
+  // throughput +28%, p99 halved, and closing with many resident entities
+  // 3.5x faster).
+  ptr->cfg->set("scheduler.policy", caf::atom("sharing"));
   ptr->sys = std::make_unique<caf::actor_system>(*ptr->cfg);
   spawn_actors(*ptr, workers);
   return std::unique_ptr<engine>{new engine(std::move(ptr))};

@@ -6,13 +6,12 @@ namespace entact {
 caf::expected<std::vector<record>>
 engine::transact(const std::vector<entity_id>& ids, const txn_body& body,
                  const txn_options& opts, const retry_policy& retry) {
-  if (!impl_->gate.enter())
+  detail::call_gate::scope call{impl_->gate};
+  if (!call.entered())
     return detail::call_gate::closed_error();
-  auto result = detail::run_transaction(*impl_->sys, impl_->coordinator,
-                                        impl_->opts.request_timeout, ids,
-                                        body, opts, retry);
-  impl_->gate.leave();
-  return result;
+  return detail::run_transaction(*impl_->sys, impl_->coordinator,
+                                 impl_->opts.request_timeout, ids, body, opts,
+                                 retry);
 }
 
 } // namespace entact

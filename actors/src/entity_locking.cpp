@@ -42,8 +42,7 @@ void refuse_younger(entity_state& st) {
   for (auto& q : st.queue)
     if (younger(q))
       q.rp.deliver(wait_die(q.lock.txn, st.holder));
-  st.queue.erase(std::remove_if(st.queue.begin(), st.queue.end(), younger),
-                 st.queue.end());
+  st.queue.remove_if(younger);
 }
 
 void drop_expired(entity_state& st) {
@@ -59,8 +58,7 @@ void drop_expired(entity_state& st) {
                               "write waited too long behind a lock on "
                                 + st.cache.id + "; not applied"));
   }
-  st.queue.erase(std::remove_if(st.queue.begin(), st.queue.end(), expired),
-                 st.queue.end());
+  st.queue.remove_if(expired);
 }
 
 } // namespace

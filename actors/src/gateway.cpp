@@ -54,9 +54,11 @@ void forward(self_ptr self, const router_api& target, caf::timespan timeout,
 }
 
 caf::behavior gateway(self_ptr self, router_api target,
-                      caf::timespan timeout) {
+                      caf::timespan timeout,
+                      std::shared_ptr<std::atomic<bool>> gone) {
   self->monitor(target);
-  self->set_down_handler([self](caf::down_msg& dm) {
+  self->set_down_handler([self, gone](caf::down_msg& dm) {
+    *gone = true;
     self->state.gone = make_error(errc::unreachable,
                                   "the server went away: "
                                     + to_string(dm.reason));
@@ -78,8 +80,9 @@ caf::behavior gateway(self_ptr self, router_api target,
 } // namespace
 
 caf::actor spawn_gateway(caf::actor_system& sys, router_api target,
-                         caf::timespan timeout) {
-  return sys.spawn(gateway, std::move(target), timeout);
+                         caf::timespan timeout,
+                         std::shared_ptr<std::atomic<bool>> gone) {
+  return sys.spawn(gateway, std::move(target), timeout, std::move(gone));
 }
 
 } // namespace entact::detail

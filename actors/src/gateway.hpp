@@ -1,5 +1,8 @@
 #pragma once
 
+#include <atomic>
+#include <memory>
+
 #include <caf/actor.hpp>
 #include <caf/actor_system.hpp>
 
@@ -14,7 +17,10 @@ namespace entact::detail {
 /// (a remote server's connection drops), every call in flight and every
 /// later one fails at once with `errc::unreachable` instead of waiting for
 /// its deadline.
+/// `gone` is raised when `target` goes away, for callers that bypass the
+/// gateways.
 caf::actor spawn_gateway(caf::actor_system& sys, router_api target,
-                         caf::timespan timeout);
+                         caf::timespan timeout,
+                         std::shared_ptr<std::atomic<bool>> gone);
 
 } // namespace entact::detail

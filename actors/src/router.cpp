@@ -54,7 +54,7 @@ void touch(self_ptr self, entry& e) {
 }
 
 /// Replays requests held during a handshake, oldest first.
-void replay(entity_actor& handle, std::deque<router_state::stashed>& stash) {
+void replay(entity_actor& handle, std::list<router_state::stashed>& stash) {
   for (auto& f : stash)
     f(handle);
   stash.clear();

@@ -1,7 +1,6 @@
 #pragma once
 
 #include <chrono>
-#include <deque>
 #include <functional>
 #include <list>
 #include <unordered_map>
@@ -24,7 +23,7 @@ struct router_state {
     /// so none reaches an actor that is about to stop, and none overtakes
     /// an earlier one.
     bool passivating = false;
-    std::deque<stashed> stash;
+    std::list<stashed> stash; // a list: empty ones allocate nothing
   };
 
   std::unordered_map<entity_id, entry> entities;
