@@ -503,7 +503,6 @@ int main(int argc, char** argv) {
   opts.host = cfg.host;
   opts.port = cfg.port;
   opts.request_timeout = std::chrono::milliseconds{cfg.timeout_ms};
-  opts.worker_threads = 1;
   auto timeout = std::chrono::milliseconds{cfg.timeout_ms};
   auto db = connect_within(opts, timeout, cfg.json);
   if (!db)

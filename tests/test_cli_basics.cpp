@@ -241,7 +241,9 @@ BOOST_AUTO_TEST_CASE(usage_errors_exit_64_without_a_server_call) {
   BOOST_TEST(cli({"--port=abc", "get", "a"}).exit_code == 64);
   // None of it reached the server.
   auto db = connect_client();
-  BOOST_TEST(db->stats()->activations == 0u);
+  auto st = db->stats();
+  BOOST_REQUIRE(st);
+  BOOST_TEST(st->activations == 0u);
 }
 
 BOOST_AUTO_TEST_CASE(a_value_over_the_limit_is_a_server_error) {
