@@ -9,7 +9,11 @@
 // non-zero only when a correctness check fails (lost or invented updates,
 // unexpected errors).
 
+#include <fcntl.h>
+#include <signal.h>
+#include <spawn.h>
 #include <sys/utsname.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <atomic>
@@ -31,6 +35,7 @@
 #include <caf/config.hpp>
 #include <rocksdb/version.h>
 
+#include <entact/client.hpp>
 #include <entact/engine.hpp>
 #include <entact/errc.hpp>
 #include <entact/resolve.hpp>
@@ -38,6 +43,12 @@
 
 #include "baselines.hpp"
 #include "util.hpp"
+
+#ifndef ENTACT_ENTACTD_PATH
+#error "ENTACT_ENTACTD_PATH (the entactd binary, for W7) must be defined"
+#endif
+
+extern char** environ;
 
 namespace bench {
 namespace {
@@ -62,6 +73,10 @@ struct config {
   size_t w5_threads = 8;
   double w6_rate = 0; // 0: half of W1's peak
   double w6_seconds = 5;
+  size_t w3_clients = 32;
+  size_t w3_accounts = 10000;
+  size_t w7_entities = 10000;
+  size_t w7_in_flight = 64;
 
   std::set<std::string> systems;
 
@@ -69,13 +84,13 @@ struct config {
     return only.empty() || only.count(w) > 0;
   }
 
-  /// Systems: entact, entact-async, store, raw-1, raw-N, raw-pess,
-  /// locked-map.
+  /// Systems: entact, entact-async, entact-optimistic, store, raw-1,
+  /// raw-N, raw-pess, locked-map.
   bool runs(const std::string& system) const {
     if (!systems.empty())
       return systems.count(system) > 0;
     return !entact_only || system == "entact" || system == "entact-async"
-           || system == "store";
+           || system == "entact-optimistic" || system == "store";
   }
 };
 
@@ -84,11 +99,11 @@ void usage() {
 
   --smoke              tiny sizes and short runs (CI); correctness still checked
   --json FILE          also write the results as JSON
-  --only W1,W2,...     run only these workloads (W1 W2 W4 W5 W6)
+  --only W1,W2,...     run only these workloads (W1 W2 W3 W4 W5 W6 W7)
   --entact-only        skip the baselines (for profiling)
-  --systems A,B,...    run only these systems in W1/W2/W4: entact,
-                       entact-async, store, raw-1, raw-N (N = clients),
-                       raw-pess, locked-map (for profiling)
+  --systems A,B,...    run only these systems in W1/W2/W3/W4: entact,
+                       entact-async, entact-optimistic (W3), store, raw-1,
+                       raw-N (N = clients), raw-pess, locked-map
   --dir DIR            parent of the temporary RocksDB directories
                        (default: $TMPDIR or /tmp); all systems use it
   --commit SHA         recorded in the JSON
@@ -107,6 +122,10 @@ void usage() {
   --w5-threads N       W5: client threads activating entities (8)
   --w6-rate R          W6: offered updates/s (default: half of W1's peak)
   --w6-seconds S       W6: measured seconds (5)
+  --w3-clients N       W3: concurrent transferring clients (32)
+  --w3-accounts N      W3: accounts (10000)
+  --w7-entities N      W7: entities (10000)
+  --w7-in-flight N     W7: pipelined apply_async calls in flight (64)
 )";
 }
 
@@ -123,6 +142,8 @@ config parse(int argc, char** argv) {
       cfg.w5_touch = 20000;
       cfg.w5_cap = 2000;
       cfg.w6_seconds = 0.5;
+      cfg.w3_accounts = 500;
+      cfg.w7_entities = 500;
     }
   auto need = [&](size_t& i) -> const std::string& {
     if (i + 1 >= args.size()) {
@@ -180,6 +201,14 @@ config parse(int argc, char** argv) {
       cfg.w6_rate = std::stod(need(i));
     } else if (a == "--w6-seconds") {
       cfg.w6_seconds = std::stod(need(i));
+    } else if (a == "--w3-clients") {
+      cfg.w3_clients = std::stoul(need(i));
+    } else if (a == "--w3-accounts") {
+      cfg.w3_accounts = std::stoul(need(i));
+    } else if (a == "--w7-entities") {
+      cfg.w7_entities = std::stoul(need(i));
+    } else if (a == "--w7-in-flight") {
+      cfg.w7_in_flight = std::stoul(need(i));
     } else {
       std::cerr << "unknown option " << a << " (see --help)\n";
       std::exit(2);
@@ -190,8 +219,9 @@ config parse(int argc, char** argv) {
     cfg.dir = tmp && *tmp ? tmp : "/tmp";
   }
   if (cfg.clients == 0 || cfg.entities < 2 || cfg.w5_cap == 0
-      || cfg.w5_threads == 0) {
-    std::cerr << "sizes must be positive (entities >= 2)\n";
+      || cfg.w5_threads == 0 || cfg.w3_clients == 0 || cfg.w3_accounts < 2
+      || cfg.w7_entities == 0 || cfg.w7_in_flight == 0) {
+    std::cerr << "sizes must be positive (entities, accounts >= 2)\n";
     std::exit(2);
   }
   return cfg;
@@ -312,14 +342,15 @@ void print_run(const std::string& label, const run_result& r) {
 
 /// Writes version 1 of every entity through entact's own store (unsynced,
 /// large batches; not timed), then closes it.
-void preload_entact(const std::string& path, const dataset& data) {
+void preload_entact(const std::string& path, const dataset& data,
+                    const std::function<std::string(size_t)>& value_of = {}) {
   auto st = entact::storage::store::open({path, false, 4096, {}});
   if (!st)
     throw std::runtime_error("store open: " + caf::to_string(st.error()));
   std::vector<entact::write_op> batch;
   for (size_t i = 0; i < data.size(); ++i) {
     batch.push_back(entact::write_op::create(
-      data.ids[i], make_value(data.value_bytes, i)));
+      data.ids[i], value_of ? value_of(i) : make_value(data.value_bytes, i)));
     if (batch.size() == 1000 || i + 1 == data.size()) {
       auto r = (*st)->commit(std::move(batch));
       if (!r)
@@ -348,7 +379,7 @@ void parallel_for(size_t threads, size_t n,
 
 /// Makes every entity resident (its actor spawned, its record loaded) with
 /// untimed get()s, so timed runs measure steady state, not activation.
-void activate_all(entact::engine& eng, const dataset& data, bool enabled) {
+void activate_all(entact::database& eng, const dataset& data, bool enabled) {
   if (!enabled)
     return;
   auto t0 = clock::now();
@@ -1038,6 +1069,422 @@ void run_latency(const config& cfg, report& rep) {
              std::to_string(r.errors) + " errors " + first_error);
 }
 
+// -- W3: pessimistic two-entity transfers ------------------------------------
+
+/// Sum of every account's balance, and of its version increments.
+struct ledger_totals {
+  uint64_t balance = 0;
+  uint64_t increments = 0;
+  size_t unreadable = 0;
+};
+
+ledger_totals ledger_of(entact::database& db, const dataset& data) {
+  ledger_totals t;
+  for (const auto& id : data.ids) {
+    auto r = db.read(id);
+    if (!r || !r->exists()) {
+      ++t.unreadable;
+      continue;
+    }
+    t.balance += parse_counter(r->value);
+    t.increments += r->version - 1;
+  }
+  return t;
+}
+
+/// Money is neither created nor destroyed, and every committed transfer
+/// bumped exactly two versions.
+void verify_ledger(report& rep, const std::string& name, entact::database& db,
+                   const dataset& data, uint64_t initial,
+                   uint64_t committed) {
+  auto t = ledger_of(db, data);
+  auto expected = initial * data.size();
+  rep.verify(name,
+             t.unreadable == 0 && t.balance == expected
+               && t.increments == 2 * committed,
+             "sum of balances " + std::to_string(t.balance) + " (expected "
+               + std::to_string(expected) + "), version increments "
+               + std::to_string(t.increments) + " for "
+               + std::to_string(committed) + " committed transfers, "
+               + std::to_string(t.unreadable) + " unreadable");
+}
+
+/// Two distinct random accounts and an amount.
+struct transfer {
+  size_t from, to;
+  uint64_t amount;
+};
+
+transfer pick_transfer(const dataset& data, std::mt19937_64& rng) {
+  transfer t{data.pick(rng), data.pick(rng), 1 + rng() % 100};
+  while (t.to == t.from)
+    t.to = data.pick(rng);
+  return t;
+}
+
+outcome txn_outcome(const caf::error& err, slot& s) {
+  switch (entact::code_of(err)) {
+    case entact::errc::conflict:
+    case entact::errc::aborted:
+    case entact::errc::lock_timeout:
+    case entact::errc::lease_expired:
+      return outcome::gave_up; // retries spent: nothing written
+    default:
+      if (s.first_error.empty())
+        s.first_error = caf::to_string(err);
+      return outcome::error;
+  }
+}
+
+void run_transfers(const config& cfg, report& rep) {
+  const std::string w = "W3";
+  auto n = cfg.w3_clients;
+  const uint64_t initial = 1000000;
+  auto vb = cfg.value_bytes;
+  rep.workloads.push_back(
+    {w, "pessimistic transfers (sync on): " + std::to_string(n)
+          + " clients, " + std::to_string(cfg.w3_accounts)
+          + " accounts, each transfer locks 2 entities, reads both "
+            "balances, writes both"});
+  std::cout << "\n== " << w << " " << rep.workloads.back().title << std::endl;
+  dataset data("acct", cfg.w3_accounts, vb);
+  auto balance0 = [&](size_t) { return counter_value(initial, vb); };
+
+  if (cfg.runs("entact")) {
+    temp_dir dir{cfg.dir, "entact-bench"};
+    preload_entact(dir.path() + "/db", data, balance0);
+    auto eng = open_engine(dir.path() + "/db", true);
+    activate_all(*eng, data, !cfg.cold);
+    auto r = run_closed(n, cfg.timing, [&](slot& s) {
+      auto t = pick_transfer(data, s.rng);
+      const auto& a = data.ids[t.from];
+      const auto& b = data.ids[t.to];
+      auto res = eng->transact({a, b}, [&](entact::transaction& txn) {
+        auto ra = txn.get(a);
+        auto rb = txn.get(b);
+        if (!ra)
+          return ra.error();
+        if (!rb)
+          return rb.error();
+        auto from = parse_counter(ra->value);
+        auto to = parse_counter(rb->value);
+        auto amount = std::min(t.amount, from);
+        if (auto err = txn.put(a, counter_value(from - amount, vb)))
+          return err;
+        return txn.put(b, counter_value(to + amount, vb));
+      });
+      return res ? outcome::ok : txn_outcome(res.error(), s);
+    });
+    print_run("entact transact", r);
+    rep.add({w, "entact transact", true, true, r, {},
+             std::to_string(n)
+               + " threads, engine.transact({a,b}, body): lock both "
+                 "(wait-die), read, put both, one store batch"});
+    verify_ledger(rep, w + " entact transact: balances sum unchanged", *eng,
+                  data, initial, r.ok_total);
+    rep.verify(w + " entact transact: no errors", r.errors == 0,
+               std::to_string(r.errors) + " errors " + r.first_error);
+  }
+  if (cfg.runs("entact-optimistic")) {
+    temp_dir dir{cfg.dir, "entact-bench"};
+    preload_entact(dir.path() + "/db", data, balance0);
+    auto eng = open_engine(dir.path() + "/db", true);
+    activate_all(*eng, data, !cfg.cold);
+    entact::retry_policy policy;
+    auto r = run_closed(n, cfg.timing, [&](slot& s) {
+      auto t = pick_transfer(data, s.rng);
+      const auto& a = data.ids[t.from];
+      const auto& b = data.ids[t.to];
+      for (unsigned attempt = 0; attempt < policy.max_attempts; ++attempt) {
+        if (attempt > 0)
+          back_off(policy, attempt - 1, s.rng);
+        ++s.attempts;
+        auto cur = eng->read_many({a, b});
+        if (!cur)
+          return txn_outcome(cur.error(), s);
+        const auto& ra = (*cur)[0];
+        const auto& rb = (*cur)[1];
+        auto from = parse_counter(ra.value);
+        auto to = parse_counter(rb.value);
+        auto amount = std::min(t.amount, from);
+        auto res = eng->apply_batch(
+          {entact::write_op::update(a, ra.version,
+                                    counter_value(from - amount, vb)),
+           entact::write_op::update(b, rb.version,
+                                    counter_value(to + amount, vb))});
+        if (res)
+          return outcome::ok;
+        if (!entact::is_conflict(res.error()))
+          return txn_outcome(res.error(), s);
+        ++s.conflicts;
+      }
+      return outcome::gave_up;
+    });
+    print_run("entact optimistic", r);
+    rep.add({w, "entact optimistic", true, false, r,
+             {{"attempts", static_cast<double>(r.attempts)}},
+             "read_many + apply_batch of 2 versioned updates, retry on "
+             "conflict (retry_policy defaults); conflicts counted per "
+             "attempt"});
+    verify_ledger(rep, w + " entact optimistic: balances sum unchanged",
+                  *eng, data, initial, r.ok_total);
+    rep.verify(w + " entact optimistic: no errors", r.errors == 0,
+               std::to_string(r.errors) + " errors " + r.first_error);
+  }
+  if (cfg.runs("raw-pess")) {
+    temp_dir dir{cfg.dir, "raw-bench"};
+    raw_pessimistic db{dir.path() + "/db", true};
+    db.preload(data);
+    auto before = db.counters();
+    auto r = run_closed(n, cfg.timing, [&](slot& s) {
+      return db.two_key_update(data, s.rng, s.ok_total, s.first_error);
+    });
+    print_run("raw-pess", r);
+    auto m = group_metrics(before, db.counters());
+    rep.add({w, "raw-pess", false, false, r, m,
+             std::to_string(n)
+               + " threads, TransactionDB: GetForUpdate both (sorted), "
+                 "Put both, Commit"});
+    rep.verify(w + " raw-pess: no errors", r.errors == 0,
+               std::to_string(r.errors) + " errors " + r.first_error);
+  }
+}
+
+// -- W7: remote (entactd over loopback) ---------------------------------------
+
+/// `entactd` as a child process on an ephemeral loopback port, its output
+/// in `<dir>/entactd.log`.
+class server_child {
+public:
+  server_child(const std::string& dir, const std::string& data_dir) {
+    port_file_ = dir + "/port";
+    log_ = dir + "/entactd.log";
+    std::vector<std::string> argv{ENTACT_ENTACTD_PATH,
+                                  "--data-dir=" + data_dir, "--port=0",
+                                  "--port-file=" + port_file_, "--no-sync"};
+    std::vector<char*> args;
+    for (auto& a : argv)
+      args.push_back(a.data());
+    args.push_back(nullptr);
+    posix_spawn_file_actions_t fa;
+    posix_spawn_file_actions_init(&fa);
+    posix_spawn_file_actions_addopen(&fa, 1, log_.c_str(),
+                                     O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    posix_spawn_file_actions_adddup2(&fa, 1, 2);
+    auto rc = posix_spawn(&pid_, args[0], &fa, nullptr, args.data(), environ);
+    posix_spawn_file_actions_destroy(&fa);
+    if (rc != 0)
+      throw std::runtime_error(std::string{"cannot start "} + args[0]);
+    auto deadline = clock::now() + std::chrono::seconds{30};
+    while (clock::now() < deadline) {
+      std::ifstream in{port_file_};
+      unsigned p = 0;
+      if (in >> p && p > 0) {
+        port_ = static_cast<uint16_t>(p);
+        return;
+      }
+      if (exited())
+        throw std::runtime_error("entactd exited at start: " + log_tail());
+      std::this_thread::sleep_for(std::chrono::milliseconds{20});
+    }
+    throw std::runtime_error("entactd did not start: " + log_tail());
+  }
+
+  ~server_child() {
+    if (pid_ > 0) {
+      ::kill(pid_, SIGKILL);
+      waitpid(pid_, nullptr, 0);
+    }
+  }
+
+  server_child(const server_child&) = delete;
+  server_child& operator=(const server_child&) = delete;
+
+  uint16_t port() const {
+    return port_;
+  }
+
+  /// SIGTERM, then waits (at most `limit`): the exit code, -signal if
+  /// killed by one, -1000 if it did not exit in time (then SIGKILLed).
+  int stop(std::chrono::seconds limit) {
+    ::kill(pid_, SIGTERM);
+    auto deadline = clock::now() + limit;
+    while (clock::now() < deadline) {
+      int status = 0;
+      if (waitpid(pid_, &status, WNOHANG) == pid_) {
+        pid_ = -1;
+        return WIFEXITED(status) ? WEXITSTATUS(status) : -WTERMSIG(status);
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds{10});
+    }
+    return -1000;
+  }
+
+  std::string log_tail() const {
+    std::ifstream in{log_};
+    std::string all{std::istreambuf_iterator<char>{in},
+                    std::istreambuf_iterator<char>{}};
+    return all.size() > 600 ? all.substr(all.size() - 600) : all;
+  }
+
+private:
+  bool exited() {
+    int status = 0;
+    if (waitpid(pid_, &status, WNOHANG) == pid_) {
+      pid_ = -1;
+      return true;
+    }
+    return false;
+  }
+
+  pid_t pid_ = -1;
+  uint16_t port_ = 0;
+  std::string port_file_;
+  std::string log_;
+};
+
+/// Pipelined versioned updates: `in_flight` chains of apply_async.
+run_result run_pipelined(entact::database& db, const dataset& data,
+                         known_versions& kv, size_t in_flight,
+                         run_timing timing, size_t vb) {
+  chain_runner chains{in_flight, [&](slot& s, chain_runner::done_fn done) {
+                        auto k = data.pick(s.rng);
+                        db.apply_async(
+                          entact::write_op::update(data.ids[k], kv.get(k),
+                                                   make_value(vb,
+                                                              s.ok_total)),
+                          [&kv, k, &s, done](caf::expected<entact::record> r) {
+                            done(judge(r, kv, k, s));
+                          });
+                      }};
+  return chains.run(timing);
+}
+
+/// Round trips from one thread: blocking get() or update().
+run_result run_round_trips(entact::database& db, const dataset& data,
+                           known_versions& kv, bool update,
+                           run_timing timing, size_t vb) {
+  return run_closed(1, timing, [&](slot& s) {
+    auto k = data.pick(s.rng);
+    if (!update) {
+      auto r = db.get(data.ids[k]);
+      if (r)
+        return outcome::ok;
+      if (s.first_error.empty())
+        s.first_error = caf::to_string(r.error());
+      return outcome::error;
+    }
+    auto r = db.update(data.ids[k], kv.get(k), make_value(vb, s.ok_total));
+    return judge(r, kv, k, s);
+  });
+}
+
+void run_remote(const config& cfg, report& rep) {
+  auto n = cfg.w7_in_flight;
+  auto vb = cfg.value_bytes;
+  rep.workloads.push_back(
+    {"W7a", "remote pipelined updates (sync off): entactd --no-sync over "
+            "loopback vs an in-process engine, "
+              + std::to_string(n) + " apply_async in flight, "
+              + std::to_string(cfg.w7_entities) + " entities, uniform keys"});
+  rep.workloads.push_back(
+    {"W7b", "remote round trip (sync off): one thread, blocking get() or "
+            "update(), remote vs in-process (ops/s = 1 / mean latency)"});
+  std::cout << "\n== W7 remote: " << rep.workloads[rep.workloads.size() - 2]
+                                       .title
+            << "; " << rep.workloads.back().title << std::endl;
+  dataset data("w7", cfg.w7_entities, vb);
+  auto add_w7b = [&](const std::string& system, const run_result& r,
+                     bool entact_row, const std::string& note) {
+    rep.add({"W7b", system, entact_row, false, r, {}, note});
+  };
+  run_result in_get, in_upd, re_get, re_upd;
+  { // in-process first: the same dataset, its own directory
+    temp_dir dir{cfg.dir, "entact-bench"};
+    preload_entact(dir.path() + "/db", data);
+    auto eng = open_engine(dir.path() + "/db", false);
+    activate_all(*eng, data, !cfg.cold);
+    known_versions kv{data.size()};
+    auto r = run_pipelined(*eng, data, kv, n, cfg.timing, vb);
+    print_run("in-process pipelined", r);
+    rep.add({"W7a", "in-process", true, false, r, {},
+             std::to_string(n) + " apply_async chains on an embedded "
+                                 "engine (sync off)"});
+    in_get = run_round_trips(*eng, data, kv, false, cfg.timing, vb);
+    print_run("in-process get round trip", in_get);
+    in_upd = run_round_trips(*eng, data, kv, true, cfg.timing, vb);
+    print_run("in-process update round trip", in_upd);
+    verify_versions(rep, "W7 in-process: no lost or invented update", data,
+                    kv, r.ok_total + in_upd.ok_total,
+                    [&](const std::string& id) {
+                      auto x = eng->read(id);
+                      return x ? x->version : 0;
+                    });
+    rep.verify("W7 in-process: no errors",
+               r.errors + in_get.errors + in_upd.errors == 0,
+               std::to_string(r.errors + in_get.errors + in_upd.errors)
+                 + " errors " + r.first_error + in_get.first_error
+                 + in_upd.first_error);
+  }
+  {
+    temp_dir dir{cfg.dir, "entactd-bench"};
+    preload_entact(dir.path() + "/data", data);
+    auto t0 = clock::now();
+    server_child server{dir.path(), dir.path() + "/data"};
+    entact::client_options opts;
+    opts.port = server.port();
+    auto cl = entact::client::connect(opts);
+    if (!cl)
+      throw std::runtime_error("connect: " + caf::to_string(cl.error()) + "; "
+                               + server.log_tail());
+    auto& db = **cl;
+    std::cout << "  (entactd on port " << server.port() << ", connected in "
+              << fmt(seconds_since(t0), 2) << " s)" << std::endl;
+    activate_all(db, data, !cfg.cold);
+    known_versions kv{data.size()};
+    auto r = run_pipelined(db, data, kv, n, cfg.timing, vb);
+    print_run("remote pipelined", r);
+    rep.add({"W7a", "remote", true, true, r, {},
+             std::to_string(n)
+               + " apply_async chains through entact::client to entactd "
+                 "--no-sync on 127.0.0.1"});
+    re_get = run_round_trips(db, data, kv, false, cfg.timing, vb);
+    print_run("remote get round trip", re_get);
+    re_upd = run_round_trips(db, data, kv, true, cfg.timing, vb);
+    print_run("remote update round trip", re_upd);
+    verify_versions(rep, "W7 remote: no lost or invented update", data, kv,
+                    r.ok_total + re_upd.ok_total, [&](const std::string& id) {
+                      auto x = db.read(id);
+                      return x ? x->version : 0;
+                    });
+    rep.verify("W7 remote: no errors",
+               r.errors + re_get.errors + re_upd.errors == 0,
+               std::to_string(r.errors + re_get.errors + re_upd.errors)
+                 + " errors " + r.first_error + re_get.first_error
+                 + re_upd.first_error);
+    db.close();
+    cl->reset();
+    t0 = clock::now();
+    auto code = server.stop(std::chrono::seconds{30});
+    std::cout << "  (entactd stopped by SIGTERM in "
+              << fmt(seconds_since(t0), 2) << " s, exit code " << code << ")"
+              << std::endl;
+    rep.verify("W7 entactd: exits 0 on SIGTERM", code == 0,
+               "exit code " + std::to_string(code)
+                 + (code == 0 ? "" : "; " + server.log_tail()));
+  }
+  auto ratio = [](double a, double b) {
+    return b > 0 ? " (" + fmt(a / b, 2) + "x in-process)" : std::string{};
+  };
+  add_w7b("remote get", re_get, true,
+          "entact::client::get, p50" + ratio(re_get.lat.p50, in_get.lat.p50));
+  add_w7b("remote update", re_upd, true,
+          "entact::client::update, p50"
+            + ratio(re_upd.lat.p50, in_upd.lat.p50));
+  add_w7b("in-process get", in_get, true, "engine::get");
+  add_w7b("in-process update", in_upd, true, "engine::update");
+}
+
 // -- targets, table, JSON -----------------------------------------------------
 
 void add_targets(const config& cfg, report& rep) {
@@ -1062,9 +1509,8 @@ void add_targets(const config& cfg, report& rep) {
   }
   if (cfg.wants("W2"))
     add_ratio("W2", "raw-1", 1.0);
-  rep.targets.push_back({"W3", "two-entity pessimistic transactions vs "
-                               "raw-pess (pending: coordinator, issue 3)",
-                         0, 0, true, true, ""});
+  if (cfg.wants("W3"))
+    add_ratio("W3", "raw-pess", 0.5);
   if (cfg.wants("W4") && rep.primary("W4")) {
     auto* p = rep.primary("W4");
     rep.targets.push_back(
@@ -1089,9 +1535,12 @@ void add_targets(const config& cfg, report& rep) {
     rep.targets.push_back({"W6", "p99 <= 5 ms at half of W1's peak",
                            rep.primary("W6")->r.lat.p99 / 1000.0, 5, false,
                            false, "ms"});
-  rep.targets.push_back({"W7", "pending (waits for the networked server, "
-                               "issue 4)",
-                         0, 0, true, true, ""});
+  if (cfg.wants("W7")) {
+    auto r = ratio("W7a", "in-process");
+    if (r >= 0)
+      rep.targets.push_back({"W7", "remote pipelined >= 0.5x in-process",
+                             r, 0.5, true, false, "x"});
+  }
 }
 
 std::string read_first_line(const std::string& path) {
@@ -1259,7 +1708,11 @@ std::string to_json(const config& cfg, const report& rep,
     .num("w5_resident", static_cast<double>(cfg.w5_resident))
     .num("w5_touch", static_cast<double>(cfg.w5_touch))
     .num("w5_cap", static_cast<double>(cfg.w5_cap))
-    .num("w6_seconds", cfg.w6_seconds);
+    .num("w6_seconds", cfg.w6_seconds)
+    .num("w3_clients", static_cast<double>(cfg.w3_clients))
+    .num("w3_accounts", static_cast<double>(cfg.w3_accounts))
+    .num("w7_entities", static_cast<double>(cfg.w7_entities))
+    .num("w7_in_flight", static_cast<double>(cfg.w7_in_flight));
   std::vector<std::string> workloads;
   for (const auto& wi : rep.workloads) {
     json j;
@@ -1344,10 +1797,14 @@ int run(int argc, char** argv) {
     run_updates(cfg, rep, "W1", true);
   if (cfg.wants("W2"))
     run_updates(cfg, rep, "W2", false);
+  if (cfg.wants("W3"))
+    run_transfers(cfg, rep);
   if (cfg.wants("W4"))
     run_hot(cfg, rep);
   if (cfg.wants("W6"))
     run_latency(cfg, rep);
+  if (cfg.wants("W7"))
+    run_remote(cfg, rep);
   machine.load_end = read_first_line("/proc/loadavg");
   // Present workloads in their natural order.
   std::stable_sort(rep.workloads.begin(), rep.workloads.end(),
