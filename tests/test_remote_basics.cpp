@@ -127,6 +127,19 @@ BOOST_AUTO_TEST_CASE(a_lost_server_is_a_clear_error_not_a_hang) {
   server.restart(); // the fixture's destructor stops it cleanly
 }
 
+BOOST_AUTO_TEST_CASE(a_client_with_one_worker_thread_gets_answers) {
+  client_options opts;
+  opts.port = server.port();
+  opts.worker_threads = 1;
+  opts.request_timeout = std::chrono::seconds{5};
+  auto one = client::connect(opts);
+  BOOST_REQUIRE(one);
+  BOOST_CHECK((*one)->create("solo", "1"));
+  BOOST_CHECK((*one)->stats());
+  BOOST_TEST((*one)->read("solo")->value == "1");
+  BOOST_CHECK((*one)->apply_batch({write_op::update("solo", 1, "2")}));
+}
+
 BOOST_AUTO_TEST_CASE(connecting_to_nothing_is_unreachable) {
   auto port = server.port();
   server.stop();

@@ -39,7 +39,6 @@ caf::expected<std::unique_ptr<client>> client::connect(client_options opts) {
   ptr->cfg.load<caf::io::middleman>();
   ptr->cfg.set("scheduler.max-threads", std::max<size_t>(
                                            ptr->opts.worker_threads, 1));
-  ptr->cfg.set("scheduler.policy", caf::atom("sharing")); // see engine.cpp
   ptr->sys = std::make_unique<caf::actor_system>(ptr->cfg);
   auto server = ptr->sys->middleman().remote_actor<server_api>(
     ptr->opts.host, ptr->opts.port);
