@@ -75,6 +75,7 @@ struct config {
   double w6_seconds = 5;
   size_t w3_clients = 32;
   size_t w3_accounts = 10000;
+  bool w3_sync = true;
   size_t w7_entities = 10000;
   size_t w7_in_flight = 64;
 
@@ -124,6 +125,7 @@ void usage() {
   --w6-seconds S       W6: measured seconds (5)
   --w3-clients N       W3: concurrent transferring clients (32)
   --w3-accounts N      W3: accounts (10000)
+  --w3-no-sync         W3: sync off for every system (diagnostic)
   --w7-entities N      W7: entities (10000)
   --w7-in-flight N     W7: pipelined apply_async calls in flight (64)
 )";
@@ -205,6 +207,8 @@ config parse(int argc, char** argv) {
       cfg.w3_clients = std::stoul(need(i));
     } else if (a == "--w3-accounts") {
       cfg.w3_accounts = std::stoul(need(i));
+    } else if (a == "--w3-no-sync") {
+      cfg.w3_sync = false;
     } else if (a == "--w7-entities") {
       cfg.w7_entities = std::stoul(need(i));
     } else if (a == "--w7-in-flight") {
@@ -1142,7 +1146,8 @@ void run_transfers(const config& cfg, report& rep) {
   const uint64_t initial = 1000000;
   auto vb = cfg.value_bytes;
   rep.workloads.push_back(
-    {w, "pessimistic transfers (sync on): " + std::to_string(n)
+    {w, std::string{"pessimistic transfers (sync "} + (cfg.w3_sync ? "on" : "off")
+          + "): " + std::to_string(n)
           + " clients, " + std::to_string(cfg.w3_accounts)
           + " accounts, each transfer locks 2 entities, reads both "
             "balances, writes both"});
@@ -1153,7 +1158,7 @@ void run_transfers(const config& cfg, report& rep) {
   if (cfg.runs("entact")) {
     temp_dir dir{cfg.dir, "entact-bench"};
     preload_entact(dir.path() + "/db", data, balance0);
-    auto eng = open_engine(dir.path() + "/db", true);
+    auto eng = open_engine(dir.path() + "/db", cfg.w3_sync);
     activate_all(*eng, data, !cfg.cold);
     auto r = run_closed(n, cfg.timing, [&](slot& s) {
       auto t = pick_transfer(data, s.rng);
@@ -1188,7 +1193,7 @@ void run_transfers(const config& cfg, report& rep) {
   if (cfg.runs("entact-optimistic")) {
     temp_dir dir{cfg.dir, "entact-bench"};
     preload_entact(dir.path() + "/db", data, balance0);
-    auto eng = open_engine(dir.path() + "/db", true);
+    auto eng = open_engine(dir.path() + "/db", cfg.w3_sync);
     activate_all(*eng, data, !cfg.cold);
     entact::retry_policy policy;
     auto r = run_closed(n, cfg.timing, [&](slot& s) {
@@ -1233,7 +1238,7 @@ void run_transfers(const config& cfg, report& rep) {
   }
   if (cfg.runs("raw-pess")) {
     temp_dir dir{cfg.dir, "raw-bench"};
-    raw_pessimistic db{dir.path() + "/db", true};
+    raw_pessimistic db{dir.path() + "/db", cfg.w3_sync};
     db.preload(data);
     auto before = db.counters();
     auto r = run_closed(n, cfg.timing, [&](slot& s) {
@@ -1711,6 +1716,7 @@ std::string to_json(const config& cfg, const report& rep,
     .num("w6_seconds", cfg.w6_seconds)
     .num("w3_clients", static_cast<double>(cfg.w3_clients))
     .num("w3_accounts", static_cast<double>(cfg.w3_accounts))
+    .boolean("w3_sync", cfg.w3_sync)
     .num("w7_entities", static_cast<double>(cfg.w7_entities))
     .num("w7_in_flight", static_cast<double>(cfg.w7_in_flight));
   std::vector<std::string> workloads;
