@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
-# Builds the benchmark (Release, in build/, only its target) and runs the
-# full set of workloads in one invocation: entact and its baselines on the
-# same machine, the same librocksdb and the same filesystem (RocksDB
-# directories under build/bench-data, removed afterwards).
+# Builds the benchmark (Release, in build/, only its target and entactd,
+# which W7 starts) and runs the full set of workloads in one invocation:
+# entact and its baselines on the same machine, the same librocksdb and
+# the same filesystem (RocksDB directories under build/bench-data, removed
+# afterwards).
 #
 #   bash bench/run.sh                 # full run (a few minutes)
 #   bash bench/run.sh --smoke         # seconds; what CI runs (ctest -L bench)
@@ -17,7 +18,7 @@ root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 build="$root/build"
 
 cmake -S "$root" -B "$build" -DCMAKE_BUILD_TYPE=Release >/dev/null
-cmake --build "$build" --target entact_bench --parallel "$(nproc)"
+cmake --build "$build" --target entact_bench entactd --parallel "$(nproc)"
 
 results="$root/bench/results"
 mkdir -p "$results"
