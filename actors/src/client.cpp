@@ -37,8 +37,11 @@ caf::expected<std::unique_ptr<client>> client::connect(client_options opts) {
   auto ptr = std::make_unique<impl>();
   ptr->opts = std::move(opts);
   ptr->cfg.load<caf::io::middleman>();
-  ptr->cfg.set("scheduler.max-threads", std::max<size_t>(
-                                           ptr->opts.worker_threads, 1));
+  // Work sharing, as the engine (faster round trips), with at least two
+  // threads: with one, blocking calls to the server starved.
+  ptr->cfg.set("scheduler.policy", caf::atom("sharing"));
+  ptr->cfg.set("scheduler.max-threads",
+               std::max<size_t>(ptr->opts.worker_threads, 2));
   ptr->sys = std::make_unique<caf::actor_system>(ptr->cfg);
   auto server = ptr->sys->middleman().remote_actor<server_api>(
     ptr->opts.host, ptr->opts.port);

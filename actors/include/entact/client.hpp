@@ -21,7 +21,7 @@ struct client_options {
   /// Deadline of each call; past it a call fails with `timeout` (for a
   /// write: outcome unknown).
   std::chrono::milliseconds request_timeout = std::chrono::seconds{30};
-  /// Actor system threads of the client.
+  /// Actor system threads of the client (at least 2 are used).
   size_t worker_threads = 2;
 };
 
