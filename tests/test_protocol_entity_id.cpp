@@ -8,16 +8,8 @@
 #include "entact/entity_id.hpp"
 #include "entact/errc.hpp"
 #include "entact/write_op.hpp"
+#include "support/print.hpp"
 
-// Lets Boost.Test print entact's enums by name in failure messages.
-namespace entact {
-inline std::ostream& boost_test_print_type(std::ostream& os, errc x) {
-  return os << to_string(x);
-}
-inline std::ostream& boost_test_print_type(std::ostream& os, op_kind x) {
-  return os << to_string(x);
-}
-} // namespace entact
 
 using namespace entact;
 

@@ -15,16 +15,8 @@
 #include "entact/record.hpp"
 #include "entact/register_types.hpp"
 #include "entact/write_op.hpp"
+#include "support/print.hpp"
 
-// Lets Boost.Test print entact's enums by name in failure messages.
-namespace entact {
-inline std::ostream& boost_test_print_type(std::ostream& os, errc x) {
-  return os << to_string(x);
-}
-inline std::ostream& boost_test_print_type(std::ostream& os, op_kind x) {
-  return os << to_string(x);
-}
-} // namespace entact
 
 using namespace entact;
 

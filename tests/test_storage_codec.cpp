@@ -5,13 +5,7 @@
 
 #include "entact/errc.hpp"
 #include "entact/storage/record_codec.hpp"
-
-// Lets Boost.Test print entact's codes by name in failure messages.
-namespace entact {
-inline std::ostream& boost_test_print_type(std::ostream& os, errc x) {
-  return os << to_string(x);
-}
-} // namespace entact
+#include "support/print.hpp"
 
 using namespace entact;
 using namespace entact::storage;

@@ -14,16 +14,8 @@
 #include "entact/storage/record_codec.hpp"
 #include "entact/storage/store.hpp"
 #include "support/temp_dir.hpp"
+#include "support/print.hpp"
 
-// Lets Boost.Test print entact's enums by name in failure messages.
-namespace entact {
-inline std::ostream& boost_test_print_type(std::ostream& os, errc x) {
-  return os << to_string(x);
-}
-inline std::ostream& boost_test_print_type(std::ostream& os, op_kind x) {
-  return os << to_string(x);
-}
-} // namespace entact
 
 using namespace entact;
 using namespace entact::storage;

@@ -17,13 +17,7 @@
 #include "entact/storage/record_codec.hpp"
 #include "entact/storage/store.hpp"
 #include "support/temp_dir.hpp"
-
-// Lets Boost.Test print entact's codes by name in failure messages.
-namespace entact {
-inline std::ostream& boost_test_print_type(std::ostream& os, errc x) {
-  return os << to_string(x);
-}
-} // namespace entact
+#include "support/print.hpp"
 
 // The store's in-memory view is never the authority: these tests write
 // behind its back, through RocksDB directly, and check that a stale write

@@ -17,6 +17,18 @@
 
 namespace entact::detail {
 
+/// One blocking round trip to `dest` on behalf of `self`, its error in
+/// entact's category.
+template <class T, class Handle, class... Ts>
+caf::expected<T> blocking_call(caf::scoped_actor& self, const Handle& dest,
+                               caf::timespan timeout, Ts&&... xs) {
+  caf::expected<T> result = make_error(errc::timeout);
+  self->request(dest, timeout, std::forward<Ts>(xs)...)
+    .receive([&](T& x) { result = std::move(x); },
+             [&](caf::error& err) { result = normalize(err); });
+  return result;
+}
+
 /// Where calls from threads that are not actors enter an actor system:
 /// a few gateway actors turn them into requests with deadlines, and a
 /// counter of calls in flight lets `close` wait until every accepted call
@@ -118,12 +130,8 @@ public:
     scope call{*this};
     if (!call.entered())
       return closed_error();
-    caf::expected<T> result = make_error(errc::timeout);
     caf::scoped_actor self{sys};
-    self->request(dest, timeout_, std::forward<Ts>(xs)...)
-      .receive([&](T& x) { result = std::move(x); },
-               [&](caf::error& err) { result = normalize(err); });
-    return result;
+    return blocking_call<T>(self, dest, timeout_, std::forward<Ts>(xs)...);
   }
 
   static caf::error closed_error();

@@ -136,12 +136,16 @@ caf::result<record> route(self_ptr self, const entity_id& id, Ts... xs) {
   return rp;
 }
 
-/// Like `route`, for messages that get no answer.
+/// Like `route`, for messages that get no answer and only matter to a
+/// resident entity: a release or a published record. An entity that is not
+/// resident holds no lock (a locked one refuses passivation), and a fresh
+/// one loads the committed record anyway.
 template <class... Ts>
-void route_send(self_ptr self, const entity_id& id, Ts... xs) {
-  auto& st = self->state;
-  auto i = st.entities.find(id);
-  auto& e = i != st.entities.end() ? i->second : activate(self, id);
+void route_to_resident(self_ptr self, const entity_id& id, Ts... xs) {
+  auto i = self->state.entities.find(id);
+  if (i == self->state.entities.end())
+    return;
+  auto& e = i->second;
   if (!e.passivating) {
     touch(self, e);
     self->send(e.handle, std::move(xs)...);
@@ -213,21 +217,14 @@ router_actor::behavior_type router(self_ptr self, router_config cfg,
       return route(self, key, lock_atom::value, std::move(id), req);
     },
     [self](release_atom, entity_id& id, txn_id txn, record& published) {
-      // An entity that is not resident holds no lock (a locked one refuses
-      // passivation), and a fresh one loads the committed record anyway.
-      if (self->state.entities.count(id) == 0)
-        return;
       auto key = id;
-      route_send(self, key, release_atom::value, std::move(id), txn,
-                 std::move(published));
+      route_to_resident(self, key, release_atom::value, std::move(id), txn,
+                        std::move(published));
     },
     [self](publish_atom, entity_id& id, record& published) {
-      // Only a resident entity has a cache to refresh.
-      if (self->state.entities.count(id) == 0)
-        return;
       auto key = id;
-      route_send(self, key, publish_atom::value, std::move(id),
-                 std::move(published));
+      route_to_resident(self, key, publish_atom::value, std::move(id),
+                        std::move(published));
     },
     [self](stats_atom) {
       auto result = self->state.stats;

@@ -5,24 +5,13 @@
 #include <caf/scoped_actor.hpp>
 
 #include "entact/errc.hpp"
-#include "internal.hpp"
+#include "call_gate.hpp"
 
 namespace entact::detail {
 
 namespace {
 
 using records = std::vector<record>;
-
-/// One blocking round trip to `dest` on behalf of `self`.
-template <class T, class Handle, class... Ts>
-caf::expected<T> call(caf::scoped_actor& self, const Handle& dest,
-                      caf::timespan timeout, Ts&&... xs) {
-  caf::expected<T> result = make_error(errc::timeout);
-  self->request(dest, timeout, std::forward<Ts>(xs)...)
-    .receive([&](T& x) { result = std::move(x); },
-             [&](caf::error& err) { result = normalize(err); });
-  return result;
-}
 
 /// Wait-die victims and conflicts with outside writes deserve another try;
 /// everything else is the caller's to handle.
@@ -44,15 +33,15 @@ run_transaction(caf::actor_system& sys, const coordinator_api& coord,
   for (unsigned n = 0; n < std::max(retry.max_attempts, 1u); ++n) {
     if (n > 0)
       back_off(retry, n - 1);
-    auto handle = call<txn_handle>(self, coord, timeout, begin_atom::value,
-                                   attempt_opts);
+    auto handle = blocking_call<txn_handle>(self, coord, timeout,
+                                            begin_atom::value, attempt_opts);
     if (!handle)
       return std::move(handle.error());
     attempt_opts.age = handle->age; // a retry keeps its age: no starvation
     auto n_ids = static_cast<int64_t>(std::max<size_t>(ids.size(), 1));
-    auto locked = call<records>(self, coord,
-                                attempt_opts.lock_wait * n_ids + timeout,
-                                lock_atom::value, handle->id, ids);
+    auto locked = blocking_call<records>(
+      self, coord, attempt_opts.lock_wait * n_ids + timeout, lock_atom::value,
+      handle->id, ids);
     if (!locked) {
       result = std::move(locked.error());
       if (retryable(result.error()))
@@ -61,11 +50,11 @@ run_transaction(caf::actor_system& sys, const coordinator_api& coord,
     }
     transaction txn{*locked};
     if (auto err = body(txn)) {
-      call<bool>(self, coord, timeout, abort_atom::value, handle->id);
+      blocking_call<bool>(self, coord, timeout, abort_atom::value, handle->id);
       return err;
     }
-    result = call<records>(self, coord, timeout, commit_atom::value,
-                           handle->id, txn.writes());
+    result = blocking_call<records>(self, coord, timeout, commit_atom::value,
+                                    handle->id, txn.writes());
     if (result || !retryable(result.error()))
       return result;
   }
