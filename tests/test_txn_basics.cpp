@@ -5,6 +5,7 @@
 
 using namespace entact;
 using entact::test::code;
+using namespace std::chrono_literals;
 
 namespace {
 
@@ -125,16 +126,53 @@ BOOST_AUTO_TEST_CASE(interactive_writes_must_target_locked_ids) {
   test::txn_client c{db()};
   BOOST_REQUIRE(c.begin());
   BOOST_REQUIRE(c.lock({"acct/1"}));
-  auto stray = c.commit({txn_write{"acct/2", false, "0"}});
+  auto stray = c.commit({txn_write{"acct/1", false, "1"},
+                         txn_write{"acct/2", false, "0"}});
   BOOST_TEST(code_of(stray.error()) == errc::invalid_argument);
-  auto twice = c.commit({txn_write{"acct/1", false, "1"},
+  // A refused commit ends the transaction: nothing written, locks free.
+  auto again = c.commit({txn_write{"acct/1", false, "99"}});
+  BOOST_TEST(code_of(again.error()) == errc::unknown_transaction);
+  BOOST_TEST(balance("acct/1") == 100);
+  BOOST_TEST(balance("acct/2") == 100);
+  test::txn_client other{db()};
+  BOOST_REQUIRE(other.begin(test::txn_opts(50ms, 10s)));
+  BOOST_CHECK(other.lock({"acct/1"}));
+  BOOST_REQUIRE(other.abort());
+
+  test::txn_client d{db()};
+  BOOST_REQUIRE(d.begin());
+  BOOST_REQUIRE(d.lock({"acct/1"}));
+  auto twice = d.commit({txn_write{"acct/1", false, "1"},
                          txn_write{"acct/1", false, "2"}});
   BOOST_TEST(code_of(twice.error()) == errc::invalid_argument);
-  // The transaction is still usable after a refused commit.
-  auto ok = c.commit({txn_write{"acct/1", false, "99"}});
-  BOOST_REQUIRE(ok);
-  BOOST_TEST(balance("acct/1") == 99);
-  BOOST_TEST(balance("acct/2") == 100);
+  BOOST_TEST(code_of(d.abort().error()) == errc::unknown_transaction);
+  BOOST_TEST(db().read("acct/1")->version == 1u);
+}
+
+BOOST_AUTO_TEST_CASE(a_refused_lock_call_ends_the_transaction) {
+  test::txn_client c{db()};
+  BOOST_REQUIRE(c.begin());
+  BOOST_REQUIRE(c.lock({"acct/1"}));
+  BOOST_TEST(code_of(c.lock({"bad id"}).error()) == errc::invalid_argument);
+  BOOST_TEST(code_of(c.abort().error()) == errc::unknown_transaction);
+  BOOST_CHECK(transfer("acct/1", "acct/2", 1)); // acct/1's lock is free
+}
+
+BOOST_AUTO_TEST_CASE(a_body_that_throws_aborts_and_frees_the_locks) {
+  BOOST_CHECK_THROW(db().transact({"acct/1", "acct/2"},
+                                  [](transaction& t) -> caf::error {
+                                    t.put("acct/1", "0");
+                                    throw std::runtime_error("boom");
+                                  }),
+                    std::runtime_error);
+  BOOST_TEST(balance("acct/1") == 100);
+  txn_options quick;
+  quick.lock_wait = 100ms; // the locks must be free now, not at lease end
+  auto r = db().transact(
+    {"acct/1", "acct/2"}, [](transaction& t) { return t.put("acct/2", "7"); },
+    quick);
+  BOOST_TEST(code(r) == errc::none);
+  BOOST_TEST(balance("acct/2") == 7);
 }
 
 BOOST_AUTO_TEST_CASE(bad_transaction_options_are_refused) {

@@ -4,15 +4,15 @@
 
 #include <caf/exit_reason.hpp>
 
-#include "gateway.hpp"
-
 namespace entact::detail {
 
 void call_gate::start(caf::actor_system& sys, router_api target,
                       caf::timespan timeout, size_t n) {
   timeout_ = timeout;
+  target_ = target;
   for (size_t i = 0; i < n; ++i)
-    gateways_.push_back(spawn_gateway(sys, target, timeout, gone_));
+    gateways_.push_back(
+      spawn_gateway(sys, caf::actor_cast<caf::actor>(target), gone_));
 }
 
 bool call_gate::enter() {
@@ -30,6 +30,14 @@ void call_gate::leave() {
   }
 }
 
+caf::error call_gate::refusal() const {
+  if (closed_)
+    return closed_error();
+  if (target_gone())
+    return gone_error();
+  return {};
+}
+
 bool call_gate::close_and_drain(caf::timespan limit) {
   if (closed_.exchange(true))
     return false;
@@ -42,14 +50,7 @@ void call_gate::stop() {
   for (auto& g : gateways_)
     caf::anon_send_exit(g, caf::exit_reason::user_shutdown);
   gateways_.clear();
-}
-
-caf::expected<record>
-call_gate::wait(std::future<caf::expected<record>> f) {
-  if (f.wait_for(timeout_ + std::chrono::seconds{5})
-      != std::future_status::ready)
-    return make_error(errc::timeout, "no answer");
-  return f.get();
+  target_ = nullptr;
 }
 
 caf::error call_gate::gone_error() {
@@ -62,6 +63,10 @@ caf::error call_gate::closed_error() {
 
 const caf::actor& call_gate::pick(const entity_id& key) const {
   return gateways_[std::hash<entity_id>{}(key) % gateways_.size()];
+}
+
+const caf::actor& call_gate::next_gateway() {
+  return gateways_[rotation_++ % gateways_.size()];
 }
 
 } // namespace entact::detail

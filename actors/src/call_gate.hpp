@@ -2,32 +2,22 @@
 
 #include <atomic>
 #include <condition_variable>
+#include <functional>
 #include <future>
 #include <memory>
 #include <mutex>
+#include <tuple>
 #include <vector>
 
 #include <caf/actor.hpp>
 #include <caf/actor_system.hpp>
-#include <caf/scoped_actor.hpp>
 #include <caf/send.hpp>
 
 #include "entact/errc.hpp"
+#include "gateway.hpp"
 #include "internal.hpp"
 
 namespace entact::detail {
-
-/// One blocking round trip to `dest` on behalf of `self`, its error in
-/// entact's category.
-template <class T, class Handle, class... Ts>
-caf::expected<T> blocking_call(caf::scoped_actor& self, const Handle& dest,
-                               caf::timespan timeout, Ts&&... xs) {
-  caf::expected<T> result = make_error(errc::timeout);
-  self->request(dest, timeout, std::forward<Ts>(xs)...)
-    .receive([&](T& x) { result = std::move(x); },
-             [&](caf::error& err) { result = normalize(err); });
-  return result;
-}
 
 /// Where calls from threads that are not actors enter an actor system:
 /// a few gateway actors turn them into requests with deadlines, and a
@@ -35,7 +25,8 @@ caf::expected<T> blocking_call(caf::scoped_actor& self, const Handle& dest,
 /// was answered. Shared by the embedded engine and the remote client.
 class call_gate {
 public:
-  /// Spawns `n` gateways sending to `target` with deadline `timeout`.
+  /// Spawns `n` gateways; entity calls go to `target`, with deadline
+  /// `timeout`. Losing `target` fails every call (see `spawn_gateway`).
   void start(caf::actor_system& sys, router_api target,
              caf::timespan timeout, size_t n);
 
@@ -43,17 +34,18 @@ public:
   /// count goes up before the check, so `drain` never misses a call.
   bool enter();
 
+  /// Ends a call counted by `enter`.
+  void leave();
+
   /// Set once the target went away (a remote server's connection dropped):
-  /// CAF 0.17 silently drops messages sent to a dead remote proxy, so calls
-  /// that do not go through a gateway must check this first.
+  /// new calls fail at once without being sent.
   bool target_gone() const noexcept {
     return *gone_;
   }
 
   static caf::error gone_error();
 
-  /// Ends a call counted by `enter`.
-  void leave();
+  static caf::error closed_error();
 
   /// Counts one call for its scope (see `enter`); `entered()` tells whether
   /// the gate was open. Leaves even if the call throws.
@@ -77,6 +69,9 @@ public:
     bool in_;
   };
 
+  /// The error that refuses a new call, if any: closed, or target gone.
+  caf::error refusal() const;
+
   /// Refuses new calls and waits (at most `limit`) for those in flight.
   /// Returns false if it was already closed.
   bool close_and_drain(caf::timespan limit);
@@ -88,9 +83,9 @@ public:
     return closed_;
   }
 
-  /// Sends `(xs..., callback)` to the gateway of entity `key`; `done` gets
-  /// the outcome. One entity always uses the same gateway, so calls on it
-  /// from one thread reach it in the order they were made.
+  /// Sends `(xs...)` to the target for entity `key`; `done` gets the
+  /// outcome. One entity always uses the same gateway, so calls on it from
+  /// one thread reach the target in the order they were made.
   template <class... Ts>
   void send_async(const entity_id& key, record_callback done, Ts&&... xs) {
     if (!enter()) {
@@ -101,8 +96,8 @@ public:
       done(std::move(r));
       leave();
     };
-    caf::anon_send(pick(key), std::forward<Ts>(xs)...,
-                   record_callback{std::move(wrapped)});
+    send_relayed<record>(pick(key), target_, timeout_, std::move(wrapped),
+                         std::forward<Ts>(xs)...);
   }
 
   /// `send_async`, waiting for the outcome.
@@ -113,38 +108,89 @@ public:
     send_async(
       key, [p](caf::expected<record> r) { p->set_value(std::move(r)); },
       std::forward<Ts>(xs)...);
-    return wait(std::move(f));
+    return wait(std::move(f), timeout_);
   }
 
-  /// Waits for a result of `send_async`. The gateway's deadline answers
-  /// first; this one only guards against a gateway that died.
-  caf::expected<record> wait(std::future<caf::expected<record>> f);
-
-  /// A blocking request from a scoped actor, counted like any call; for
-  /// rare calls that need no gateway (stats, batches).
+  /// A blocking request to `dest` (any actor of the target's system),
+  /// counted like any call.
   template <class T, class Handle, class... Ts>
-  caf::expected<T> request(caf::actor_system& sys, const Handle& dest,
-                           Ts&&... xs) {
-    if (target_gone())
-      return gone_error();
+  caf::expected<T> request(const Handle& dest, Ts&&... xs) {
+    if (auto err = refusal())
+      return err;
     scope call{*this};
     if (!call.entered())
       return closed_error();
-    caf::scoped_actor self{sys};
-    return blocking_call<T>(self, dest, timeout_, std::forward<Ts>(xs)...);
+    return relay<T>(dest, timeout_, std::forward<Ts>(xs)...);
   }
 
-  static caf::error closed_error();
+  /// A blocking request within a call already counted (the steps of a
+  /// transaction), with its own deadline.
+  template <class T, class Handle, class... Ts>
+  caf::expected<T> relay(const Handle& dest, caf::timespan timeout,
+                         Ts&&... xs) {
+    auto p = std::make_shared<std::promise<caf::expected<T>>>();
+    auto f = p->get_future();
+    send_relayed<T>(
+      next_gateway(), dest, timeout,
+      [p](caf::expected<T> r) { p->set_value(std::move(r)); },
+      std::forward<Ts>(xs)...);
+    return wait(std::move(f), timeout);
+  }
 
 private:
+  /// Has `gateway` send `(xs...)` to `dest` with deadline `timeout`; `done`
+  /// gets the answer, or the loss of the target, exactly once.
+  template <class T, class Handle, class... Ts>
+  static void send_relayed(const caf::actor& gateway, Handle dest,
+                           caf::timespan timeout,
+                           std::function<void(caf::expected<T>)> done,
+                           Ts&&... xs) {
+    auto report = std::make_shared<decltype(done)>(std::move(done));
+    relayed_call call;
+    call.fail = [report](const caf::error& err) { (*report)(err); };
+    call.send = [report, dest = std::move(dest), timeout,
+                 args = std::make_tuple(std::forward<Ts>(xs)...)](
+                  caf::event_based_actor* self,
+                  relayed_call::settle_fn settle) mutable {
+      auto send = [&](auto&... ys) {
+        return self->request(dest, timeout, std::move(ys)...);
+      };
+      std::apply(send, args).then(
+        [report, settle](T& x) {
+          if (settle())
+            (*report)(std::move(x));
+        },
+        [report, settle](caf::error& err) {
+          if (settle())
+            (*report)(normalize(std::move(err)));
+        });
+    };
+    caf::anon_send(gateway, relay_atom::value, std::move(call));
+  }
+
+  /// Waits for a relayed answer. The request's own deadline answers first;
+  /// this one only guards against a gateway that died.
+  template <class T>
+  static caf::expected<T> wait(std::future<caf::expected<T>> f,
+                               caf::timespan timeout) {
+    if (f.wait_for(timeout + std::chrono::seconds{5})
+        != std::future_status::ready)
+      return make_error(errc::timeout, "no answer");
+    return f.get();
+  }
+
   const caf::actor& pick(const entity_id& key) const;
 
+  const caf::actor& next_gateway();
+
   std::vector<caf::actor> gateways_;
+  router_api target_;
   std::shared_ptr<std::atomic<bool>> gone_
     = std::make_shared<std::atomic<bool>>(false);
   caf::timespan timeout_{0};
   std::atomic<bool> closed_{false};
   std::atomic<int64_t> outstanding_{0};
+  std::atomic<size_t> rotation_{0};
   std::mutex mtx_;
   std::condition_variable idle_;
 };

@@ -92,7 +92,7 @@ caf::expected<record> client::read(const entity_id& id) {
 }
 
 caf::expected<records> client::read_many(const std::vector<entity_id>& ids) {
-  return impl_->gate.request<records>(*impl_->sys, impl_->server,
+  return impl_->gate.request<records>(impl_->server,
                                       read_atom::value, ids);
 }
 
@@ -100,13 +100,8 @@ caf::expected<records> client::transact(const std::vector<entity_id>& ids,
                                         const txn_body& body,
                                         const txn_options& opts,
                                         const retry_policy& retry) {
-  if (impl_->gate.target_gone())
-    return detail::call_gate::gone_error();
-  detail::call_gate::scope call{impl_->gate};
-  if (!call.entered())
-    return detail::call_gate::closed_error();
   return detail::run_transaction(
-    *impl_->sys, caf::actor_cast<coordinator_api>(impl_->server),
+    impl_->gate, caf::actor_cast<coordinator_api>(impl_->server),
     impl_->opts.request_timeout, ids, body, opts, retry);
 }
 
@@ -116,7 +111,7 @@ caf::expected<record> client::apply(write_op op) {
 }
 
 caf::expected<records> client::apply_batch(std::vector<write_op> ops) {
-  return impl_->gate.request<records>(*impl_->sys, impl_->server,
+  return impl_->gate.request<records>(impl_->server,
                                       write_atom::value, std::move(ops));
 }
 
@@ -127,7 +122,7 @@ void client::apply_async(write_op op, record_callback done) {
 }
 
 caf::expected<engine_stats> client::stats() {
-  return impl_->gate.request<engine_stats>(*impl_->sys, impl_->server,
+  return impl_->gate.request<engine_stats>(impl_->server,
                                            stats_atom::value);
 }
 

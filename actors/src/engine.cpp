@@ -135,7 +135,7 @@ engine::read_many(const std::vector<entity_id>& ids) {
 caf::expected<std::vector<record>>
 engine::apply_batch(std::vector<write_op> ops) {
   return impl_->gate.request<std::vector<record>>(
-    *impl_->sys, impl_->coordinator, write_atom::value, std::move(ops));
+    impl_->coordinator, write_atom::value, std::move(ops));
 }
 
 caf::expected<record> engine::apply(write_op op) {
@@ -150,7 +150,7 @@ void engine::apply_async(write_op op, record_callback done) {
 }
 
 caf::expected<engine_stats> engine::stats() {
-  return impl_->gate.request<engine_stats>(*impl_->sys, impl_->router,
+  return impl_->gate.request<engine_stats>(impl_->router,
                                            stats_atom::value);
 }
 

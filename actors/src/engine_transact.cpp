@@ -6,10 +6,7 @@ namespace entact {
 caf::expected<std::vector<record>>
 engine::transact(const std::vector<entity_id>& ids, const txn_body& body,
                  const txn_options& opts, const retry_policy& retry) {
-  detail::call_gate::scope call{impl_->gate};
-  if (!call.entered())
-    return detail::call_gate::closed_error();
-  return detail::run_transaction(*impl_->sys, impl_->coordinator,
+  return detail::run_transaction(impl_->gate, impl_->coordinator,
                                  impl_->opts.request_timeout, ids, body, opts,
                                  retry);
 }

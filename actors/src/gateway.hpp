@@ -1,26 +1,44 @@
 #pragma once
 
 #include <atomic>
+#include <functional>
 #include <memory>
 
 #include <caf/actor.hpp>
+#include <caf/allowed_unsafe_message_type.hpp>
 #include <caf/actor_system.hpp>
+#include <caf/event_based_actor.hpp>
 
 #include "internal.hpp"
 
 namespace entact::detail {
 
-/// An actor that turns `(write_atom, op, callback)` and
-/// `(get_atom, id, callback)` into requests to `target` with a deadline and
-/// calls `callback` exactly once with the outcome: the asynchronous API for
-/// callers that are not actors. It monitors `target`: when that goes away
-/// (a remote server's connection drops), every call in flight and every
-/// later one fails at once with `errc::unreachable` instead of waiting for
-/// its deadline.
-/// `gone` is raised when `target` goes away, for callers that bypass the
-/// gateways.
-caf::actor spawn_gateway(caf::actor_system& sys, router_api target,
-                         caf::timespan timeout,
+/// One request a gateway makes on behalf of a caller that is not an actor.
+/// Exactly one of the two paths reports the outcome.
+struct relayed_call {
+  /// Tells whether the call is still open, closing it: an answer that
+  /// arrives after `fail` ran must be dropped.
+  using settle_fn = std::function<bool()>;
+  /// Sends the request from the gateway `self`; its handlers call `settle`
+  /// and report the answer only if it returns true.
+  std::function<void(caf::event_based_actor* self, settle_fn settle)> send;
+  /// Reports that the target went away before the answer arrived.
+  std::function<void(const caf::error&)> fail;
+};
+
+/// Relays a call: `(relay_atom, relayed_call)`.
+using relay_atom = caf::atom_constant<caf::atom("g_relay")>;
+
+/// An actor that makes requests for callers that are not actors. It
+/// monitors `target`: when that goes away (a remote server's connection
+/// drops), every call in flight and every later one fails at once with
+/// `errc::unreachable` instead of waiting for its deadline -- whichever
+/// actor a call was sent to, since all of a remote server's actors go with
+/// its connection. `gone` is raised at the same moment, so callers can
+/// refuse new calls without a round trip.
+caf::actor spawn_gateway(caf::actor_system& sys, caf::actor target,
                          std::shared_ptr<std::atomic<bool>> gone);
 
 } // namespace entact::detail
+
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(entact::detail::relayed_call)

@@ -5,7 +5,6 @@
 #include <chrono>
 #include <cstdint>
 
-#include <caf/allowed_unsafe_message_type.hpp>
 #include <caf/atom.hpp>
 #include <caf/error.hpp>
 #include <caf/meta/type_name.hpp>
@@ -106,5 +105,3 @@ struct router_config {
 caf::error normalize(caf::error err);
 
 } // namespace entact::detail
-
-CAF_ALLOW_UNSAFE_MESSAGE_TYPE(entact::record_callback)

@@ -2,10 +2,7 @@
 
 #include <algorithm>
 
-#include <caf/scoped_actor.hpp>
-
 #include "entact/errc.hpp"
-#include "call_gate.hpp"
 
 namespace entact::detail {
 
@@ -20,41 +17,64 @@ bool retryable(const caf::error& err) {
   return code == errc::aborted || code == errc::conflict;
 }
 
+/// Runs `body` on the locked records; aborts the transaction if the body
+/// fails or throws.
+caf::expected<std::vector<txn_write>>
+run_body(call_gate& gate, const coordinator_api& coord, caf::timespan timeout,
+         txn_id id, const records& locked, const txn_body& body) {
+  auto abort = [&] {
+    gate.relay<bool>(coord, timeout, abort_atom::value, id);
+  };
+  transaction txn{locked};
+  try {
+    if (auto err = body(txn)) {
+      abort();
+      return err;
+    }
+  } catch (...) {
+    abort();
+    throw;
+  }
+  return txn.writes();
+}
+
 } // namespace
 
 caf::expected<records>
-run_transaction(caf::actor_system& sys, const coordinator_api& coord,
+run_transaction(call_gate& gate, const coordinator_api& coord,
                 caf::timespan timeout, const std::vector<entity_id>& ids,
                 const txn_body& body, const txn_options& opts,
                 const retry_policy& retry) {
-  caf::scoped_actor self{sys};
+  if (auto err = gate.refusal())
+    return err;
+  call_gate::scope call{gate};
+  if (!call.entered())
+    return call_gate::closed_error();
   auto attempt_opts = opts;
   caf::expected<records> result = make_error(errc::aborted);
   for (unsigned n = 0; n < std::max(retry.max_attempts, 1u); ++n) {
     if (n > 0)
       back_off(retry, n - 1);
-    auto handle = blocking_call<txn_handle>(self, coord, timeout,
-                                            begin_atom::value, attempt_opts);
+    auto handle = gate.relay<txn_handle>(coord, timeout, begin_atom::value,
+                                         attempt_opts);
     if (!handle)
       return std::move(handle.error());
     attempt_opts.age = handle->age; // a retry keeps its age: no starvation
     auto n_ids = static_cast<int64_t>(std::max<size_t>(ids.size(), 1));
-    auto locked = blocking_call<records>(
-      self, coord, attempt_opts.lock_wait * n_ids + timeout, lock_atom::value,
-      handle->id, ids);
+    auto locked = gate.relay<records>(coord,
+                                      attempt_opts.lock_wait * n_ids + timeout,
+                                      lock_atom::value, handle->id, ids);
     if (!locked) {
       result = std::move(locked.error());
       if (retryable(result.error()))
         continue;
       return result;
     }
-    transaction txn{*locked};
-    if (auto err = body(txn)) {
-      blocking_call<bool>(self, coord, timeout, abort_atom::value, handle->id);
-      return err;
-    }
-    result = blocking_call<records>(self, coord, timeout, commit_atom::value,
-                                    handle->id, txn.writes());
+    auto writes = run_body(gate, coord, timeout, handle->id, *locked, body);
+    if (!writes)
+      return std::move(writes.error());
+    result = gate.relay<records>(coord, timeout, commit_atom::value,
+                                 handle->id, std::move(*writes));
     if (result || !retryable(result.error()))
       return result;
   }

@@ -2,8 +2,7 @@
 
 #include <vector>
 
-#include <caf/actor_system.hpp>
-
+#include "call_gate.hpp"
 #include "entact/interfaces.hpp"
 #include "entact/retry_policy.hpp"
 #include "entact/transaction.hpp"
@@ -12,10 +11,12 @@ namespace entact::detail {
 
 /// The client side of `database::transact`, for any coordinator, local or
 /// remote: begin, lock, run `body`, commit; retry wait-die victims and
-/// conflicts with their original age. A scoped actor owns each attempt, so
-/// the transaction aborts if this thread leaves early.
+/// conflicts with their original age. Counted as one call of `gate`,
+/// whose gateways make each step (so losing a remote server ends every
+/// wait at once). If `body` throws, the transaction is aborted before
+/// the exception leaves.
 caf::expected<std::vector<record>>
-run_transaction(caf::actor_system& sys, const coordinator_api& coord,
+run_transaction(call_gate& gate, const coordinator_api& coord,
                 caf::timespan timeout, const std::vector<entity_id>& ids,
                 const txn_body& body, const txn_options& opts,
                 const retry_policy& retry);

@@ -48,6 +48,25 @@ void end(self_ptr self, const txn_context* ctx, caf::error err) {
   self->quit();
 }
 
+caf::error check_call(const txn_state& st) {
+  if (st.now != txn_state::phase::active)
+    return make_error(errc::invalid_argument, "another call is under way");
+  return {};
+}
+
+/// A refused call ends the transaction -- unless its commit is under way,
+/// which storage decides: the caller learns why and the locks go, so a
+/// client that gives up after an error leaves nothing behind.
+caf::result<records> refuse(self_ptr self, const txn_context* ctx,
+                            caf::error err) {
+  if (self->state.now == txn_state::phase::committing)
+    return err;
+  auto rp = self->make_response_promise<records>();
+  rp.deliver(err);
+  end(self, ctx, std::move(err)); // also answers a lock call under way
+  return rp;
+}
+
 records in_order(const std::map<entity_id, record>& recs,
                  const std::vector<entity_id>& ids) {
   records result;
@@ -105,10 +124,10 @@ caf::error check_lock_ids(const txn_state& st, const txn_context* ctx,
 caf::result<records> lock(self_ptr self, const txn_context* ctx,
                           std::vector<entity_id> ids) {
   auto& st = self->state;
-  if (st.now != txn_state::phase::active)
-    return make_error(errc::invalid_argument, "another call is under way");
+  if (auto err = check_call(st))
+    return refuse(self, ctx, std::move(err));
   if (auto err = check_lock_ids(st, ctx, ids))
-    return err;
+    return refuse(self, ctx, std::move(err));
   st.to_lock.clear();
   for (auto& id : ids)
     if (st.locked.count(id) == 0)
@@ -152,11 +171,11 @@ make_ops(const txn_state& st, const txn_context* ctx,
 caf::result<records> commit(self_ptr self, const txn_context* ctx,
                             const std::vector<txn_write>& writes) {
   auto& st = self->state;
-  if (st.now != txn_state::phase::active)
-    return make_error(errc::invalid_argument, "another call is under way");
+  if (auto err = check_call(st))
+    return refuse(self, ctx, std::move(err));
   auto ops = make_ops(st, ctx, writes);
   if (!ops)
-    return std::move(ops.error());
+    return refuse(self, ctx, std::move(ops.error()));
   if (ops->empty()) {
     release_all(self, ctx);
     self->quit();

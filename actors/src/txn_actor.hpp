@@ -52,7 +52,9 @@ struct txn_state {
 /// router; commit writes everything in one store batch that re-checks
 /// every version read under the locks, then releases the locks, publishing
 /// the new records. The lease ends the transaction if it is not committed
-/// in time. The actor quits when the transaction ends, however it ends.
+/// in time. A refused call (bad ids, a write to an entity not locked)
+/// ends the transaction too. The actor quits when the transaction ends,
+/// however it ends.
 txn_actor::behavior_type txn(txn_actor::stateful_pointer<txn_state> self,
                              txn_handle handle, txn_options opts,
                              caf::strong_actor_ptr owner,

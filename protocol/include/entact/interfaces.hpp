@@ -49,6 +49,8 @@ using router_api = entity_api::extend<
 ///   new records in the order of `writes`. `errc::conflict` if storage was
 ///   changed behind the locks' back (nothing written).
 /// - `(abort_atom, txn) -> bool`: releases everything; nothing written.
+/// Any error from `lock` or `commit` ends the transaction (locks released,
+/// nothing written); only `begin` starts another.
 /// - `(write_atom, ops) -> records`: an optimistic multi-entity batch, no
 ///   transaction needed: every op's version is checked and all of them
 ///   commit atomically, or none (`conflict` for the first stale one). It
