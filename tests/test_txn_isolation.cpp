@@ -38,6 +38,8 @@ struct isolation_fixture : entact::test::engine_fixture {
       t.put(acct(from), std::to_string(a - amount));
       return t.put(acct(to), std::to_string(b + amount));
     });
+    if (!r)
+      BOOST_TEST_MESSAGE("pessimistic transfer failed: " << to_string(r.error()));
     return static_cast<bool>(r);
   }
 

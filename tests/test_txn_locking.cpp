@@ -65,6 +65,25 @@ BOOST_AUTO_TEST_CASE(a_younger_requester_dies_at_once) {
   BOOST_TEST(code_of(young.abort().error()) == errc::unknown_transaction);
 }
 
+// A transaction asks for all its locks at once: when it dies on one entity
+// while its request waits on another, that request must go with it, not
+// be granted later to a transaction that no longer exists.
+BOOST_AUTO_TEST_CASE(a_request_left_waiting_by_a_dead_transaction_is_dropped) {
+  auto oldest = holder({"a"}, 10s, 1);
+  auto young = holder({"b"}, 10s, 50);
+  txn_client middle{db()};
+  BOOST_REQUIRE(middle.begin(txn_opts(5s, 10s, 10)));
+  // Waits on b (older than its holder), dies on a (younger than its holder).
+  BOOST_TEST(code_of(middle.lock({"a", "b"}).error()) == errc::aborted);
+  BOOST_REQUIRE(young->abort());
+  txn_client next{db()};
+  BOOST_REQUIRE(next.begin(txn_opts(200ms, 10s, 100)));
+  auto r = next.lock({"b"});
+  BOOST_TEST(static_cast<bool>(r),
+             "b still locked: " << (r ? "" : to_string(r.error())));
+  BOOST_REQUIRE(oldest->abort());
+}
+
 BOOST_AUTO_TEST_CASE(lease_expiry_frees_the_locks) {
   auto abandoned = holder({"a", "b"}, 200ms);
   auto start = clk::now();

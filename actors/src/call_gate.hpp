@@ -139,7 +139,7 @@ public:
 
 private:
   /// Has `gateway` send `(xs...)` to `dest` with deadline `timeout`; `done`
-  /// gets the answer, or the loss of the target, exactly once.
+  /// gets the answer, the loss of the target, or `timeout`, exactly once.
   template <class T, class Handle, class... Ts>
   static void send_relayed(const caf::actor& gateway, Handle dest,
                            caf::timespan timeout,
@@ -148,12 +148,13 @@ private:
     auto report = std::make_shared<decltype(done)>(std::move(done));
     relayed_call call;
     call.fail = [report](const caf::error& err) { (*report)(err); };
-    call.send = [report, dest = std::move(dest), timeout,
+    call.timeout = timeout; // kept by the gateway, see `spawn_gateway`
+    call.send = [report, dest = std::move(dest),
                  args = std::make_tuple(std::forward<Ts>(xs)...)](
                   caf::event_based_actor* self,
                   relayed_call::settle_fn settle) mutable {
       auto send = [&](auto&... ys) {
-        return self->request(dest, timeout, std::move(ys)...);
+        return self->request(dest, caf::infinite, std::move(ys)...);
       };
       std::apply(send, args).then(
         [report, settle](T& x) {

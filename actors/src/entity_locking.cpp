@@ -61,6 +61,18 @@ void drop_expired(entity_state& st) {
   st.queue.remove_if(expired);
 }
 
+void drop_queued_lock(entity_state& st, txn_id txn) {
+  auto of_txn = [&](const queued_request& q) {
+    return q.is_lock && q.lock.txn == txn;
+  };
+  for (auto& q : st.queue)
+    if (of_txn(q))
+      q.rp.deliver(make_error(errc::aborted, "transaction "
+                                               + std::to_string(txn)
+                                               + " ended while it waited"));
+  st.queue.remove_if(of_txn);
+}
+
 } // namespace
 
 caf::result<record> on_lock(entity_ptr self, const entity_context*,
@@ -84,8 +96,14 @@ caf::result<record> on_lock(entity_ptr self, const entity_context*,
 void on_release(entity_ptr self, const entity_context* ctx, txn_id txn,
                 const record& published) {
   auto& st = self->state;
-  if (st.holder != txn)
-    return; // a late release after the lease ran out: nothing to do
+  if (st.holder != txn) {
+    // Either a late release after the lease ran out, or the transaction
+    // ended while its request waited here (it asks for all its locks at
+    // once and died on another entity): that request must not be granted.
+    drop_queued_lock(st, txn);
+    advance(self, ctx);
+    return;
+  }
   learn(st, published);
   st.holder = 0;
   advance(self, ctx);

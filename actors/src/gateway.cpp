@@ -1,6 +1,8 @@
 #include "gateway.hpp"
 
+#include <chrono>
 #include <unordered_map>
+#include <vector>
 
 #include <caf/stateful_actor.hpp>
 
@@ -17,15 +19,56 @@ caf::error normalize(caf::error err) {
 
 namespace {
 
+using clock = std::chrono::steady_clock;
+
+/// The gateway's deadline check.
+using tick_atom = caf::atom_constant<caf::atom("g_tick")>;
+
+/// How often deadlines are checked while calls are in flight: a call fails
+/// with `timeout` at most this late.
+constexpr auto tick_interval = std::chrono::milliseconds{20};
+
+struct pending_call {
+  clock::time_point deadline;
+  /// How to fail the call, should its answer not come first.
+  std::function<void(const caf::error&)> fail;
+};
+
 struct gateway_state {
   uint64_t next = 0;
-  /// How to fail each call in flight, should the target go away first.
-  std::unordered_map<uint64_t, std::function<void(const caf::error&)>> calls;
+  std::unordered_map<uint64_t, pending_call> calls;
+  bool ticking = false;
   caf::error gone;
   static inline const char* name = "entact.gateway";
 };
 
 using self_ptr = caf::stateful_actor<gateway_state>*;
+
+void arm_tick(self_ptr self) {
+  auto& st = self->state;
+  if (st.ticking || st.calls.empty())
+    return;
+  st.ticking = true;
+  self->delayed_send(self, tick_interval, tick_atom::value);
+}
+
+void expire_overdue(self_ptr self) {
+  auto& st = self->state;
+  st.ticking = false;
+  auto now = clock::now();
+  std::vector<std::function<void(const caf::error&)>> overdue;
+  for (auto i = st.calls.begin(); i != st.calls.end();) {
+    if (i->second.deadline <= now) {
+      overdue.push_back(std::move(i->second.fail));
+      i = st.calls.erase(i);
+    } else {
+      ++i;
+    }
+  }
+  for (auto& fail : overdue)
+    fail(make_error(errc::timeout, "no answer before the deadline"));
+  arm_tick(self);
+}
 
 void relay(self_ptr self, relayed_call& call) {
   if (self->state.gone) {
@@ -33,7 +76,10 @@ void relay(self_ptr self, relayed_call& call) {
     return;
   }
   auto seq = self->state.next++;
-  self->state.calls.emplace(seq, std::move(call.fail));
+  auto deadline = clock::now()
+                  + std::chrono::duration_cast<clock::duration>(call.timeout);
+  self->state.calls.emplace(seq, pending_call{deadline, std::move(call.fail)});
+  arm_tick(self);
   call.send(self, [self, seq] { return self->state.calls.erase(seq) > 0; });
 }
 
@@ -44,7 +90,7 @@ void fail_all(self_ptr self, const caf::down_msg& dm) {
   auto calls = std::move(self->state.calls);
   self->state.calls.clear();
   for (auto& kvp : calls)
-    kvp.second(self->state.gone);
+    kvp.second.fail(self->state.gone);
 }
 
 caf::behavior gateway(self_ptr self, caf::actor target,
@@ -56,6 +102,7 @@ caf::behavior gateway(self_ptr self, caf::actor target,
   });
   return {
     [self](relay_atom, relayed_call& call) { relay(self, call); },
+    [self](tick_atom) { expire_overdue(self); },
   };
 }
 

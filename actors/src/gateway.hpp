@@ -22,14 +22,20 @@ struct relayed_call {
   /// Sends the request from the gateway `self`; its handlers call `settle`
   /// and report the answer only if it returns true.
   std::function<void(caf::event_based_actor* self, settle_fn settle)> send;
-  /// Reports that the target went away before the answer arrived.
+  /// Reports that the target went away, or the deadline passed, before the
+  /// answer arrived.
   std::function<void(const caf::error&)> fail;
+  /// How long the gateway waits for the answer before `fail(timeout)`.
+  caf::timespan timeout{0};
 };
 
 /// Relays a call: `(relay_atom, relayed_call)`.
 using relay_atom = caf::atom_constant<caf::atom("g_relay")>;
 
-/// An actor that makes requests for callers that are not actors. It
+/// An actor that makes requests for callers that are not actors. It keeps
+/// their deadlines itself, checked on one periodic tick, rather than a CAF
+/// request timeout per call: each of those costs the actor clock thread an
+/// insertion and a cancellation (measured: ~10% of all CPU time in W3). It
 /// monitors `target`: when that goes away (a remote server's connection
 /// drops), every call in flight and every later one fails at once with
 /// `errc::unreachable` instead of waiting for its deadline -- whichever

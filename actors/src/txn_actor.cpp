@@ -35,8 +35,9 @@ void release_all(self_ptr self, const txn_context* ctx,
   for (auto& kvp : st.locked)
     release(kvp.first);
   // A lock request still under way may be granted after all: release it.
-  for (size_t i = st.next_lock; i < st.to_lock.size(); ++i)
-    release(st.to_lock[i]);
+  for (auto& id : st.to_lock)
+    if (st.locked.count(id) == 0)
+      release(id);
 }
 
 /// Ends the transaction without writing: answers the call under way with
@@ -76,28 +77,36 @@ records in_order(const std::map<entity_id, record>& recs,
   return result;
 }
 
-void lock_next(self_ptr self, const txn_context* ctx) {
+void locked_all(self_ptr self) {
   auto& st = self->state;
-  if (st.next_lock == st.to_lock.size()) {
-    st.now = txn_state::phase::active;
-    st.call.deliver(in_order(st.locked, st.requested));
+  st.now = txn_state::phase::active;
+  st.to_lock.clear();
+  st.call.deliver(in_order(st.locked, st.requested));
+}
+
+/// Requests every lock at once: wait-die alone keeps that deadlock-free
+/// (only older transactions wait, so no cycle of waits can form), and the
+/// waits overlap instead of adding up. The entity answers by the lock_wait
+/// deadline, and the lease ends the transaction should an answer never
+/// come, so the requests need no timeout of their own.
+void lock_all(self_ptr self, const txn_context* ctx) {
+  auto& st = self->state;
+  if (st.to_lock.empty()) {
+    locked_all(self);
     return;
   }
-  auto id = st.to_lock[st.next_lock];
   lock_request req{st.handle.id, st.handle.age, st.opts.lock_wait,
                    st.opts.lease + entity_lease_margin};
-  // The entity answers by the lock_wait deadline; the extra second only
-  // guards against an entity that died.
-  self
-    ->request(ctx->router, st.opts.lock_wait + std::chrono::seconds{1},
-              lock_atom::value, id, req)
-    .then(
-      [self, ctx, id](record& r) {
-        self->state.locked.emplace(id, std::move(r));
-        ++self->state.next_lock;
-        lock_next(self, ctx);
-      },
-      [self, ctx](caf::error& err) { end(self, ctx, normalize(err)); });
+  st.awaiting = st.to_lock.size();
+  for (auto& id : st.to_lock)
+    self->request(ctx->router, caf::infinite, lock_atom::value, id, req)
+      .then(
+        [self, id](record& r) {
+          self->state.locked.emplace(id, std::move(r));
+          if (--self->state.awaiting == 0)
+            locked_all(self);
+        },
+        [self, ctx](caf::error& err) { end(self, ctx, normalize(err)); });
 }
 
 caf::error check_lock_ids(const txn_state& st, const txn_context* ctx,
@@ -132,13 +141,11 @@ caf::result<records> lock(self_ptr self, const txn_context* ctx,
   for (auto& id : ids)
     if (st.locked.count(id) == 0)
       st.to_lock.push_back(id);
-  std::sort(st.to_lock.begin(), st.to_lock.end()); // the canonical order
-  st.next_lock = 0;
   st.requested = std::move(ids);
   st.now = txn_state::phase::locking;
   st.call = self->make_response_promise<records>();
   auto rp = st.call;
-  lock_next(self, ctx);
+  lock_all(self, ctx);
   return rp;
 }
 

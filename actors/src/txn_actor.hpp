@@ -37,10 +37,11 @@ struct txn_state {
   phase now = phase::active;
   /// Locked entities and their committed records when locked.
   std::map<entity_id, record> locked;
-  /// The lock call under way: ids still to lock, in canonical order.
-  std::vector<entity_id> to_lock;
-  size_t next_lock = 0;
+  /// The lock call under way: the ids it asked for (in the caller's order),
+  /// those not locked before, and how many answers are still to come.
   std::vector<entity_id> requested;
+  std::vector<entity_id> to_lock;
+  size_t awaiting = 0;
   /// The ids written by the commit under way, in the caller's order.
   std::vector<entity_id> written;
   caf::typed_response_promise<std::vector<record>> call;
@@ -48,8 +49,8 @@ struct txn_state {
 };
 
 /// Runs one transaction for `owner` (monitored: its death aborts the
-/// transaction). Locks are taken one at a time in sorted order through the
-/// router; commit writes everything in one store batch that re-checks
+/// transaction). Locks are requested all at once through the router, under
+/// wait-die; commit writes everything in one store batch that re-checks
 /// every version read under the locks, then releases the locks, publishing
 /// the new records. The lease ends the transaction if it is not committed
 /// in time. A refused call (bad ids, a write to an entity not locked)

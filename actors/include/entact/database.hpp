@@ -48,8 +48,8 @@ public:
   virtual caf::expected<std::vector<record>>
   read_many(const std::vector<entity_id>& ids) = 0;
 
-  /// Runs a pessimistic transaction: locks `ids` exclusively (in canonical
-  /// order, each wait bounded by `opts.lock_wait`), calls `body` with their
+  /// Runs a pessimistic transaction: locks `ids` exclusively (wait-die on
+  /// the transaction's age, each wait bounded by `opts.lock_wait`), calls `body` with their
   /// committed records, and commits everything it staged atomically in one
   /// RocksDB commit that re-checks every version — or nothing. Meanwhile
   /// plain writes to those entities wait and then apply on top of the

@@ -34,8 +34,8 @@ using router_api = entity_api::extend<
 /// `begin` owns the transaction: if it dies, the transaction aborts.
 ///
 /// - `(begin_atom, options) -> txn_handle`.
-/// - `(lock_atom, txn, ids) -> records`: locks `ids` in canonical (sorted)
-///   order, waiting at most `lock_wait` for each, and returns their
+/// - `(lock_atom, txn, ids) -> records`: locks `ids` (all requested at
+///   once), waiting at most `lock_wait` for each, and returns their
 ///   committed records in the order of `ids` (`version == no_version` if
 ///   absent, `deleted` for a tombstone). Locks are exclusive; waits follow
 ///   wait-die on the transaction's age, so no deadlock is possible: a
