@@ -1,0 +1,105 @@
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+
+#include <caf/expected.hpp>
+
+#include "entact/engine_options.hpp"
+
+namespace entact {
+
+class engine;
+
+/// Where and how `serve` makes an engine reachable for `entact::client`.
+struct serve_options {
+  /// Address to listen on (empty: every interface).
+  std::string host = "127.0.0.1";
+  /// Port to listen on (0: any free port; `listener::port` tells which).
+  uint16_t port = 0;
+  /// Largest payload one BASP frame may declare; a peer that declares more
+  /// is disconnected before anything is allocated for it. 0: derived from
+  /// the engine's limits (`default_max_frame_bytes`).
+  size_t max_frame_bytes = 0;
+  /// Bind even if the port is in TIME_WAIT from an earlier server.
+  bool reuse_address = true;
+  /// Gets one line (no newline) per peer the guard disconnects, e.g.
+  /// `frame guard: disconnected 10.0.0.7:51234: a frame header declares a
+  /// payload of 4294967295 bytes, over the limit of 135299072`. Called in
+  /// CAF's I/O thread: keep it short. Empty: standard error, prefixed with
+  /// `entact: `.
+  std::function<void(const std::string&)> log;
+};
+
+/// The frame limit `serve` uses when `serve_options::max_frame_bytes` is 0:
+/// `max(16 MiB, 2 * max_txn_entities * (max_value_bytes + max_id_bytes)
+/// + 1 MiB)`, at most 4 GiB - 1 (BASP's length field is 32 bits).
+///
+/// The largest legal request is a batch or a transaction commit with
+/// `max_txn_entities` writes, each an id and a value at their limits; the
+/// factor 2 and the extra MiB leave room for CAF's encoding and the BASP
+/// routing data around them. The 16 MiB floor keeps requests that are
+/// merely over a value limit (an 8 MiB value to a server with small limits)
+/// on the wire, so that the engine refuses them with `too_large` instead
+/// of the connection being cut. With the defaults (1 MiB values, 256-byte
+/// ids, 64 entities) this is 129 MiB.
+size_t default_max_frame_bytes(const engine_options& opts);
+
+/// An engine published by `serve`: a listening socket whose connections
+/// are relayed, through the frame guard, to the engine's front door.
+///
+/// Stop it (or destroy it) before closing the engine. If the engine closes
+/// first, the guard shuts itself down with the front door and `stop`
+/// becomes a no-op, but the listener must still not outlive the engine.
+class listener {
+public:
+  ~listener();
+
+  listener(const listener&) = delete;
+  listener& operator=(const listener&) = delete;
+
+  /// The port the listening socket is bound to.
+  uint16_t port() const noexcept;
+
+  /// The frame limit in force.
+  size_t max_frame_bytes() const noexcept;
+
+  /// Stops accepting connections: when it returns, the port is closed.
+  /// Connections already open stay served until they close or the engine
+  /// closes, so calls in flight still get their answers. Idempotent.
+  void stop();
+
+  struct impl;
+
+private:
+  friend caf::expected<std::unique_ptr<listener>> serve(engine&,
+                                                        serve_options);
+
+  explicit listener(std::unique_ptr<impl> ptr);
+
+  std::unique_ptr<impl> impl_;
+};
+
+/// Publishes `eng.front_door()` on `opts.host`:`opts.port` behind a frame
+/// guard. CAF 0.17's BASP allocates whatever payload length a frame header
+/// declares; the guard parses the byte stream of every connection as BASP
+/// frames, forwards a frame only once all of it has arrived (so memory
+/// follows the bytes a peer really sends, never what it declares), and
+/// disconnects a peer whose header declares more than the limit. The
+/// front door itself is published on an ephemeral port of 127.0.0.1 for
+/// the guard to connect to (local processes can reach it too, unguarded).
+///
+/// The limit must leave room for BASP's handshake (a few hundred bytes)
+/// and for every request the engine should see.
+///
+/// Errors: `invalid_argument` (the engine is closed, or its actor system
+/// has no middleman: load `caf::io::middleman` in the config passed to
+/// `engine::open`), or CAF's own error when the address cannot be bound
+/// (e.g. `caf::sec::cannot_open_port`).
+caf::expected<std::unique_ptr<listener>> serve(engine& eng,
+                                               serve_options opts = {});
+
+} // namespace entact

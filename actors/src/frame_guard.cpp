@@ -1,0 +1,208 @@
+#include "frame_guard.hpp"
+
+#include <algorithm>
+#include <iostream>
+#include <unordered_map>
+#include <vector>
+
+#include <caf/actor_system.hpp>
+#include <caf/io/broker.hpp>
+#include <caf/io/middleman.hpp>
+
+namespace entact::detail {
+
+frame_scanner::result frame_scanner::scan(const char* data, size_t n) {
+  result res;
+  size_t pos = 0;
+  while (pos < n) {
+    if (payload_left_ > 0) {
+      auto take = std::min(payload_left_, n - pos);
+      pos += take;
+      payload_left_ -= take;
+      if (payload_left_ == 0)
+        res.complete = pos;
+      continue;
+    }
+    // In a header: only bytes 4..7 (the payload length) matter here.
+    auto take = std::min(header_size - header_seen_, n - pos);
+    for (size_t i = 0; i < take; ++i, ++header_seen_)
+      if (header_seen_ >= 4 && header_seen_ < 8)
+        declared_ = (declared_ << 8) | static_cast<uint8_t>(data[pos + i]);
+    pos += take;
+    if (header_seen_ < header_size)
+      continue;
+    if (declared_ > max_payload_) {
+      res.too_large = true;
+      res.declared = declared_;
+      return res;
+    }
+    payload_left_ = declared_;
+    header_seen_ = 0;
+    declared_ = 0;
+    if (payload_left_ == 0)
+      res.complete = pos;
+  }
+  return res;
+}
+
+namespace {
+
+using caf::io::connection_handle;
+
+/// What the guard keeps about one side of a relayed connection.
+struct link {
+  /// The other side.
+  connection_handle peer;
+  /// Set on the peer's side (its bytes are scanned), null on the side
+  /// towards BASP (relayed as they come).
+  std::unique_ptr<frame_scanner> scanner;
+  /// The peer's incomplete frame, held back until all of it has arrived:
+  /// BASP sizes its buffer from a header as soon as it sees one.
+  std::vector<char> pending;
+};
+
+struct guard_state {
+  frame_guard_config cfg;
+  caf::io::accept_handle acceptor;
+  bool accepting = true;
+  std::unordered_map<connection_handle, link> links;
+  static inline const char* name = "entact.frame_guard";
+};
+
+using guard_actor = caf::io::stateful_broker<guard_state>;
+
+/// Past this, a drained `pending` buffer gives its memory back.
+constexpr size_t keep_capacity = 1024 * 1024;
+
+void stop_guard(guard_actor* self) {
+  self->state.links.clear();
+  self->close_all();
+  self->quit();
+}
+
+/// Closes both sides of the connection `hdl` belongs to.
+void drop(guard_actor* self, connection_handle hdl) {
+  auto& links = self->state.links;
+  auto i = links.find(hdl);
+  if (i == links.end())
+    return;
+  auto peer = i->second.peer;
+  links.erase(i);
+  links.erase(peer);
+  self->close(hdl);
+  self->close(peer);
+  if (!self->state.accepting && links.empty())
+    stop_guard(self);
+}
+
+void accept(guard_actor* self, connection_handle peer) {
+  auto& st = self->state;
+  auto basp = self->add_tcp_scribe("127.0.0.1", st.cfg.internal_port);
+  if (!basp) {
+    st.cfg.log("frame guard: cannot reach the server's own port "
+               + std::to_string(st.cfg.internal_port) + ": "
+               + self->system().render(basp.error()));
+    self->close(peer);
+    return;
+  }
+  auto& in = st.links[peer];
+  in.peer = *basp;
+  in.scanner = std::make_unique<frame_scanner>(st.cfg.max_frame_bytes);
+  st.links[*basp].peer = peer;
+  auto chunk = caf::io::receive_policy::at_most(st.cfg.read_chunk);
+  self->configure_read(peer, chunk);
+  self->configure_read(*basp, chunk);
+}
+
+void relay(guard_actor* self, caf::io::new_data_msg& msg) {
+  auto& links = self->state.links;
+  auto i = links.find(msg.handle);
+  if (i == links.end())
+    return;
+  auto& src = i->second;
+  auto* data = msg.buf.data();
+  auto n = msg.buf.size();
+  if (!src.scanner) { // from BASP: as it comes
+    auto& out = self->wr_buf(src.peer);
+    out.insert(out.end(), data, data + n);
+    self->flush(src.peer);
+    return;
+  }
+  auto res = src.scanner->scan(data, n);
+  if (res.too_large) {
+    auto& cfg = self->state.cfg;
+    cfg.log("frame guard: disconnected "
+            + self->remote_addr(msg.handle) + ":"
+            + std::to_string(self->remote_port(msg.handle))
+            + ": a frame header declares a payload of "
+            + std::to_string(res.declared) + " bytes, over the limit of "
+            + std::to_string(cfg.max_frame_bytes));
+    drop(self, msg.handle);
+    return;
+  }
+  if (res.complete == 0) {
+    src.pending.insert(src.pending.end(), data, data + n);
+    return;
+  }
+  auto& out = self->wr_buf(src.peer);
+  if (!src.pending.empty()) {
+    if (out.empty())
+      out.swap(src.pending);
+    else
+      out.insert(out.end(), src.pending.begin(), src.pending.end());
+    src.pending.clear();
+    if (src.pending.capacity() > keep_capacity)
+      std::vector<char>{}.swap(src.pending);
+  }
+  out.insert(out.end(), data, data + res.complete);
+  src.pending.assign(data + res.complete, data + n);
+  self->flush(src.peer);
+}
+
+caf::behavior frame_guard(guard_actor* self, caf::io::doorman_ptr door,
+                          caf::actor watched, frame_guard_config cfg) {
+  auto& st = self->state;
+  st.cfg = std::move(cfg);
+  if (!st.cfg.log)
+    st.cfg.log = [](const std::string& line) {
+      std::cerr << "entact: " << line << std::endl;
+    };
+  st.acceptor = door->hdl();
+  self->add_doorman(std::move(door));
+  self->monitor(watched);
+  self->set_down_handler([self](caf::down_msg&) { stop_guard(self); });
+  return {
+    [self](const caf::io::new_connection_msg& msg) {
+      accept(self, msg.handle);
+    },
+    [self](caf::io::new_data_msg& msg) { relay(self, msg); },
+    [self](const caf::io::connection_closed_msg& msg) {
+      drop(self, msg.handle);
+    },
+    [self](const caf::io::acceptor_closed_msg&) {
+      self->state.accepting = false;
+      if (self->state.links.empty())
+        stop_guard(self);
+    },
+    [self](guard_stop_atom) {
+      auto& st = self->state;
+      if (st.accepting) {
+        st.accepting = false;
+        self->close(st.acceptor);
+      }
+      if (st.links.empty())
+        stop_guard(self);
+      return true;
+    },
+  };
+}
+
+} // namespace
+
+caf::actor spawn_frame_guard(caf::actor_system& sys, caf::io::doorman_ptr door,
+                             caf::actor watched, frame_guard_config cfg) {
+  return sys.middleman().spawn_broker(frame_guard, std::move(door),
+                                      std::move(watched), std::move(cfg));
+}
+
+} // namespace entact::detail

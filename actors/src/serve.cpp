@@ -1,0 +1,136 @@
+#include "entact/serve.hpp"
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <limits>
+
+#include <caf/io/middleman.hpp>
+#include <caf/io/network/multiplexer.hpp>
+#include <caf/scoped_actor.hpp>
+
+#include "entact/engine.hpp"
+#include "entact/errc.hpp"
+#include "frame_guard.hpp"
+
+namespace entact {
+
+namespace {
+
+size_t add_sat(size_t x, size_t y) {
+  return x > std::numeric_limits<size_t>::max() - y
+           ? std::numeric_limits<size_t>::max()
+           : x + y;
+}
+
+size_t mul_sat(size_t x, size_t y) {
+  return y != 0 && x > std::numeric_limits<size_t>::max() / y
+           ? std::numeric_limits<size_t>::max()
+           : x * y;
+}
+
+/// BASP's payload length is a u32: a larger limit is no limit.
+constexpr size_t basp_max_payload = std::numeric_limits<uint32_t>::max();
+
+} // namespace
+
+size_t default_max_frame_bytes(const engine_options& opts) {
+  constexpr size_t mib = 1024 * 1024;
+  auto entity = add_sat(opts.limits.max_value_bytes, opts.limits.max_id_bytes);
+  auto request = mul_sat(mul_sat(entity, opts.max_txn_entities), 2);
+  auto limit = std::max(add_sat(request, mib), 16 * mib);
+  return std::min(limit, basp_max_payload);
+}
+
+// Weak references only: after the engine closes, its actor system is gone,
+// and releasing a strong reference would destroy an actor without it.
+struct listener::impl {
+  caf::actor_system* sys = nullptr;
+  caf::weak_actor_ptr door;
+  uint16_t internal_port = 0;
+  uint16_t port = 0;
+  size_t max_frame_bytes = 0;
+  caf::weak_actor_ptr guard;
+  std::shared_ptr<std::atomic<bool>> door_gone;
+  bool stopped = false;
+};
+
+listener::listener(std::unique_ptr<impl> ptr) : impl_(std::move(ptr)) {
+  // nop
+}
+
+listener::~listener() {
+  stop();
+}
+
+uint16_t listener::port() const noexcept {
+  return impl_->port;
+}
+
+size_t listener::max_frame_bytes() const noexcept {
+  return impl_->max_frame_bytes;
+}
+
+void listener::stop() {
+  if (impl_->stopped)
+    return;
+  impl_->stopped = true;
+  // The front door is gone: the engine is closing or closed, its actor
+  // system may no longer exist, and the guard stopped with the door.
+  if (*impl_->door_gone)
+    return;
+  if (auto guard = caf::actor_cast<caf::actor>(impl_->guard.lock())) {
+    caf::scoped_actor self{*impl_->sys};
+    self->request(guard, std::chrono::seconds{10},
+                  detail::guard_stop_atom::value)
+      .receive([](bool) {}, [](const caf::error&) {});
+  }
+  if (auto door = caf::actor_cast<caf::actor>(impl_->door.lock()))
+    impl_->sys->middleman().unpublish(door, impl_->internal_port);
+}
+
+caf::expected<std::unique_ptr<listener>> serve(engine& eng,
+                                               serve_options opts) {
+  auto door = eng.front_door();
+  if (!door)
+    return make_error(errc::invalid_argument, "the engine is closed");
+  auto& sys = eng.system();
+  if (!sys.has_middleman())
+    return make_error(errc::invalid_argument,
+                      "the engine's actor system has no middleman (load "
+                      "caf::io::middleman in its config)");
+  auto limit = opts.max_frame_bytes == 0
+                 ? default_max_frame_bytes(eng.options())
+                 : std::min(opts.max_frame_bytes, basp_max_payload);
+  auto& mm = sys.middleman();
+  auto internal = mm.publish(door, 0, "127.0.0.1");
+  if (!internal)
+    return std::move(internal.error());
+  auto acceptor = mm.backend().new_tcp_doorman(
+    opts.port, opts.host.empty() ? nullptr : opts.host.c_str(),
+    opts.reuse_address);
+  if (!acceptor) {
+    mm.unpublish(door, *internal);
+    return std::move(acceptor.error());
+  }
+  auto st = std::make_unique<listener::impl>();
+  st->sys = &sys;
+  st->door = caf::actor_cast<caf::weak_actor_ptr>(door);
+  st->internal_port = *internal;
+  st->port = (*acceptor)->port();
+  st->max_frame_bytes = limit;
+  st->door_gone = std::make_shared<std::atomic<bool>>(false);
+  caf::actor_cast<caf::abstract_actor*>(door)->attach_functor(
+    [flag = st->door_gone] { *flag = true; });
+  detail::frame_guard_config cfg;
+  cfg.internal_port = *internal;
+  cfg.max_frame_bytes = limit;
+  cfg.log = std::move(opts.log);
+  auto guard = detail::spawn_frame_guard(sys, std::move(*acceptor),
+                                         caf::actor_cast<caf::actor>(door),
+                                         std::move(cfg));
+  st->guard = caf::actor_cast<caf::weak_actor_ptr>(guard);
+  return std::unique_ptr<listener>{new listener(std::move(st))};
+}
+
+} // namespace entact
