@@ -16,6 +16,7 @@
 #include <caf/io/middleman.hpp>
 
 #include "entact/engine.hpp"
+#include "entact/serve.hpp"
 
 namespace {
 
@@ -33,6 +34,7 @@ public:
   size_t max_value_bytes = 1024 * 1024;
   size_t max_id_bytes = 256;
   size_t max_txn_entities = 64;
+  size_t max_frame_bytes = 0;
   std::string port_file;
 
   server_config() {
@@ -50,6 +52,9 @@ public:
       .add(max_id_bytes, "max-id-bytes", "longest entity id accepted")
       .add(max_txn_entities, "max-txn-entities",
            "most entities in one transaction or batch")
+      .add(max_frame_bytes, "max-frame-bytes",
+           "largest network frame a peer may declare; a peer that declares "
+           "more is disconnected (0: derived from the limits above)")
       .add(port_file, "port-file", "write the listening port to this file");
     load<caf::io::middleman>();
   }
@@ -94,33 +99,37 @@ int main(int argc, char** argv) {
   if (cfg->cli_helptext_printed)
     return 0;
   auto opts = cfg->engine_options();
-  auto host = cfg->host;
-  auto port = cfg->port;
+  entact::serve_options serve_opts;
+  serve_opts.host = cfg->host;
+  serve_opts.port = cfg->port;
+  serve_opts.max_frame_bytes = cfg->max_frame_bytes;
+  serve_opts.log = [](const std::string& line) { log(line); };
   auto port_file = cfg->port_file;
   auto eng = entact::engine::open(opts, std::move(cfg));
   if (!eng) {
     log("cannot open " + opts.path + ": " + to_string(eng.error()));
     return 1;
   }
-  auto& sys = (*eng)->system();
-  auto bound = sys.middleman().publish((*eng)->front_door(), port,
-                                       host.c_str(), true);
-  if (!bound) {
-    log("cannot listen on " + host + ":" + std::to_string(port) + ": "
-        + sys.render(bound.error()));
+  auto server = entact::serve(**eng, serve_opts);
+  if (!server) {
+    log("cannot listen on " + serve_opts.host + ":"
+        + std::to_string(serve_opts.port) + ": "
+        + (*eng)->system().render(server.error()));
     return 1;
   }
   if (!port_file.empty())
-    std::ofstream{port_file} << *bound << '\n';
-  std::printf("entactd: listening on %s:%u (data dir %s, sync %s)\n",
-              host.c_str(), unsigned{*bound}, opts.path.c_str(),
-              opts.sync ? "on" : "off");
+    std::ofstream{port_file} << (*server)->port() << '\n';
+  std::printf("entactd: listening on %s:%u (data dir %s, sync %s, frames "
+              "up to %zu bytes)\n",
+              serve_opts.host.c_str(), unsigned{(*server)->port()},
+              opts.path.c_str(), opts.sync ? "on" : "off",
+              (*server)->max_frame_bytes());
   std::fflush(stdout);
   int sig = 0;
   sigwait(&signals, &sig);
   log(std::string{"received "} + (sig == SIGINT ? "SIGINT" : "SIGTERM")
       + ", shutting down");
-  sys.middleman().unpublish((*eng)->front_door(), *bound);
+  (*server)->stop();
   (*eng)->close();
   log("stopped cleanly");
   return 0;
