@@ -1,0 +1,412 @@
+// The frame guard in front of BASP (`entact::serve`, entactd's
+// --max-frame-bytes): a peer whose frame header declares more than the
+// limit is disconnected before anything is allocated for it, frames within
+// the limit reach BASP whole, and other clients never notice. Runs against
+// a real entactd, and against an embedded engine served with
+// `entact::serve`; every wait is bounded.
+
+#include <boost/test/unit_test.hpp>
+
+#include <chrono>
+#include <mutex>
+#include <random>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include <caf/io/middleman.hpp>
+
+#include "entact/client.hpp"
+#include "entact/engine.hpp"
+#include "entact/serve.hpp"
+#include "support/print.hpp"
+#include "support/proc_info.hpp"
+#include "support/raw_conn.hpp"
+#include "support/server_process.hpp"
+#include "support/temp_dir.hpp"
+
+using namespace entact;
+using namespace entact::test;
+using namespace std::chrono_literals;
+using std::chrono::steady_clock;
+
+namespace {
+
+template <class T>
+errc code(const caf::expected<T>& x) {
+  return x ? errc::none : code_of(x.error());
+}
+
+std::unique_ptr<client> connect_or_throw(uint16_t port,
+                                         std::chrono::milliseconds timeout
+                                         = 10s) {
+  client_options opts;
+  opts.port = port;
+  opts.request_timeout = timeout;
+  auto c = client::connect(opts);
+  if (!c)
+    throw std::runtime_error("connect failed: " + to_string(c.error()));
+  return std::move(*c);
+}
+
+int64_t ms_since(steady_clock::time_point t) {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+           steady_clock::now() - t)
+    .count();
+}
+
+/// A client handshake header declaring `len` payload bytes.
+std::vector<uint8_t> declaring(uint32_t len) {
+  return basp_header(basp_client_handshake, len, basp_version);
+}
+
+/// Reads the server's handshake (header and payload): proof that the
+/// connection reached BASP through the guard.
+bool read_server_handshake(raw_conn& c) {
+  std::vector<uint8_t> hdr;
+  std::vector<uint8_t> payload;
+  return c.recv_exact(hdr, basp_header_size)
+         && hdr[0] == basp_server_handshake
+         && c.recv_exact(payload, get_be32(hdr, 4));
+}
+
+/// Sends `bytes` in pieces of `piece` bytes, pausing between them so that
+/// each arrives on its own.
+void send_in_pieces(raw_conn& c, const std::vector<uint8_t>& bytes,
+                    size_t piece) {
+  for (size_t i = 0; i < bytes.size(); i += piece) {
+    auto end = std::min(bytes.size(), i + piece);
+    c.send({bytes.begin() + static_cast<ptrdiff_t>(i),
+            bytes.begin() + static_cast<ptrdiff_t>(end)});
+    std::this_thread::sleep_for(2ms);
+  }
+}
+
+std::vector<entity_id> ids_of(const std::string& prefix, int n) {
+  std::vector<entity_id> ids;
+  for (int i = 0; i < n; ++i)
+    ids.push_back(prefix + std::to_string(i));
+  return ids;
+}
+
+retry_policy no_retry() {
+  retry_policy p;
+  p.max_attempts = 1;
+  return p;
+}
+
+txn_options txn_opts(std::chrono::milliseconds lock_wait,
+                     std::chrono::milliseconds lease, uint64_t age = 0) {
+  txn_options opts;
+  opts.lock_wait = lock_wait;
+  opts.lease = lease;
+  opts.age = age;
+  return opts;
+}
+
+/// An embedded engine whose actor system can network, on a fresh directory.
+std::unique_ptr<engine> open_networked(const temp_dir& dir) {
+  auto cfg = std::make_unique<entact::config>();
+  cfg->load<caf::io::middleman>();
+  engine_options opts;
+  opts.path = dir.sub("db");
+  opts.sync = false;
+  auto eng = engine::open(opts, std::move(cfg));
+  if (!eng)
+    throw std::runtime_error("open failed: " + to_string(eng.error()));
+  return std::move(*eng);
+}
+
+} // namespace
+
+BOOST_AUTO_TEST_SUITE(entactd_frame_guard)
+
+BOOST_AUTO_TEST_CASE(a_header_over_the_limit_closes_only_that_connection) {
+  test::server_process server{{"--max-frame-bytes=65536"}};
+  auto port = server.port();
+  auto db = connect_or_throw(port);
+  BOOST_REQUIRE(db->create("kept", "1"));
+  // At the limit: allowed, so it just waits for its payload.
+  raw_conn at_limit{port};
+  BOOST_REQUIRE(read_server_handshake(at_limit));
+  at_limit.send(declaring(65536));
+  // One over, in one piece, after a few heartbeats, and a byte at a time.
+  std::vector<std::vector<uint8_t>> overs{
+    declaring(65537),
+    concat(concat(basp_header(basp_heartbeat, 0, 0),
+                  basp_header(basp_heartbeat, 0, 0)),
+           declaring(65537)),
+    declaring(0xffffffffu)};
+  for (size_t i = 0; i < overs.size() + 1; ++i) {
+    raw_conn over{port};
+    BOOST_REQUIRE(read_server_handshake(over));
+    auto start = steady_clock::now();
+    if (i < overs.size())
+      over.send(overs[i]);
+    else
+      send_in_pieces(over, declaring(1u << 30), 1);
+    BOOST_TEST(over.drain_until_closed(3s), "variant " << i);
+    BOOST_TEST(ms_since(start) < 1000, "variant " << i);
+  }
+  BOOST_TEST(!at_limit.drain_until_closed(300ms));
+  // Nobody else noticed.
+  BOOST_TEST(db->read("kept")->value == "1");
+  BOOST_TEST(code(db->update("kept", 1, "2")) == errc::none);
+  auto fresh = connect_or_throw(port);
+  BOOST_TEST(fresh->get("kept")->value == "2");
+  at_limit.close();
+  db.reset();
+  fresh.reset();
+  BOOST_TEST(server.running());
+  BOOST_TEST(server.stop() == 0);
+}
+
+BOOST_AUTO_TEST_CASE(a_frame_within_the_limit_passes_through_to_basp) {
+  test::server_process server{{"--max-frame-bytes=65536"}};
+  auto port = server.port();
+  auto db = connect_or_throw(port);
+  BOOST_REQUIRE(db->create("kept", "1"));
+  raw_conn c{port};
+  BOOST_REQUIRE(read_server_handshake(c));
+  // A handshake at the limit whose 64 KiB payload is garbage, its header
+  // in pieces: the guard lets it through, and BASP hangs up on it once all
+  // of it has arrived.
+  std::vector<uint8_t> garbage(65536, 0xff);
+  auto frame = concat(declaring(65536), garbage);
+  send_in_pieces(c, {frame.begin(), frame.begin() + 40}, 3);
+  c.send({frame.begin() + 40, frame.end() - 1});
+  BOOST_TEST(!c.drain_until_closed(300ms));
+  c.send({frame.end() - 1, frame.end()});
+  BOOST_TEST(c.drain_until_closed(3s));
+  BOOST_TEST(db->read("kept")->value == "1");
+  BOOST_TEST(server.running());
+}
+
+BOOST_AUTO_TEST_CASE(the_limit_applies_to_real_requests) {
+  test::server_process server{{"--max-frame-bytes=65536",
+                               "--max-value-bytes=1000000"}};
+  auto db = connect_or_throw(server.port());
+  BOOST_TEST(code(db->create("small", std::string(60000, 'a')))
+             == errc::none);
+  // A frame over the limit cuts its client off (the engine would have
+  // accepted the value); the others carry on.
+  auto big = connect_or_throw(server.port());
+  auto start = steady_clock::now();
+  auto cut = big->create("big", std::string(70000, 'b'));
+  BOOST_TEST(code(cut) == errc::unreachable);
+  BOOST_TEST(ms_since(start) < 5000);
+  BOOST_TEST(code(big->read("small")) == errc::unreachable);
+  BOOST_TEST(code(db->read("big")) == errc::not_found);
+  BOOST_TEST(db->read("small")->value.size() == 60000u);
+  BOOST_TEST(server.running());
+}
+
+BOOST_AUTO_TEST_CASE(a_client_cut_off_mid_transaction_releases_its_locks) {
+  test::server_process server{{"--max-frame-bytes=65536"}};
+  auto db = connect_or_throw(server.port(), 30s);
+  auto cut = connect_or_throw(server.port(), 30s);
+  auto ids = ids_of("acct/", 2);
+  // Its commit is over the frame limit: the guard disconnects it while
+  // it holds both locks for a 60 s lease.
+  auto r = cut->transact(
+    ids,
+    [](transaction& t) -> caf::error {
+      if (auto err = t.put("acct/0", "x"))
+        return err;
+      return t.put("acct/1", std::string(100000, 'y'));
+    },
+    txn_opts(5s, 60s), no_retry());
+  BOOST_TEST(code(r) == errc::unreachable);
+  auto start = steady_clock::now();
+  auto mine = db->transact(
+    ids,
+    [&](transaction& t) -> caf::error {
+      for (auto& id : ids)
+        if (auto err = t.put(id, "mine"))
+          return err;
+      return {};
+    },
+    txn_opts(10s, 20s, 1), no_retry());
+  BOOST_TEST(code(mine) == errc::none);
+  BOOST_TEST_MESSAGE("locks of the cut-off client taken over after "
+                     << ms_since(start) << " ms");
+  BOOST_TEST(ms_since(start) < 5000);
+  for (auto& id : ids)
+    BOOST_TEST(db->read(id)->value == "mine");
+}
+
+BOOST_AUTO_TEST_CASE(a_declared_frame_costs_only_the_bytes_that_arrive) {
+  test::server_process server; // default limit: 129 MiB
+  auto pid = child_named("entactd");
+  BOOST_REQUIRE(pid > 0);
+  auto db = connect_or_throw(server.port());
+  BOOST_REQUIRE(db->create("x", "1"));
+  auto base = peak_rss_kib(pid);
+  // Eight peers each declare 100 MiB (within the limit) and send 64 KiB:
+  // BASP alone would allocate and zero-fill 800 MiB for them.
+  std::mt19937 rng{7};
+  std::vector<std::unique_ptr<raw_conn>> peers;
+  for (int i = 0; i < 8; ++i) {
+    peers.push_back(std::make_unique<raw_conn>(server.port()));
+    BOOST_REQUIRE(read_server_handshake(*peers.back()));
+    peers.back()->send(concat(declaring(100u << 20), random_bytes(rng, 65536)));
+  }
+  std::this_thread::sleep_for(300ms);
+  auto start = steady_clock::now();
+  BOOST_TEST(db->read("x")->value == "1");
+  auto took = ms_since(start);
+  auto peak = peak_rss_kib(pid);
+  BOOST_TEST_MESSAGE("8 peers declaring 100 MiB each: entactd's peak RSS "
+                     << base / 1024 << " -> " << peak / 1024
+                     << " MiB; a read behind them took " << took << " ms");
+  BOOST_TEST(peak - base < 64u * 1024,
+             "peak RSS grew by " << (peak - base) / 1024 << " MiB");
+  BOOST_TEST(took < 100);
+  for (auto& p : peers)
+    BOOST_TEST(!p->drain_until_closed(10ms)); // still waiting, harmlessly
+  peers.clear();
+  BOOST_TEST(code(db->update("x", 1, "2")) == errc::none);
+  BOOST_TEST(server.running());
+}
+
+BOOST_AUTO_TEST_CASE(the_default_limit_follows_the_engine_limits) {
+  constexpr size_t mib = 1024 * 1024;
+  engine_options defaults;
+  BOOST_TEST(default_max_frame_bytes(defaults)
+             == 2 * 64 * (mib + 256) + mib); // 129 MiB and 32 KiB
+  engine_options small;
+  small.limits.max_value_bytes = 1000;
+  BOOST_TEST(default_max_frame_bytes(small) == 16 * mib); // the floor
+  engine_options huge;
+  huge.limits.max_value_bytes = size_t{1} << 62;
+  BOOST_TEST(default_max_frame_bytes(huge) == 0xffffffffu); // BASP's u32
+  // A server whose largest legal request is above the floor: a batch and a
+  // transaction of 64 values of 300 000 bytes pass, a header one byte over
+  // the derived limit does not.
+  engine_options opts;
+  opts.limits.max_value_bytes = 300000;
+  auto limit = default_max_frame_bytes(opts);
+  BOOST_TEST(limit == 2 * 64 * (300000 + 256) + mib);
+  test::server_process server{{"--max-value-bytes=300000", "--no-sync"}};
+  auto db = connect_or_throw(server.port(), 30s);
+  std::vector<write_op> batch;
+  for (auto& id : ids_of("b/", 64))
+    batch.push_back(write_op::create(id, std::string(300000, 'b')));
+  BOOST_TEST(code(db->apply_batch(batch)) == errc::none);
+  auto ids = ids_of("t/", 64);
+  auto txn = db->transact(ids, [&](transaction& t) -> caf::error {
+    for (auto& id : ids)
+      if (auto err = t.put(id, std::string(300000, 't')))
+        return err;
+    return {};
+  });
+  BOOST_TEST(code(txn) == errc::none);
+  BOOST_TEST(db->read("t/63")->value.size() == 300000u);
+  raw_conn at_limit{server.port()};
+  BOOST_REQUIRE(read_server_handshake(at_limit));
+  at_limit.send(declaring(static_cast<uint32_t>(limit)));
+  raw_conn over{server.port()};
+  BOOST_REQUIRE(read_server_handshake(over));
+  over.send(declaring(static_cast<uint32_t>(limit + 1)));
+  BOOST_TEST(over.drain_until_closed(3s));
+  BOOST_TEST(!at_limit.drain_until_closed(300ms));
+  BOOST_TEST(server.running());
+}
+
+BOOST_AUTO_TEST_SUITE_END()
+
+BOOST_AUTO_TEST_SUITE(serve_api)
+
+BOOST_AUTO_TEST_CASE(serve_publishes_an_engine_behind_the_guard) {
+  temp_dir dir;
+  auto eng = open_networked(dir);
+  std::mutex mtx;
+  std::vector<std::string> lines;
+  serve_options so;
+  so.max_frame_bytes = 65536;
+  so.log = [&](const std::string& line) {
+    std::lock_guard<std::mutex> guard{mtx};
+    lines.push_back(line);
+  };
+  auto srv = serve(*eng, so);
+  BOOST_REQUIRE(srv);
+  auto port = (*srv)->port();
+  BOOST_TEST(port != 0);
+  BOOST_TEST((*srv)->max_frame_bytes() == 65536u);
+  auto db = connect_or_throw(port);
+  BOOST_TEST(code(db->create("a", "1")) == errc::none);
+  BOOST_TEST(eng->read("a")->value == "1");
+  {
+    raw_conn over{port};
+    BOOST_REQUIRE(read_server_handshake(over));
+    over.send(declaring(65537));
+    BOOST_TEST(over.drain_until_closed(3s));
+  }
+  auto deadline = steady_clock::now() + 3s;
+  size_t logged = 0;
+  while (logged == 0 && steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(5ms);
+    std::lock_guard<std::mutex> guard{mtx};
+    logged = lines.size();
+  }
+  {
+    std::lock_guard<std::mutex> guard{mtx};
+    BOOST_REQUIRE_EQUAL(lines.size(), 1u);
+    BOOST_TEST_MESSAGE("logged: " << lines[0]);
+    BOOST_TEST(lines[0].find("127.0.0.1:") != std::string::npos);
+    BOOST_TEST(lines[0].find("65537") != std::string::npos);
+    BOOST_TEST(lines[0].find("65536") != std::string::npos);
+  }
+  // Stopped: no new connections, but the open one is still served.
+  (*srv)->stop();
+  raw_conn late{port};
+  BOOST_TEST(!late.connected());
+  BOOST_TEST(code(db->update("a", 1, "2")) == errc::none);
+  (*srv)->stop(); // idempotent
+  // Closing the engine ends the connections that are left.
+  eng->close();
+  BOOST_TEST(code(db->read("a")) == errc::unreachable);
+}
+
+BOOST_AUTO_TEST_CASE(closing_the_engine_first_stops_the_guard_too) {
+  temp_dir dir;
+  auto eng = open_networked(dir);
+  auto srv = serve(*eng);
+  BOOST_REQUIRE(srv);
+  BOOST_TEST((*srv)->max_frame_bytes()
+             == default_max_frame_bytes(eng->options()));
+  auto db = connect_or_throw((*srv)->port());
+  BOOST_TEST(code(db->create("a", "1")) == errc::none);
+  auto start = steady_clock::now();
+  eng->close(); // the listener is still up: it must not hang
+  BOOST_TEST(ms_since(start) < 10000);
+  BOOST_TEST(code(db->read("a")) == errc::unreachable);
+  (*srv)->stop(); // a no-op now
+  srv->reset();
+  eng.reset();
+}
+
+BOOST_AUTO_TEST_CASE(serve_refuses_what_it_cannot_serve) {
+  temp_dir dir;
+  {
+    engine_options opts; // no middleman in its actor system
+    opts.path = dir.sub("plain");
+    auto eng = engine::open(opts);
+    BOOST_REQUIRE(eng);
+    BOOST_TEST(code(serve(**eng)) == errc::invalid_argument);
+  }
+  auto eng = open_networked(dir);
+  auto first = serve(*eng);
+  BOOST_REQUIRE(first);
+  serve_options taken;
+  taken.port = (*first)->port();
+  taken.reuse_address = false;
+  auto second = serve(*eng, taken);
+  BOOST_REQUIRE(!second);
+  BOOST_TEST_MESSAGE("a port in use: " << to_string(second.error()));
+  (*first)->stop();
+  eng->close();
+  BOOST_TEST(code(serve(*eng)) == errc::invalid_argument);
+}
+
+BOOST_AUTO_TEST_SUITE_END()
