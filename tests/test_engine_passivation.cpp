@@ -52,11 +52,14 @@ BOOST_AUTO_TEST_CASE(resident_cap_holds_and_reactivation_keeps_data) {
 
 BOOST_AUTO_TEST_CASE(idle_entities_are_passivated) {
   opts.resident_cap = 1000;
+  // Long enough that none goes idle while ten synced creates run on a busy
+  // machine (50 ms was not).
+  opts.idle_timeout = 1s;
   reopen();
   for (int i = 0; i < 10; ++i)
     BOOST_REQUIRE(db().create(key(i), "x"));
   BOOST_TEST(stats().resident == 10u);
-  auto deadline = std::chrono::steady_clock::now() + 5s;
+  auto deadline = std::chrono::steady_clock::now() + 10s;
   while (stats().resident > 0 && std::chrono::steady_clock::now() < deadline)
     std::this_thread::sleep_for(10ms);
   BOOST_TEST(stats().resident == 0u);

@@ -1,5 +1,10 @@
 #include <boost/test/unit_test.hpp>
 
+#include <chrono>
+#include <functional>
+#include <utility>
+#include <vector>
+
 #include "entact/client.hpp"
 #include "entact/resolve.hpp"
 #include "support/print.hpp"
@@ -125,6 +130,46 @@ BOOST_AUTO_TEST_CASE(a_lost_server_is_a_clear_error_not_a_hang) {
   BOOST_TEST((std::chrono::steady_clock::now() - start
               < std::chrono::seconds{10}));
   server.restart(); // the fixture's destructor stops it cleanly
+}
+
+// A server that is alive but silent: every kind of call ends with
+// `timeout` at its deadline (kept by the client's gateways), and the
+// client works again once the server does.
+BOOST_AUTO_TEST_CASE(calls_to_a_silent_server_time_out_at_their_deadline) {
+  client_options opts;
+  opts.port = server.port();
+  opts.request_timeout = std::chrono::milliseconds{300};
+  auto c = client::connect(opts);
+  BOOST_REQUIRE(c);
+  auto& db = **c;
+  BOOST_REQUIRE(db.create("x", "1"));
+  server.pause();
+  using call = std::function<errc()>;
+  std::vector<std::pair<const char*, call>> calls{
+    {"get", [&] { return code(db.get("x")); }},
+    {"update", [&] { return code(db.update("x", 1, "2")); }},
+    {"read_many", [&] { return code(db.read_many({"x"})); }},
+    {"stats", [&] { return code(db.stats()); }},
+    {"transact", [&] {
+       return code(db.transact({"x"}, [](transaction& t) {
+         return t.put("x", "3");
+       }));
+     }}};
+  for (auto& [name, f] : calls) {
+    auto start = std::chrono::steady_clock::now();
+    auto result = f();
+    auto took = std::chrono::steady_clock::now() - start;
+    BOOST_TEST(result == errc::timeout, name << ": " << result);
+    BOOST_TEST((took >= std::chrono::milliseconds{280}), name);
+    BOOST_TEST((took < std::chrono::seconds{3}), name);
+  }
+  server.resume();
+  // The update above may or may not have been applied once the server woke:
+  // its outcome was unknown, which is what `timeout` means for a write.
+  auto after = db.get("x");
+  BOOST_REQUIRE(after);
+  BOOST_TEST(after->version >= 1u);
+  BOOST_CHECK(db.write_unconditionally("x", "4"));
 }
 
 BOOST_AUTO_TEST_CASE(a_client_with_one_worker_thread_gets_answers) {

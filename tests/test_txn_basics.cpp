@@ -175,6 +175,41 @@ BOOST_AUTO_TEST_CASE(a_body_that_throws_aborts_and_frees_the_locks) {
   BOOST_TEST(balance("acct/2") == 7);
 }
 
+BOOST_AUTO_TEST_CASE(begin_and_lock_in_one_call) {
+  test::txn_client c{db()};
+  auto begun = c.call<txn_begun>(begin_atom::value, txn_options{},
+                                 std::vector<entity_id>{"acct/2", "acct/1"});
+  BOOST_REQUIRE(begun);
+  BOOST_TEST(!begun->error);
+  BOOST_REQUIRE(begun->locked.size() == 2u);
+  BOOST_TEST(begun->locked[0].id == "acct/2"); // in the order asked for
+  BOOST_TEST(begun->locked[1].value == "100");
+  c.handle = begun->handle;
+  BOOST_REQUIRE(c.commit({txn_write{"acct/1", false, "1"}}));
+  BOOST_TEST(balance("acct/1") == 1);
+
+  // Failing to lock is reported inside the answer, with the age to retry.
+  test::txn_client old{db()};
+  BOOST_REQUIRE(old.begin(test::txn_opts(1s, 10s, 1)));
+  BOOST_REQUIRE(old.lock({"acct/3"}));
+  auto young = c.call<txn_begun>(begin_atom::value, test::txn_opts(1s, 10s),
+                                 std::vector<entity_id>{"acct/3"});
+  BOOST_REQUIRE(young);
+  BOOST_TEST(code_of(young->error) == errc::aborted);
+  BOOST_TEST(young->handle.age > 1u);
+  c.handle = young->handle;
+  BOOST_TEST(code_of(c.abort().error()) == errc::unknown_transaction);
+  BOOST_REQUIRE(old.abort());
+
+  auto bad = c.call<txn_begun>(begin_atom::value, test::txn_opts(0ms, 10s),
+                               std::vector<entity_id>{"acct/1"});
+  BOOST_TEST(code_of(bad.error()) == errc::invalid_argument);
+  auto bad_id = c.call<txn_begun>(begin_atom::value, txn_options{},
+                                  std::vector<entity_id>{"no such id!"});
+  BOOST_REQUIRE(bad_id);
+  BOOST_TEST(code_of(bad_id->error) == errc::invalid_argument);
+}
+
 BOOST_AUTO_TEST_CASE(bad_transaction_options_are_refused) {
   test::txn_client c{db()};
   auto h = c.begin(test::txn_opts(std::chrono::milliseconds{0},

@@ -97,7 +97,7 @@ public:
       leave();
     };
     send_relayed<record>(pick(key), target_, timeout_, std::move(wrapped),
-                         std::forward<Ts>(xs)...);
+                         nullptr, std::forward<Ts>(xs)...);
   }
 
   /// `send_async`, waiting for the outcome.
@@ -128,12 +128,24 @@ public:
   template <class T, class Handle, class... Ts>
   caf::expected<T> relay(const Handle& dest, caf::timespan timeout,
                          Ts&&... xs) {
+    return relay_or_undo<T>(dest, timeout, nullptr, std::forward<Ts>(xs)...);
+  }
+
+  /// What a gateway does with an answer that arrived after its call had
+  /// failed (deadline passed): e.g. end a transaction nobody will commit.
+  template <class T>
+  using undo_fn = std::function<void(caf::event_based_actor*, T&)>;
+
+  /// `relay`, running `undo` on an answer that comes too late.
+  template <class T, class Handle, class... Ts>
+  caf::expected<T> relay_or_undo(const Handle& dest, caf::timespan timeout,
+                                 undo_fn<T> undo, Ts&&... xs) {
     auto p = std::make_shared<std::promise<caf::expected<T>>>();
     auto f = p->get_future();
     send_relayed<T>(
       next_gateway(), dest, timeout,
       [p](caf::expected<T> r) { p->set_value(std::move(r)); },
-      std::forward<Ts>(xs)...);
+      std::move(undo), std::forward<Ts>(xs)...);
     return wait(std::move(f), timeout);
   }
 
@@ -144,12 +156,12 @@ private:
   static void send_relayed(const caf::actor& gateway, Handle dest,
                            caf::timespan timeout,
                            std::function<void(caf::expected<T>)> done,
-                           Ts&&... xs) {
+                           undo_fn<T> undo, Ts&&... xs) {
     auto report = std::make_shared<decltype(done)>(std::move(done));
     relayed_call call;
     call.fail = [report](const caf::error& err) { (*report)(err); };
     call.timeout = timeout; // kept by the gateway, see `spawn_gateway`
-    call.send = [report, dest = std::move(dest),
+    call.send = [report, undo = std::move(undo), dest = std::move(dest),
                  args = std::make_tuple(std::forward<Ts>(xs)...)](
                   caf::event_based_actor* self,
                   relayed_call::settle_fn settle) mutable {
@@ -157,9 +169,11 @@ private:
         return self->request(dest, caf::infinite, std::move(ys)...);
       };
       std::apply(send, args).then(
-        [report, settle](T& x) {
+        [self, report, undo, settle](T& x) {
           if (settle())
             (*report)(std::move(x));
+          else if (undo)
+            undo(self, x);
         },
         [report, settle](caf::error& err) {
           if (settle())

@@ -32,8 +32,8 @@ caf::error check(const txn_options& opts) {
   return {};
 }
 
-caf::result<txn_handle> begin(self_ptr self, const txn_context* ctx,
-                              const txn_options& opts) {
+caf::expected<txn_handle> begin(self_ptr self, const txn_context* ctx,
+                                const txn_options& opts) {
   if (auto err = check(opts))
     return err;
   auto& st = self->state;
@@ -45,6 +45,28 @@ caf::result<txn_handle> begin(self_ptr self, const txn_context* ctx,
   st.by_actor.emplace(t->id(), handle.id);
   st.txns.emplace(handle.id, std::move(t));
   return handle;
+}
+
+/// `begin`, then the first `lock`, answered together: one round trip
+/// fewer for the caller of `transact`.
+caf::result<txn_begun> begin_and_lock(self_ptr self, const txn_context* ctx,
+                                      const txn_options& opts,
+                                      std::vector<entity_id>& ids) {
+  auto handle = begin(self, ctx, opts);
+  if (!handle)
+    return std::move(handle.error());
+  auto rp = self->make_response_promise<txn_begun>();
+  auto h = *handle;
+  self->request(self->state.txns[h.id], caf::infinite, lock_atom::value, h.id,
+                std::move(ids))
+    .then(
+      [rp, h](records& recs) mutable {
+        rp.deliver(txn_begun{h, std::move(recs), {}});
+      },
+      [rp, h](caf::error& err) mutable {
+        rp.deliver(txn_begun{h, {}, std::move(err)});
+      });
+  return rp;
 }
 
 /// Forwards a call to the transaction's actor. A transaction that ended
@@ -130,8 +152,16 @@ coordinator_actor::behavior_type coordinator(self_ptr self,
     self->quit(std::move(msg.reason));
   });
   return {
-    [self, ctx](begin_atom, const txn_options& opts) {
-      return begin(self, ctx, opts);
+    [self, ctx](begin_atom, const txn_options& opts)
+      -> caf::result<txn_handle> {
+      auto handle = begin(self, ctx, opts);
+      if (!handle)
+        return std::move(handle.error());
+      return *handle;
+    },
+    [self, ctx](begin_atom, const txn_options& opts,
+                std::vector<entity_id>& ids) {
+      return begin_and_lock(self, ctx, opts, ids);
     },
     [self](lock_atom, txn_id id, std::vector<entity_id>& ids) {
       return forward<std::vector<record>>(self, id, lock_atom::value, id,

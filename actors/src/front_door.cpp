@@ -40,6 +40,9 @@ server_api::behavior_type front_door(server_api::pointer self,
     [=](begin_atom a, txn_options& opts) {
       return self->delegate(coord, a, opts);
     },
+    [=](begin_atom a, txn_options& opts, std::vector<entity_id>& ids) {
+      return self->delegate(coord, a, opts, std::move(ids));
+    },
     [=](lock_atom a, txn_id txn, std::vector<entity_id>& ids) {
       return self->delegate(coord, a, txn, std::move(ids));
     },

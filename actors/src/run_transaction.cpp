@@ -38,6 +38,17 @@ run_body(call_gate& gate, const coordinator_api& coord, caf::timespan timeout,
   return txn.writes();
 }
 
+/// Begin and lock go in one round trip. If their answer comes after we
+/// gave up waiting, nobody will commit or abort that transaction: the
+/// gateway aborts it, rather than let it hold its locks until its lease.
+call_gate::undo_fn<txn_begun> abort_late(const coordinator_api& coord) {
+  return [coord](caf::event_based_actor* self, txn_begun& begun) {
+    if (!begun.error)
+      self->request(coord, caf::infinite, abort_atom::value, begun.handle.id)
+        .then([](bool) {}, [](caf::error&) {});
+  };
+}
+
 } // namespace
 
 caf::expected<records>
@@ -55,26 +66,25 @@ run_transaction(call_gate& gate, const coordinator_api& coord,
   for (unsigned n = 0; n < std::max(retry.max_attempts, 1u); ++n) {
     if (n > 0)
       back_off(retry, n - 1);
-    auto handle = gate.relay<txn_handle>(coord, timeout, begin_atom::value,
-                                         attempt_opts);
-    if (!handle)
-      return std::move(handle.error());
-    attempt_opts.age = handle->age; // a retry keeps its age: no starvation
-    auto n_ids = static_cast<int64_t>(std::max<size_t>(ids.size(), 1));
-    auto locked = gate.relay<records>(coord,
-                                      attempt_opts.lock_wait * n_ids + timeout,
-                                      lock_atom::value, handle->id, ids);
-    if (!locked) {
-      result = std::move(locked.error());
+    auto begun = gate.relay_or_undo<txn_begun>(
+      coord, attempt_opts.lock_wait + timeout, abort_late(coord),
+      begin_atom::value, attempt_opts, ids);
+    if (!begun)
+      return std::move(begun.error());
+    attempt_opts.age = begun->handle.age; // a retry keeps its age
+    if (begun->error) {
+      result = std::move(begun->error);
       if (retryable(result.error()))
         continue;
       return result;
     }
-    auto writes = run_body(gate, coord, timeout, handle->id, *locked, body);
+    auto& handle = begun->handle;
+    auto& locked = begun->locked;
+    auto writes = run_body(gate, coord, timeout, handle.id, locked, body);
     if (!writes)
       return std::move(writes.error());
     result = gate.relay<records>(coord, timeout, commit_atom::value,
-                                 handle->id, std::move(*writes));
+                                 handle.id, std::move(*writes));
     if (result || !retryable(result.error()))
       return result;
   }

@@ -21,6 +21,7 @@ void register_types(caf::actor_system_config& cfg) {
   cfg.add_message_type<engine_stats>("entact::engine_stats");
   cfg.add_message_type<txn_options>("entact::txn_options");
   cfg.add_message_type<txn_handle>("entact::txn_handle");
+  cfg.add_message_type<txn_begun>("entact::txn_begun");
   cfg.add_message_type<txn_write>("entact::txn_write");
   cfg.add_error_category(error_category, render_error);
 }

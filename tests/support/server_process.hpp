@@ -115,6 +115,16 @@ public:
     start();
   }
 
+  /// Freezes the process (SIGSTOP): its connections stay open, nothing is
+  /// answered. `resume` thaws it.
+  void pause() {
+    proc_->signal(SIGSTOP);
+  }
+
+  void resume() {
+    proc_->signal(SIGCONT);
+  }
+
   bool running() {
     return proc_ && kill(proc_->pid(), 0) == 0;
   }

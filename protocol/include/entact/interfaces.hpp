@@ -34,6 +34,9 @@ using router_api = entity_api::extend<
 /// `begin` owns the transaction: if it dies, the transaction aborts.
 ///
 /// - `(begin_atom, options) -> txn_handle`.
+/// - `(begin_atom, options, ids) -> txn_begun`: `begin` and `lock` in one
+///   round trip; a failure to lock is reported inside `txn_begun` (with the
+///   handle, whose age a retry keeps). Bad options are an error.
 /// - `(lock_atom, txn, ids) -> records`: locks `ids` (all requested at
 ///   once), waiting at most `lock_wait` for each, and returns their
 ///   committed records in the order of `ids` (`version == no_version` if
@@ -60,6 +63,8 @@ using router_api = entity_api::extend<
 /// `errc::unknown_transaction`.
 using coordinator_api = caf::typed_actor<
   caf::replies_to<begin_atom, txn_options>::with<txn_handle>,
+  caf::replies_to<begin_atom, txn_options, std::vector<entity_id>>::with<
+    txn_begun>,
   caf::replies_to<lock_atom, txn_id, std::vector<entity_id>>::with<
     std::vector<record>>,
   caf::replies_to<commit_atom, txn_id, std::vector<txn_write>>::with<

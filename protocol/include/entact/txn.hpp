@@ -5,6 +5,7 @@
 #include <string>
 #include <vector>
 
+#include <caf/error.hpp>
 #include <caf/meta/type_name.hpp>
 #include <caf/timespan.hpp>
 
@@ -42,6 +43,23 @@ struct txn_handle {
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, txn_handle& x) {
   return f(caf::meta::type_name("entact::txn_handle"), x.id, x.age);
+}
+
+/// What `(begin_atom, options, ids)` answers: a transaction begun and its
+/// locks taken in one round trip. If taking the locks failed, `error` says
+/// why and the transaction has ended; a retry passes `handle.age` to keep
+/// its age.
+struct txn_begun {
+  txn_handle handle;
+  /// The committed records of the locked ids, in the order asked for.
+  std::vector<record> locked;
+  caf::error error;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, txn_begun& x) {
+  return f(caf::meta::type_name("entact::txn_begun"), x.handle, x.locked,
+           x.error);
 }
 
 /// One write of a transaction. The version to check is not the caller's to
