@@ -771,17 +771,12 @@ BOOST_AUTO_TEST_CASE(writes_acknowledged_before_a_crash_survive_it) {
                      << acked[3]);
 }
 
-// Once the server is gone every new call fails at once with `unreachable`:
-// gateway calls because the gateways monitor the server, the others (read,
-// read_many, apply_batch, stats, transact) because they check the "server
-// gone" flag the gateways raise -- CAF 0.17 silently drops messages sent
-// to a dead remote proxy, so they must not be sent at all.
-// KNOWN PROBLEM, left: a call already waiting on the server when the
-// connection drops (the read_many in flight below) still waits out its
-// request_timeout and ends in `timeout`: its two checks are expected to
-// fail until such calls go through a monitoring actor too.
-BOOST_AUTO_TEST_CASE(every_call_fails_fast_once_the_server_is_gone,
-                     *boost::unit_test::expected_failures(2)) {
+// Once the server is gone every call fails at once with `unreachable`,
+// whether it was under way or made afterwards: every call goes through the
+// client's gateways, which monitor the server. (CAF 0.17 silently drops
+// messages sent to a dead remote proxy, so a call that waited on the
+// server directly would wait out its request_timeout.)
+BOOST_AUTO_TEST_CASE(every_call_fails_fast_once_the_server_is_gone) {
   test::server_process server;
   auto db = connect_or_throw(server.port(), 2s);
   BOOST_REQUIRE(db->create("x", "1"));
@@ -837,6 +832,62 @@ BOOST_AUTO_TEST_CASE(every_call_fails_fast_once_the_server_is_gone,
     BOOST_TEST(took.count() < 1000, name << " took " << took.count()
                                          << " ms");
   }
+  server.restart();
+}
+
+// Both halves of a transaction end promptly when the server goes: a lock
+// wait under way, and a commit after a body that was running at the time.
+BOOST_AUTO_TEST_CASE(transactions_under_way_fail_fast_when_the_server_dies) {
+  test::server_process server;
+  auto holder = connect_or_throw(server.port(), 30s);
+  auto waiter = connect_or_throw(server.port(), 30s);
+  BOOST_REQUIRE(holder->create("x", "1"));
+  std::atomic<bool> in_body{false};
+  std::atomic<bool> crashed{false};
+  caf::expected<std::vector<record>> held = std::vector<record>{};
+  caf::expected<std::vector<record>> waited = std::vector<record>{};
+  std::atomic<int64_t> held_ms{-1};
+  std::atomic<int64_t> waited_ms{-1};
+  auto since = [](steady_clock::time_point t) {
+    return std::chrono::duration_cast<std::chrono::milliseconds>(
+             steady_clock::now() - t)
+      .count();
+  };
+  std::thread body_thread{[&] {
+    held = holder->transact({"x"}, [&](transaction& t) {
+      in_body = true;
+      while (!crashed)
+        std::this_thread::sleep_for(1ms);
+      return t.put("x", "2");
+    });
+  }};
+  while (!in_body)
+    std::this_thread::sleep_for(1ms);
+  std::thread wait_thread{[&] {
+    txn_options old_and_patient;
+    old_and_patient.age = 1; // older than the holder: it waits, not dies
+    old_and_patient.lock_wait = 30s;
+    auto start = steady_clock::now();
+    waited = waiter->transact(
+      {"x"}, [](transaction& t) { return t.put("x", "3"); },
+      old_and_patient);
+    waited_ms = since(start);
+  }};
+  std::this_thread::sleep_for(200ms); // the waiter is queued on the lock
+  server.crash();
+  std::this_thread::sleep_for(200ms); // the connection's end is seen
+  auto start = steady_clock::now();
+  crashed = true;
+  body_thread.join();
+  held_ms = since(start);
+  wait_thread.join();
+  BOOST_TEST_MESSAGE("commit after the crash: " << code(held) << " after "
+                     << held_ms << " ms; lock wait under way: "
+                     << code(waited) << " after " << waited_ms << " ms");
+  BOOST_TEST(code(held) == errc::unreachable);
+  BOOST_TEST(held_ms < 1000);
+  BOOST_TEST(code(waited) == errc::unreachable);
+  BOOST_TEST(waited_ms < 1500); // 200 ms queued + 200 ms to notice
   server.restart();
 }
 
