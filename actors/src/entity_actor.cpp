@@ -35,6 +35,9 @@ void submit(entity_ptr self, const entity_context* ctx, write_op op,
 
 namespace {
 
+/// The entity actor whose messages this thread is processing.
+thread_local entity_impl* current = nullptr;
+
 void finish(entity_ptr self, const entity_context* ctx, uint64_t seq,
             caf::expected<record> outcome) {
   auto& st = self->state;
@@ -51,53 +54,87 @@ void finish(entity_ptr self, const entity_context* ctx, uint64_t seq,
     advance(self, ctx);
 }
 
-} // namespace
-
-entity_actor::behavior_type entity(entity_ptr self, entity_id id,
-                                   const entity_context* ctx) {
-  self->state.cache = record{id, no_version, {}, false};
-  // Until the record is loaded, every other message waits in the mailbox.
-  self->request(ctx->readers, caf::infinite, load_atom::value, id)
-    .await([self](record& r) { learn(self->state, r); },
-           [self](caf::error& err) { self->quit(std::move(err)); });
+/// The handlers of every entity actor: they capture nothing, so one
+/// behavior serves all of them.
+entity_actor::behavior_type make_shared_behavior() {
   return {
-    [self](get_atom, const entity_id&) -> caf::result<record> {
-      const auto& c = self->state.cache;
+    [](get_atom, const entity_id&) -> caf::result<record> {
+      const auto& c = current->state.cache;
       if (!c.exists())
         return make_error(errc::not_found, c.id);
       return c;
     },
-    [self, ctx](write_atom, write_op& op) -> caf::result<record> {
-      return on_write(self, ctx, std::move(op));
+    [](write_atom, write_op& op) -> caf::result<record> {
+      return on_write(current, current->ctx, std::move(op));
     },
-    [self, ctx](lock_atom, const entity_id&,
-                const lock_request& req) -> caf::result<record> {
-      return on_lock(self, ctx, req);
+    [](lock_atom, const entity_id&,
+       const lock_request& req) -> caf::result<record> {
+      return on_lock(current, current->ctx, req);
     },
-    [self, ctx](release_atom, const entity_id&, txn_id txn,
-                const record& published) {
-      on_release(self, ctx, txn, published);
+    [](release_atom, const entity_id&, txn_id txn, const record& published) {
+      on_release(current, current->ctx, txn, published);
     },
-    [self](publish_atom, const entity_id&, const record& r) {
-      learn(self->state, r);
+    [](publish_atom, const entity_id&, const record& r) {
+      learn(current->state, r);
     },
-    [self, ctx](done_atom, uint64_t seq, record& r) {
-      learn(self->state, r);
-      finish(self, ctx, seq, std::move(r));
+    [](done_atom, uint64_t seq, record& r) {
+      learn(current->state, r);
+      finish(current, current->ctx, seq, std::move(r));
     },
-    [self, ctx](done_atom, uint64_t seq, caf::error& err) {
+    [](done_atom, uint64_t seq, caf::error& err) {
       if (auto c = conflict_of(err))
-        learn(self->state, c->stored);
-      finish(self, ctx, seq, std::move(err));
+        learn(current->state, c->stored);
+      finish(current, current->ctx, seq, std::move(err));
     },
-    [self, ctx](expire_atom) { on_expire(self, ctx); },
-    [self](passivate_atom) -> bool {
+    [](expire_atom) { on_expire(current, current->ctx); },
+    [](passivate_atom) -> bool {
+      auto self = current;
       if (self->state.busy())
         return false;
+      self->passivated = true;
       self->quit();
       return true;
     },
   };
+}
+
+} // namespace
+
+entity_impl::entity_impl(caf::actor_config& cfg, const entity_id& id,
+                         const entity_context* ctx, caf::actor_addr router)
+  : super(cfg), ctx(ctx), router_(std::move(router)) {
+  state.cache = record{id, no_version, {}, false};
+}
+
+entity_impl::behavior_type entity_impl::make_behavior() {
+  // Until the record is loaded, every other message waits in the mailbox.
+  request(ctx->readers, caf::infinite, load_atom::value, state.cache.id)
+    .await([this](record& r) { learn(state, r); },
+           [this](caf::error& err) { quit(std::move(err)); });
+  static const behavior_type shared = make_shared_behavior();
+  return shared;
+}
+
+entity_impl::resume_result entity_impl::resume(caf::execution_unit* eu,
+                                               size_t max_throughput) {
+  auto outer = current;
+  current = this;
+  auto result = super::resume(eu, max_throughput);
+  current = outer;
+  return result;
+}
+
+void entity_impl::on_exit() {
+  if (!passivated)
+    if (auto r = caf::actor_cast<router_actor>(router_))
+      caf::anon_send(r, gone_atom::value, state.cache.id, id());
+  // Like a stateful actor: drop the state (and the promises and handles it
+  // holds) now, not when the last handle to this actor goes.
+  state = entity_state{};
+}
+
+const char* entity_impl::name() const {
+  return "entact.entity";
 }
 
 } // namespace entact::detail

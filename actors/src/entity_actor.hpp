@@ -4,6 +4,8 @@
 #include <list>
 #include <unordered_map>
 
+#include <caf/actor_addr.hpp>
+#include <caf/typed_event_based_actor.hpp>
 #include <caf/typed_response_promise.hpp>
 
 #include "internal.hpp"
@@ -40,21 +42,46 @@ struct entity_state {
   bool busy() const noexcept {
     return holder != 0 || !pending.empty() || !queue.empty();
   }
-
-  static inline const char* name = "entact.entity";
 };
 
-/// The behavior of the actor that owns entity `id`. It loads the committed
-/// record once, answers reads from that cache, and hands every write to the
-/// store, which re-checks the version against storage (the cache is never
-/// the authority). Results come back in order and update the cache,
-/// conflicts included (they carry the stored record).
+/// The actor that owns one entity. It loads the committed record once,
+/// answers reads from that cache, and hands every write to the store, which
+/// re-checks the version against storage (the cache is never the
+/// authority). Results come back in order and update the cache, conflicts
+/// included (they carry the stored record).
 ///
 /// A transaction may lock the entity (see entity_locking.hpp): writes that
 /// arrive meanwhile wait in `queue` (within `write_wait`) and run after the
 /// release, against the transaction's result.
-entity_actor::behavior_type
-entity(entity_actor::stateful_pointer<entity_state> self, entity_id id,
-       const entity_context* ctx);
+///
+/// Memory per resident entity matters (W5): all entity actors share one
+/// behavior, whose handlers find their actor through a thread-local set by
+/// `resume` (CAF runs one actor per thread at a time), and the router learns
+/// of an entity stopping on its own from `on_exit` instead of monitoring it.
+class entity_impl : public entity_actor::base {
+public:
+  using super = entity_actor::base;
+
+  entity_impl(caf::actor_config& cfg, const entity_id& id,
+              const entity_context* ctx, caf::actor_addr router);
+
+  behavior_type make_behavior() override;
+
+  resume_result resume(caf::execution_unit* eu, size_t max_throughput) override;
+
+  void on_exit() override;
+
+  const char* name() const override;
+
+  entity_state state;
+  const entity_context* const ctx;
+  /// Set when it stops because the router passivated it.
+  bool passivated = false;
+
+private:
+  /// Told (`gone_atom`) when this entity stops other than by passivation:
+  /// its record could not be loaded, or a handler failed.
+  caf::actor_addr router_;
+};
 
 } // namespace entact::detail

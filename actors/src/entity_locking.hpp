@@ -19,7 +19,7 @@ namespace entact::detail {
 //   `timeout` for writes, which are then not applied), and every lock a
 //   lease after which the entity releases it by itself.
 
-using entity_ptr = entity_actor::stateful_pointer<entity_state>;
+using entity_ptr = entity_impl*;
 
 /// Handles a transaction's lock request.
 caf::result<record> on_lock(entity_ptr self, const entity_context* ctx,

@@ -37,6 +37,8 @@ using release_atom = caf::atom_constant<caf::atom("e_release")>;
 using publish_atom = caf::atom_constant<caf::atom("e_publish")>;
 /// An entity's timer: lock lease or queued request deadlines may be due.
 using expire_atom = caf::atom_constant<caf::atom("e_expire")>;
+/// Tells the router that an entity stopped other than by passivation.
+using gone_atom = caf::atom_constant<caf::atom("e_gone")>;
 /// A transaction's lease timer.
 using lease_atom = caf::atom_constant<caf::atom("t_lease")>;
 
@@ -75,6 +77,7 @@ using router_actor = router_api::extend<
   caf::replies_to<lock_atom, entity_id, lock_request>::with<record>,
   caf::reacts_to<release_atom, entity_id, txn_id, record>,
   caf::reacts_to<publish_atom, entity_id, record>,
+  caf::reacts_to<gone_atom, entity_id, caf::actor_id>,
   caf::reacts_to<sweep_atom>>;
 
 /// What every entity actor of one engine shares. Outlives all actors.

@@ -17,57 +17,74 @@ namespace {
 
 using self_ptr = router_actor::stateful_pointer<router_state>;
 using entry = router_state::entry;
+using node = router_state::node;
 
 std::chrono::milliseconds sweep_interval(const router_config& cfg) {
   using std::chrono::milliseconds;
   return std::clamp(cfg.idle_timeout / 4, milliseconds{5}, milliseconds{1000});
 }
 
-void start_passivation(self_ptr self, entity_id id);
+void start_passivation(self_ptr self, node& n);
+
+void lru_push_front(router_state& st, node& n) {
+  n.second.newer = nullptr;
+  n.second.older = st.lru_front;
+  (st.lru_front ? st.lru_front->second.newer : st.lru_back) = &n;
+  st.lru_front = &n;
+}
+
+void lru_unlink(router_state& st, node& n) {
+  auto& e = n.second;
+  (e.newer ? e.newer->second.older : st.lru_front) = e.older;
+  (e.older ? e.older->second.newer : st.lru_back) = e.newer;
+  e.newer = e.older = nullptr;
+}
 
 /// Passivates least recently used entities until the cap holds again.
 void enforce_cap(self_ptr self) {
   auto& st = self->state;
   while (st.entities.size() - st.passivating > st.cfg.resident_cap
-         && !st.lru.empty())
-    start_passivation(self, st.lru.back());
+         && st.lru_back != nullptr)
+    start_passivation(self, *st.lru_back);
 }
 
-entry& activate(self_ptr self, const entity_id& id) {
+node& activate(self_ptr self, const entity_id& id) {
   auto& st = self->state;
-  auto handle = self->spawn(entity, id, st.ctx);
-  self->monitor(handle);
-  st.lru.push_front(id);
-  auto& e = st.entities[id];
+  auto handle = self->spawn<entity_impl>(id, st.ctx, self->address());
+  auto& n = *st.entities.try_emplace(id).first;
+  auto& e = n.second;
   e.handle = std::move(handle);
-  e.lru = st.lru.begin();
   e.last_use = router_state::clock::now();
-  st.by_actor.emplace(e.handle->id(), id);
+  lru_push_front(st, n);
   ++st.stats.activations;
   enforce_cap(self);
-  return st.entities[id];
+  return n;
 }
 
-void touch(self_ptr self, entry& e) {
-  e.last_use = router_state::clock::now();
-  self->state.lru.splice(self->state.lru.begin(), self->state.lru, e.lru);
+void touch(self_ptr self, node& n) {
+  auto& st = self->state;
+  n.second.last_use = router_state::clock::now();
+  if (st.lru_front != &n) {
+    lru_unlink(st, n);
+    lru_push_front(st, n);
+  }
 }
 
 /// Replays requests held during a handshake, oldest first.
-void replay(entity_actor& handle, std::list<router_state::stashed>& stash) {
-  for (auto& f : stash)
-    f(handle);
-  stash.clear();
+void replay(entity_actor& handle,
+            std::unique_ptr<std::vector<router_state::stashed>> stash) {
+  if (stash)
+    for (auto& f : *stash)
+      f(handle);
 }
 
 void forget(self_ptr self, const entity_id& id) {
   auto& st = self->state;
   auto i = st.entities.find(id);
-  st.by_actor.erase(i->second.handle->id());
-  if (i->second.passivating)
+  if (i->second.passivating())
     --st.passivating;
   else
-    st.lru.erase(i->second.lru);
+    lru_unlink(st, *i);
   st.entities.erase(i);
 }
 
@@ -76,33 +93,32 @@ void finish_passivation(self_ptr self, const entity_id& id,
   auto& st = self->state;
   auto i = st.entities.find(id);
   if (i == st.entities.end() || i->second.handle != handle
-      || !i->second.passivating)
+      || !i->second.passivating())
     return;
   auto& e = i->second;
   if (!stopped) {
     // Busy (writes in flight): it stays, as most recently used.
-    e.passivating = false;
     --st.passivating;
-    st.lru.push_front(id);
-    e.lru = st.lru.begin();
     e.last_use = router_state::clock::now();
-    replay(e.handle, e.stash);
+    lru_push_front(st, *i);
+    replay(e.handle, std::move(e.stash));
     return;
   }
   ++st.stats.passivations;
-  auto stash = std::move(e.stash);
+  auto held = std::move(e.stash);
   forget(self, id);
-  if (!stash.empty())
-    replay(activate(self, id).handle, stash);
+  if (held && !held->empty())
+    replay(activate(self, id).second.handle, std::move(held));
 }
 
-void start_passivation(self_ptr self, entity_id id) {
+void start_passivation(self_ptr self, node& n) {
   auto& st = self->state;
-  auto& e = st.entities[id];
-  e.passivating = true;
+  auto& e = n.second;
+  lru_unlink(st, n);
+  e.last_use = entry::handshake;
   ++st.passivating;
-  st.lru.erase(e.lru);
   auto handle = e.handle;
+  const auto& id = n.first;
   self->request(handle, caf::infinite, passivate_atom::value)
     .then(
       [self, id, handle](bool stopped) {
@@ -114,18 +130,26 @@ void start_passivation(self_ptr self, entity_id id) {
       });
 }
 
+/// Holds a request until the handshake under way settles.
+void stash(entry& e, router_state::stashed f) {
+  if (!e.stash)
+    e.stash = std::make_unique<std::vector<router_state::stashed>>();
+  e.stash->push_back(std::move(f));
+}
+
 template <class... Ts>
 caf::result<record> route(self_ptr self, const entity_id& id, Ts... xs) {
   auto& st = self->state;
   auto i = st.entities.find(id);
-  auto& e = i != st.entities.end() ? i->second : activate(self, id);
-  if (!e.passivating) {
-    touch(self, e);
+  auto& n = i != st.entities.end() ? *i : activate(self, id);
+  auto& e = n.second;
+  if (!e.passivating()) {
+    touch(self, n);
     return self->delegate(e.handle, std::move(xs)...);
   }
   auto rp = self->make_response_promise<record>();
-  e.stash.emplace_back([self, rp, args = std::make_tuple(std::move(xs)...)](
-                         entity_actor& handle) mutable {
+  stash(e, [self, rp, args = std::make_tuple(std::move(xs)...)](
+             entity_actor& handle) mutable {
     auto send = [&](auto&&... ys) {
       return self->request(handle, caf::infinite, std::move(ys)...);
     };
@@ -146,13 +170,13 @@ void route_to_resident(self_ptr self, const entity_id& id, Ts... xs) {
   if (i == self->state.entities.end())
     return;
   auto& e = i->second;
-  if (!e.passivating) {
-    touch(self, e);
+  if (!e.passivating()) {
+    touch(self, *i);
     self->send(e.handle, std::move(xs)...);
     return;
   }
-  e.stash.emplace_back([self, args = std::make_tuple(std::move(xs)...)](
-                         entity_actor& handle) mutable {
+  stash(e, [self, args = std::make_tuple(std::move(xs)...)](
+             entity_actor& handle) mutable {
     std::apply([&](auto&&... ys) { self->send(handle, std::move(ys)...); },
                std::move(args));
   });
@@ -161,23 +185,19 @@ void route_to_resident(self_ptr self, const entity_id& id, Ts... xs) {
 void sweep(self_ptr self) {
   auto& st = self->state;
   auto deadline = router_state::clock::now() - st.cfg.idle_timeout;
-  while (!st.lru.empty()) {
-    if (st.entities[st.lru.back()].last_use > deadline)
-      break;
-    start_passivation(self, st.lru.back());
-  }
+  while (st.lru_back != nullptr && st.lru_back->second.last_use <= deadline)
+    start_passivation(self, *st.lru_back);
 }
 
-void on_down(self_ptr self, const caf::down_msg& dm) {
+void on_gone(self_ptr self, const entity_id& id, caf::actor_id aid) {
   auto& st = self->state;
-  auto i = st.by_actor.find(dm.source.id());
-  if (i == st.by_actor.end())
+  auto i = st.entities.find(id);
+  if (i == st.entities.end() || i->second.handle->id() != aid)
     return;
   // A passivating entity is settled by its handshake's reply (or error);
-  // any other died on its own (its record could not be loaded): forget it,
-  // the next request activates a fresh one.
-  auto id = i->second;
-  if (!st.entities[id].passivating)
+  // any other stopped on its own (its record could not be loaded): forget
+  // it, the next request activates a fresh one.
+  if (!i->second.passivating())
     forget(self, id);
 }
 
@@ -193,7 +213,6 @@ router_actor::behavior_type router(self_ptr self, router_config cfg,
                                    const entity_context* ctx) {
   self->state.cfg = std::move(cfg);
   self->state.ctx = ctx;
-  self->set_down_handler([self](caf::down_msg& dm) { on_down(self, dm); });
   self->set_exit_handler([self](caf::exit_msg& msg) { shut_down(self, msg); });
   self->delayed_send(self, sweep_interval(self->state.cfg), sweep_atom::value);
   return {
@@ -225,6 +244,9 @@ router_actor::behavior_type router(self_ptr self, router_config cfg,
       auto key = id;
       route_to_resident(self, key, publish_atom::value, std::move(id),
                         std::move(published));
+    },
+    [self](gone_atom, const entity_id& id, caf::actor_id aid) {
+      on_gone(self, id, aid);
     },
     [self](stats_atom) {
       auto result = self->state.stats;

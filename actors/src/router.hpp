@@ -2,8 +2,10 @@
 
 #include <chrono>
 #include <functional>
-#include <list>
+#include <memory>
 #include <unordered_map>
+#include <utility>
+#include <vector>
 
 #include "entity_actor.hpp"
 #include "internal.hpp"
@@ -14,23 +16,35 @@ struct router_state {
   using clock = std::chrono::steady_clock;
   /// Sends one stashed request to the entity that will serve it.
   using stashed = std::function<void(entity_actor&)>;
+  struct entry;
+  /// A node of `entities`: its address never changes while it is there.
+  using node = std::pair<const entity_id, entry>;
 
+  // Memory per resident entity matters (W5): one map node holds all of the
+  // router's bookkeeping for an entity, and the id is stored only as its key.
   struct entry {
     entity_actor handle;
-    std::list<entity_id>::iterator lru;
+    /// Neighbours in the LRU list; both null while passivating.
+    node* newer = nullptr;
+    node* older = nullptr;
+    /// Last use; `handshake` while a passivation handshake is under way.
     clock::time_point last_use;
-    /// A passivation handshake is under way: requests wait in `stash`
-    /// so none reaches an actor that is about to stop, and none overtakes
-    /// an earlier one.
-    bool passivating = false;
-    std::list<stashed> stash; // a list: empty ones allocate nothing
+    /// Requests held during a handshake, so none reaches an actor that is
+    /// about to stop and none overtakes an earlier one. Allocated only then.
+    std::unique_ptr<std::vector<stashed>> stash;
+
+    static constexpr clock::time_point handshake = clock::time_point::min();
+
+    bool passivating() const noexcept {
+      return last_use == handshake;
+    }
   };
 
   std::unordered_map<entity_id, entry> entities;
-  /// Ids of live, non-passivating entities; front = most recently used.
-  std::list<entity_id> lru;
-  /// Entity actor ids, to tell which entity a down message is about.
-  std::unordered_map<caf::actor_id, entity_id> by_actor;
+  /// Live, non-passivating entities as an intrusive list through their
+  /// entries: front = most recently used.
+  node* lru_front = nullptr;
+  node* lru_back = nullptr;
   size_t passivating = 0;
   engine_stats stats;
   router_config cfg;
