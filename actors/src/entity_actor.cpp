@@ -19,9 +19,9 @@ void learn(entity_state& st, const record& r) {
 
 void submit(entity_ptr self, const entity_context* ctx, write_op op,
             caf::typed_response_promise<record> rp) {
-  auto& st = self->state;
-  auto seq = st.next_seq++;
-  st.pending.emplace(seq, std::move(rp));
+  auto& a = self->state.act();
+  auto seq = a.next_seq++;
+  a.pending.emplace(seq, std::move(rp));
   auto me = caf::actor_cast<entity_actor>(self);
   ctx->store->commit_async(
     {std::move(op)}, [me, seq](caf::expected<std::vector<record>> res) {
@@ -40,17 +40,19 @@ thread_local entity_impl* current = nullptr;
 
 void finish(entity_ptr self, const entity_context* ctx, uint64_t seq,
             caf::expected<record> outcome) {
-  auto& st = self->state;
-  auto i = st.pending.find(seq);
-  if (i == st.pending.end())
+  auto* a = self->state.activity.get();
+  if (a == nullptr)
+    return;
+  auto i = a->pending.find(seq);
+  if (i == a->pending.end())
     return;
   auto rp = std::move(i->second);
-  st.pending.erase(i);
+  a->pending.erase(i);
   if (outcome)
     rp.deliver(std::move(*outcome));
   else
     rp.deliver(std::move(outcome.error()));
-  if (st.pending.empty() && !st.queue.empty())
+  if (a->pending.empty() && !a->queue.empty())
     advance(self, ctx);
 }
 
@@ -65,14 +67,19 @@ entity_actor::behavior_type make_shared_behavior() {
       return c;
     },
     [](write_atom, write_op& op) -> caf::result<record> {
-      return on_write(current, current->ctx, std::move(op));
+      auto res = on_write(current, current->ctx, std::move(op));
+      current->state.settle();
+      return res;
     },
     [](lock_atom, const entity_id&,
        const lock_request& req) -> caf::result<record> {
-      return on_lock(current, current->ctx, req);
+      auto res = on_lock(current, current->ctx, req);
+      current->state.settle();
+      return res;
     },
     [](release_atom, const entity_id&, txn_id txn, const record& published) {
       on_release(current, current->ctx, txn, published);
+      current->state.settle();
     },
     [](publish_atom, const entity_id&, const record& r) {
       learn(current->state, r);
@@ -80,13 +87,18 @@ entity_actor::behavior_type make_shared_behavior() {
     [](done_atom, uint64_t seq, record& r) {
       learn(current->state, r);
       finish(current, current->ctx, seq, std::move(r));
+      current->state.settle();
     },
     [](done_atom, uint64_t seq, caf::error& err) {
       if (auto c = conflict_of(err))
         learn(current->state, c->stored);
       finish(current, current->ctx, seq, std::move(err));
+      current->state.settle();
     },
-    [](expire_atom) { on_expire(current, current->ctx); },
+    [](expire_atom) {
+      on_expire(current, current->ctx);
+      current->state.settle();
+    },
     [](passivate_atom) -> bool {
       auto self = current;
       if (self->state.busy())

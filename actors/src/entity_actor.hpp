@@ -2,6 +2,7 @@
 
 #include <chrono>
 #include <list>
+#include <memory>
 #include <unordered_map>
 
 #include <caf/actor_addr.hpp>
@@ -22,10 +23,11 @@ struct queued_request {
   caf::typed_response_promise<record> rp;
 };
 
-struct entity_state {
+/// What an entity needs only while it is busy: writes in flight, a lock
+/// held, requests queued. Allocated on demand and freed once idle, since
+/// almost every resident entity is idle (W5: memory per resident entity).
+struct entity_activity {
   using clock = std::chrono::steady_clock;
-  /// The newest committed record seen (`no_version` if none).
-  record cache;
   uint64_t next_seq = 0;
   /// Writes handed to the store and not yet answered, by sequence number.
   std::unordered_map<uint64_t, caf::typed_response_promise<record>> pending;
@@ -33,14 +35,39 @@ struct entity_state {
   txn_id holder = 0;
   uint64_t holder_age = 0;
   clock::time_point lease_end;
-  /// Requests waiting for the lock to be free, in arrival order. A list,
-  /// because it is empty for almost every entity and an empty std::list
-  /// allocates nothing (an empty std::deque takes ~600 bytes).
+  /// Requests waiting for the lock to be free, in arrival order.
   std::list<queued_request> queue;
 
   /// True while anything is in flight or waiting: not safe to passivate.
   bool busy() const noexcept {
     return holder != 0 || !pending.empty() || !queue.empty();
+  }
+};
+
+struct entity_state {
+  using clock = entity_activity::clock;
+  /// The newest committed record seen (`no_version` if none).
+  record cache;
+  /// Null while idle. Sequence numbers may restart when it is freed: by
+  /// then every write handed to the store has been answered.
+  std::unique_ptr<entity_activity> activity;
+
+  /// The activity, allocated if needed.
+  entity_activity& act() {
+    if (!activity)
+      activity = std::make_unique<entity_activity>();
+    return *activity;
+  }
+
+  /// True while anything is in flight or waiting: not safe to passivate.
+  bool busy() const noexcept {
+    return activity && activity->busy();
+  }
+
+  /// Frees the activity if nothing is in flight or waiting.
+  void settle() noexcept {
+    if (activity && !activity->busy())
+      activity.reset();
   }
 };
 

@@ -21,34 +21,37 @@ caf::error wait_die(txn_id younger, txn_id holder) {
 }
 
 void grant(entity_ptr self, const lock_request& req) {
-  auto& st = self->state;
-  st.holder = req.txn;
-  st.holder_age = req.age;
-  st.lease_end = clock::now() + req.lease;
+  auto& a = self->state.act();
+  a.holder = req.txn;
+  a.holder_age = req.age;
+  a.lease_end = clock::now() + req.lease;
   self->delayed_send(self, req.lease, expire_atom::value);
 }
 
 void queue_up(entity_ptr self, queued_request q, caf::timespan wait) {
   q.deadline = clock::now() + wait;
-  self->state.queue.push_back(std::move(q));
+  self->state.act().queue.push_back(std::move(q));
   self->delayed_send(self, wait, expire_atom::value);
 }
 
 /// Refuses queued lock requests younger than the new holder (wait-die).
-void refuse_younger(entity_state& st) {
+void refuse_younger(entity_activity& a) {
   auto younger = [&](const queued_request& q) {
-    return q.is_lock && q.lock.age > st.holder_age;
+    return q.is_lock && q.lock.age > a.holder_age;
   };
-  for (auto& q : st.queue)
+  for (auto& q : a.queue)
     if (younger(q))
-      q.rp.deliver(wait_die(q.lock.txn, st.holder));
-  st.queue.remove_if(younger);
+      q.rp.deliver(wait_die(q.lock.txn, a.holder));
+  a.queue.remove_if(younger);
 }
 
 void drop_expired(entity_state& st) {
+  if (!st.activity)
+    return;
+  auto& a = *st.activity;
   auto now = clock::now();
   auto expired = [&](const queued_request& q) { return q.deadline <= now; };
-  for (auto& q : st.queue) {
+  for (auto& q : a.queue) {
     if (!expired(q))
       continue;
     if (q.is_lock)
@@ -58,19 +61,22 @@ void drop_expired(entity_state& st) {
                               "write waited too long behind a lock on "
                                 + st.cache.id + "; not applied"));
   }
-  st.queue.remove_if(expired);
+  a.queue.remove_if(expired);
 }
 
 void drop_queued_lock(entity_state& st, txn_id txn) {
+  if (!st.activity)
+    return;
+  auto& a = *st.activity;
   auto of_txn = [&](const queued_request& q) {
     return q.is_lock && q.lock.txn == txn;
   };
-  for (auto& q : st.queue)
+  for (auto& q : a.queue)
     if (of_txn(q))
       q.rp.deliver(make_error(errc::aborted, "transaction "
                                                + std::to_string(txn)
                                                + " ended while it waited"));
-  st.queue.remove_if(of_txn);
+  a.queue.remove_if(of_txn);
 }
 
 } // namespace
@@ -78,16 +84,17 @@ void drop_queued_lock(entity_state& st, txn_id txn) {
 caf::result<record> on_lock(entity_ptr self, const entity_context*,
                             const lock_request& req) {
   auto& st = self->state;
-  if (st.holder == req.txn) {
-    st.lease_end = clock::now() + req.lease;
+  auto& a = st.act();
+  if (a.holder == req.txn) {
+    a.lease_end = clock::now() + req.lease;
     return st.cache;
   }
-  if (!st.busy()) {
+  if (!a.busy()) {
     grant(self, req);
     return st.cache;
   }
-  if (st.holder != 0 && req.age > st.holder_age)
-    return wait_die(req.txn, st.holder);
+  if (a.holder != 0 && req.age > a.holder_age)
+    return wait_die(req.txn, a.holder);
   auto rp = self->make_response_promise<record>();
   queue_up(self, queued_request{true, req, {}, {}, rp}, req.wait);
   return rp;
@@ -96,7 +103,8 @@ caf::result<record> on_lock(entity_ptr self, const entity_context*,
 void on_release(entity_ptr self, const entity_context* ctx, txn_id txn,
                 const record& published) {
   auto& st = self->state;
-  if (st.holder != txn) {
+  auto& a = st.act();
+  if (a.holder != txn) {
     // Either a late release after the lease ran out, or the transaction
     // ended while its request waited here (it asks for all its locks at
     // once and died on another entity): that request must not be granted.
@@ -105,25 +113,26 @@ void on_release(entity_ptr self, const entity_context* ctx, txn_id txn,
     return;
   }
   learn(st, published);
-  st.holder = 0;
+  a.holder = 0;
   advance(self, ctx);
 }
 
 void on_expire(entity_ptr self, const entity_context* ctx) {
   auto& st = self->state;
-  if (st.holder != 0 && clock::now() >= st.lease_end)
-    st.holder = 0; // the transaction is gone or too slow: free the entity
+  if (auto* a = st.activity.get();
+      a != nullptr && a->holder != 0 && clock::now() >= a->lease_end)
+    a->holder = 0; // the transaction is gone or too slow: free the entity
   drop_expired(st);
   advance(self, ctx);
 }
 
 caf::result<record> on_write(entity_ptr self, const entity_context* ctx,
                              write_op op) {
-  auto& st = self->state;
-  if (st.pending.size() + st.queue.size() >= ctx->max_queue)
+  auto& a = self->state.act();
+  if (a.pending.size() + a.queue.size() >= ctx->max_queue)
     return make_error(errc::overloaded, op.id);
   auto rp = self->make_response_promise<record>();
-  if (st.holder != 0 || !st.queue.empty())
+  if (a.holder != 0 || !a.queue.empty())
     queue_up(self, queued_request{false, {}, std::move(op), {}, rp},
              ctx->write_wait);
   else
@@ -133,25 +142,26 @@ caf::result<record> on_write(entity_ptr self, const entity_context* ctx,
 
 void advance(entity_ptr self, const entity_context* ctx) {
   auto& st = self->state;
-  if (st.holder != 0)
+  if (!st.activity || st.activity->holder != 0)
     return;
   drop_expired(st);
-  while (!st.queue.empty()) {
-    auto& front = st.queue.front();
+  auto& a = *st.activity;
+  while (!a.queue.empty()) {
+    auto& front = a.queue.front();
     if (!front.is_lock) {
       submit(self, ctx, std::move(front.write), std::move(front.rp));
-      st.queue.pop_front();
+      a.queue.pop_front();
       continue;
     }
     // The lock goes to the transaction only once the writes queued ahead of
     // it have committed, so it reads their outcome.
-    if (!st.pending.empty())
+    if (!a.pending.empty())
       return;
     auto q = std::move(front);
-    st.queue.pop_front();
+    a.queue.pop_front();
     grant(self, q.lock);
     q.rp.deliver(st.cache);
-    refuse_younger(st);
+    refuse_younger(a);
     return;
   }
 }
