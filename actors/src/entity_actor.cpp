@@ -103,8 +103,7 @@ entity_actor::behavior_type make_shared_behavior() {
       auto self = current;
       if (self->state.busy())
         return false;
-      self->passivated = true;
-      self->quit();
+      self->quit(); // no reason: on_exit tells passivation apart
       return true;
     },
   };
@@ -137,7 +136,8 @@ entity_impl::resume_result entity_impl::resume(caf::execution_unit* eu,
 }
 
 void entity_impl::on_exit() {
-  if (!passivated)
+  // Only passivation quits without a reason (an error).
+  if (fail_state())
     if (auto r = caf::actor_cast<router_actor>(router_))
       caf::anon_send(r, gone_atom::value, state.cache.id, id());
   // Like a stateful actor: drop the state (and the promises and handles it

@@ -102,8 +102,6 @@ public:
 
   entity_state state;
   const entity_context* const ctx;
-  /// Set when it stops because the router passivated it.
-  bool passivated = false;
 
 private:
   /// Told (`gone_atom`) when this entity stops other than by passivation:
