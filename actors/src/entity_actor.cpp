@@ -131,6 +131,8 @@ entity_impl::resume_result entity_impl::resume(caf::execution_unit* eu,
   auto outer = current;
   current = this;
   auto result = super::resume(eu, max_throughput);
+  // Nothing of `this` after this point: once resume returns, another worker
+  // may already be running this actor.
   current = outer;
   return result;
 }

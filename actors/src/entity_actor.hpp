@@ -78,8 +78,8 @@ struct entity_state {
 /// included (they carry the stored record).
 ///
 /// A transaction may lock the entity (see entity_locking.hpp): writes that
-/// arrive meanwhile wait in `queue` (within `write_wait`) and run after the
-/// release, against the transaction's result.
+/// arrive meanwhile wait in its activity's `queue` (within `write_wait`) and
+/// run after the release, against the transaction's result.
 ///
 /// Memory per resident entity matters (W5): all entity actors share one
 /// behavior, whose handlers find their actor through a thread-local set by
