@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Builds the lost_update example (Release, in build/) and runs it: concurrent
 # users editing the same entity, and how entact refuses the lost update.
-# Arguments are passed to the example. Works from any directory.
+# Arguments are passed to the example (`--help` lists them; CAF's syntax:
+# --users=32 --mode=optimistic). Works from any directory.
 set -euo pipefail
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"

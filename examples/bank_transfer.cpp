@@ -30,33 +30,22 @@
 // Run it:
 //   ./bank_transfer                      both modes, ~10k transfers each
 //                                        (about 8 s on 2 cores)
-//   ./bank_transfer --transfers 3200     ~100k transfers per mode (about
+//   ./bank_transfer --transfers=3200     ~100k transfers per mode (about
 //                                        75 s on 2 cores, sync on or off:
 //                                        each user spends ~20 s of it away,
 //                                        abandoning, and pessimistic
 //                                        transfers wait out abandoned locks)
+//   ./bank_transfer --help               the options, with their defaults
 //
-// Options (defaults in brackets):
-//   --accounts M         accounts [1000]
-//   --users K            concurrent users [32]
-//   --transfers N        transfers per user [300]
-//   --abandon-percent P  share of transfers abandoned mid-way, in % [2]
-//   --lease-ms L         lease of an abandoned transaction, ms [200]
-//   --attempts A         attempts per transfer (retry policy) [16]
-//   --mode X             all|pessimistic|optimistic [all]
-//   --path DIR           database directory, kept [a temporary one]
-//   --sync 0|1           sync the WAL before acknowledging [engine default]
-
-#include <unistd.h>
+// Options are read by CAF's config system (`--name=value`, or the same keys
+// in an ini file given with --config-file=FILE) into the same
+// `entact::config` the engine then runs on.
 
 #include <algorithm>
 #include <atomic>
-#include <charconv>
 #include <chrono>
-#include <condition_variable>
 #include <cstdio>
-#include <cstdlib>
-#include <filesystem>
+#include <memory>
 #include <mutex>
 #include <optional>
 #include <random>
@@ -69,6 +58,8 @@
 
 #include <entact/engine.hpp>
 #include <entact/retry_policy.hpp>
+
+#include "support/common.hpp"
 
 namespace {
 
@@ -88,142 +79,57 @@ struct options {
   unsigned lease_ms = 200;
   unsigned attempts = entact::retry_policy{}.max_attempts;
   std::string mode = "all";
-  std::string path; // empty: a temporary directory
+  std::string path; // empty: a temporary directory, removed at exit
   bool sync = entact::engine_options{}.sync;
-  bool help = false;
+  bool no_sync = false; // on the command line a bool can only be turned on
 };
 
-constexpr const char* usage
-  = "usage: bank_transfer [--accounts M] [--users K] [--transfers N]\n"
-    "                     [--abandon-percent P] [--lease-ms L] [--attempts A]\n"
-    "                     [--mode all|pessimistic|optimistic]\n"
-    "                     [--path DIR] [--sync 0|1]\n"
-    "  M accounts with 1000 each; K users make N transfers each; P% of the\n"
-    "  transfers are abandoned mid-way (their locks held until the lease of\n"
-    "  L ms runs out); A attempts per transfer. Defaults: 1000 accounts,\n"
-    "  32 users, 300 transfers, 2%, 200 ms, 16 attempts, all modes, a\n"
-    "  temporary database, the engine's sync default (on).\n";
-
-bool parse_count(std::string_view str, unsigned& out) {
-  auto last = str.data() + str.size();
-  auto [end, ec] = std::from_chars(str.data(), last, out);
-  return ec == std::errc{} && end == last && out > 0;
-}
-
-bool parse_percent(std::string_view str, double& out) {
-  // std::from_chars for double is in libstdc++ 11+, which g++ 12 ships.
-  auto last = str.data() + str.size();
-  auto [end, ec] = std::from_chars(str.data(), last, out);
-  return ec == std::errc{} && end == last && out >= 0 && out <= 100;
-}
-
-std::optional<options> parse_options(int argc, char** argv) {
-  options opts;
-  for (int i = 1; i < argc; ++i) {
-    std::string_view key = argv[i];
-    if (key == "--help" || key == "-h") {
-      opts.help = true;
-      continue;
-    }
-    std::string_view val = i + 1 < argc ? argv[++i] : "";
-    bool ok = !val.empty();
-    if (key == "--accounts")
-      ok = ok && parse_count(val, opts.accounts) && opts.accounts >= 2;
-    else if (key == "--users")
-      ok = ok && parse_count(val, opts.users);
-    else if (key == "--transfers")
-      ok = ok && parse_count(val, opts.transfers);
-    else if (key == "--abandon-percent")
-      ok = ok && parse_percent(val, opts.abandon_percent);
-    else if (key == "--lease-ms")
-      ok = ok && parse_count(val, opts.lease_ms);
-    else if (key == "--attempts")
-      ok = ok && parse_count(val, opts.attempts);
-    else if (key == "--mode") {
-      opts.mode = val;
-      ok = ok
-           && (val == "all" || val == "pessimistic" || val == "optimistic");
-    } else if (key == "--path")
-      opts.path = val;
-    else if (key == "--sync") {
-      ok = ok && (val == "0" || val == "1");
-      opts.sync = val == "1";
-    } else
-      ok = false;
-    if (!ok) {
-      std::fprintf(stderr, "bad option: %s %s\n%s", std::string{key}.c_str(),
-                   std::string{val}.c_str(), usage);
-      return std::nullopt;
-    }
-  }
-  return opts;
-}
-
-// A fresh directory under $TMPDIR, removed with the database in it at exit.
-class temp_dir {
+// The options on top of entact's own config, which the engine then runs on.
+class config : public entact::config {
 public:
-  temp_dir() {
-    auto pattern = std::filesystem::temp_directory_path()
-                   / "entact-bank_transfer-XXXXXX";
-    std::string buf = pattern.string();
-    if (::mkdtemp(buf.data()) != nullptr)
-      path_ = buf;
-  }
-  temp_dir(const temp_dir&) = delete;
-  temp_dir& operator=(const temp_dir&) = delete;
-  ~temp_dir() {
-    std::error_code ignored;
-    if (!path_.empty())
-      std::filesystem::remove_all(path_, ignored);
-  }
-  const std::string& path() const {
-    return path_;
-  }
+  options opts;
 
-private:
-  std::string path_;
+  config() {
+    opt_group{custom_options_, "global"}
+      .add(opts.accounts, "accounts", "accounts, 1000 each [1000]")
+      .add(opts.users, "users", "concurrent users [32]")
+      .add(opts.transfers, "transfers", "transfers per user [300]")
+      .add(opts.abandon_percent, "abandon-percent",
+           "share of transfers abandoned mid-way, in % [2]")
+      .add(opts.lease_ms, "lease-ms",
+           "lease of an abandoned transaction, ms [200]")
+      .add(opts.attempts, "attempts",
+           "attempts per transfer (retry policy) [16]")
+      .add(opts.mode, "mode", "all|pessimistic|optimistic [all]")
+      .add(opts.path, "path",
+           "database directory, kept [a temporary one, removed at exit]")
+      .add(opts.sync, "sync", "sync the WAL before acknowledging a write "
+                              "[the engine's default: on]")
+      .add(opts.no_sync, "no-sync", "acknowledge before the WAL reaches the "
+                                    "disk");
+  }
 };
+
+// What CAF cannot check; empty if the options are fine.
+std::string invalid(const options& opts) {
+  if (opts.accounts < 2)
+    return "--accounts must be at least 2";
+  if (opts.users == 0 || opts.transfers == 0 || opts.lease_ms == 0
+      || opts.attempts == 0)
+    return "--users, --transfers, --lease-ms and --attempts must be at least 1";
+  if (!(opts.abandon_percent >= 0 && opts.abandon_percent <= 100))
+    return "--abandon-percent must be between 0 and 100";
+  if (opts.mode != "all" && opts.mode != "pessimistic"
+      && opts.mode != "optimistic")
+    return "--mode must be all, pessimistic or optimistic";
+  return {};
+}
 
 // -- problems: anything the example does not expect ---------------------------
 
-std::string describe(const caf::error& err) {
-  if (err.category() == entact::error_category)
-    return entact::render_error(err.code(), err.category(), err.context());
-  return caf::to_string(err);
-}
+using example::describe;
 
-// Counts what went wrong from any thread, and shows the first few.
-class problem_log {
-public:
-  void add(const std::string& what) {
-    if (count_++ < 5) {
-      std::lock_guard<std::mutex> guard{mtx_};
-      std::fprintf(stderr, "\nPROBLEM: %s\n", what.c_str());
-    }
-  }
-  void add(const std::string& call, const caf::error& err) {
-    add(call + " failed: " + describe(err));
-  }
-  uint64_t count() const {
-    return count_;
-  }
-
-private:
-  std::atomic<uint64_t> count_{0};
-  std::mutex mtx_;
-};
-
-problem_log problems;
-
-std::optional<int64_t> parse_balance(const entact::record& rec) {
-  int64_t n = 0;
-  auto& v = rec.value;
-  auto last = v.data() + v.size();
-  auto [end, ec] = std::from_chars(v.data(), last, n);
-  if (!rec.exists() || ec != std::errc{} || end != last)
-    return std::nullopt;
-  return n;
-}
+example::problem_log problems;
 
 std::vector<entact::entity_id> account_ids(unsigned n) {
   std::vector<entact::entity_id> ids;
@@ -401,8 +307,8 @@ void transfer_pessimistic(run_context& ctx, const transfer& tr,
     auto b = txn.get(to);
     if (!b)
       return std::move(b.error());
-    auto fa = parse_balance(*a);
-    auto fb = parse_balance(*b);
+    auto fa = example::number_of(*a);
+    auto fb = example::number_of(*b);
     if (!fa || !fb)
       return entact::make_error(entact::errc::invalid_argument,
                                 "not a balance: " + a->value + " / "
@@ -489,8 +395,8 @@ void abandon_pessimistic(run_context& ctx, const transfer& tr) {
     std::this_thread::sleep_for(ctx.away);
     return;
   }
-  auto fa = parse_balance((*locked)[0]);
-  auto fb = parse_balance((*locked)[1]);
+  auto fa = example::number_of((*locked)[0]);
+  auto fb = example::number_of((*locked)[1]);
   if (!fa || !fb) {
     problems.add("lock " + from + ", " + to + ": not balances");
     return;
@@ -563,8 +469,8 @@ void user_optimistic(run_context& ctx, const transfer& tr, user_log& log) {
       count_failure(recs.error(), ctx.t, log, "read_many");
       return;
     }
-    auto fa = parse_balance((*recs)[0]);
-    auto fb = parse_balance((*recs)[1]);
+    auto fa = example::number_of((*recs)[0]);
+    auto fb = example::number_of((*recs)[1]);
     if (!fa || !fb) {
       problems.add("read_many " + from + ", " + to + ": not balances");
       ++ctx.t.other;
@@ -633,7 +539,7 @@ private:
       }
       int64_t total = 0;
       for (auto& rec : *recs) {
-        if (auto n = parse_balance(rec)) {
+        if (auto n = example::number_of(rec)) {
           total += *n;
         } else {
           problems.add(rec.id + " holds no balance in a snapshot");
@@ -656,70 +562,6 @@ private:
   const std::vector<entact::entity_id>& ids_;
   tally& t_;
   std::atomic<bool> stopping_{false};
-  std::thread thread_; // last: starts once everything above is ready
-};
-
-// -- live progress ------------------------------------------------------------
-
-// Shows a live progress line on stderr while a mode runs: redrawn five times
-// a second on a terminal; in a log, at most one line per quarter done.
-class progress_monitor {
-public:
-  progress_monitor(const char* mode, const tally& t, uint64_t total)
-    : mode_(mode), tally_(t), total_(total), tty_(::isatty(2) == 1),
-      start_(steady_clock::now()), thread_([this] { run(); }) {
-  }
-  ~progress_monitor() {
-    stop();
-  }
-  void stop() {
-    {
-      std::lock_guard<std::mutex> guard{mtx_};
-      stopping_ = true;
-    }
-    cv_.notify_one();
-    if (thread_.joinable())
-      thread_.join();
-  }
-
-private:
-  static unsigned long long ull(uint64_t x) {
-    return static_cast<unsigned long long>(x);
-  }
-  void run() {
-    std::unique_lock<std::mutex> lock{mtx_};
-    unsigned next_quarter = 1;
-    while (!cv_.wait_for(lock, 200ms, [this] { return stopping_; })) {
-      auto done = tally_.done.load();
-      std::chrono::duration<double> elapsed = steady_clock::now() - start_;
-      if (tty_) {
-        std::fprintf(stderr,
-                     "\r  %-11s %7llu/%llu transfers %7llu ok %6llu aborted "
-                     "%4llu expired %6llu snapshots %5.1f s ",
-                     mode_, ull(done), ull(total_), ull(tally_.committed),
-                     ull(tally_.aborted()), ull(tally_.expiries),
-                     ull(tally_.snapshots), elapsed.count());
-      } else if (next_quarter < 4 && done * 4 >= total_ * next_quarter) {
-        std::fprintf(stderr,
-                     "  %s: %llu/%llu transfers, %llu snapshots checked "
-                     "after %.1f s\n",
-                     mode_, ull(done), ull(total_), ull(tally_.snapshots),
-                     elapsed.count());
-        next_quarter = static_cast<unsigned>(done * 4 / total_) + 1;
-      }
-    }
-    if (tty_)
-      std::fprintf(stderr, "\r%110s\r", "");
-  }
-
-  const char* mode_;
-  const tally& tally_;
-  uint64_t total_;
-  bool tty_;
-  steady_clock::time_point start_;
-  std::mutex mtx_;
-  std::condition_variable cv_;
-  bool stopping_ = false;
   std::thread thread_; // last: starts once everything above is ready
 };
 
@@ -776,7 +618,13 @@ row run_mode(entact::engine& eng, const options& opts,
   for (auto& log : logs)
     log.delta.assign(ids.size(), 0);
   checker check{eng, ids, t};
-  progress_monitor monitor{mode, t, uint64_t{opts.users} * opts.transfers};
+  example::progress_line progress{
+    mode, "transfers", t.done, uint64_t{opts.users} * opts.transfers, [&t] {
+      return std::to_string(t.committed.load()) + " ok, "
+             + std::to_string(t.aborted()) + " aborted, "
+             + std::to_string(t.expiries.load()) + " expired, "
+             + std::to_string(t.snapshots.load()) + " snapshots";
+    }};
   auto start = steady_clock::now();
   std::vector<std::thread> users;
   for (unsigned u = 0; u < opts.users; ++u)
@@ -791,7 +639,7 @@ row run_mode(entact::engine& eng, const options& opts,
     th.join();
   std::chrono::duration<double> elapsed = steady_clock::now() - start;
   check.stop();
-  monitor.stop();
+  progress.stop();
   if (!ctx.first_abandoned.empty())
     std::printf("%s", ctx.first_abandoned.c_str());
 
@@ -816,7 +664,7 @@ row run_mode(entact::engine& eng, const options& opts,
     r.ok = false;
   } else {
     for (size_t i = 0; i < ids.size(); ++i) {
-      auto n = parse_balance((*recs)[i]);
+      auto n = example::number_of((*recs)[i]);
       if (!n) {
         problems.add(ids[i] + " holds no balance at the end");
         r.ok = false;
@@ -891,48 +739,47 @@ void print_table(const std::vector<row>& rows) {
 
 int main(int argc, char** argv) {
   std::setvbuf(stdout, nullptr, _IOLBF, 0); // keeps stdout and stderr in order
-  auto opts = parse_options(argc, argv);
-  if (!opts)
-    return 2;
-  if (opts->help) {
-    std::printf("%s", usage);
-    return 0;
-  }
-  std::optional<temp_dir> tmp; // declared before the engine: removed after it
-  entact::engine_options cfg;
-  cfg.sync = opts->sync;
-  cfg.path = opts->path;
-  if (cfg.path.empty()) {
-    cfg.path = tmp.emplace().path();
-    if (cfg.path.empty()) {
+  auto cfg = std::make_unique<config>();
+  if (auto status = example::parse_command_line(*cfg, "bank_transfer", argc,
+                                                argv))
+    return *status;
+  const options opts = cfg->opts; // a copy: the engine takes the config
+  if (auto what = invalid(opts); !what.empty())
+    return example::usage_error("bank_transfer", what);
+  std::optional<example::temp_dir> tmp; // before the engine: removed after it
+  entact::engine_options eopts;
+  eopts.sync = opts.sync && !opts.no_sync;
+  eopts.path = opts.path;
+  if (eopts.path.empty()) {
+    eopts.path = tmp.emplace("bank_transfer").path();
+    if (eopts.path.empty()) {
       std::fprintf(stderr, "cannot create a temporary directory\n");
       return 1;
     }
   }
-  auto eng = entact::engine::open(cfg);
+  auto eng = entact::engine::open(eopts, std::move(cfg));
   if (!eng) {
-    std::fprintf(stderr, "cannot open %s: %s\n", cfg.path.c_str(),
+    std::fprintf(stderr, "cannot open %s: %s\n", eopts.path.c_str(),
                  describe(eng.error()).c_str());
     return 1;
   }
   auto& db = **eng;
   std::printf("entact bank_transfer on %s (sync %s): %u accounts of %lld, "
               "total %lld\n\n",
-              cfg.path.c_str(), cfg.sync ? "on" : "off", opts->accounts,
+              eopts.path.c_str(), eopts.sync ? "on" : "off", opts.accounts,
               static_cast<long long>(initial_balance),
-              static_cast<long long>(initial_balance) * opts->accounts);
-  auto ids = account_ids(opts->accounts);
+              static_cast<long long>(initial_balance) * opts.accounts);
+  auto ids = account_ids(opts.accounts);
 
   auto runs = [&](std::string_view mode) {
-    return opts->mode == "all" || opts->mode == mode;
+    return opts.mode == "all" || opts.mode == mode;
   };
   std::vector<row> rows;
   auto started = steady_clock::now();
   if (runs("pessimistic"))
-    rows.push_back(
-      run_mode(db, *opts, ids, "pessimistic", user_pessimistic));
+    rows.push_back(run_mode(db, opts, ids, "pessimistic", user_pessimistic));
   if (runs("optimistic"))
-    rows.push_back(run_mode(db, *opts, ids, "optimistic", user_optimistic));
+    rows.push_back(run_mode(db, opts, ids, "optimistic", user_optimistic));
   db.close();
   std::chrono::duration<double> elapsed = steady_clock::now() - started;
 

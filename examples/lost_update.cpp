@@ -21,27 +21,18 @@
 //
 // Run it:
 //   ./lost_update                          all modes on a temporary database
-//   ./lost_update --mode optimistic --users 32 --updates 100
+//   ./lost_update --mode=optimistic --users=32 --updates=100
+//   ./lost_update --help                   the options, with their defaults
 //
-// Options (defaults in brackets):
-//   --users N      concurrent users [16]
-//   --updates M    increments per user [200]
-//   --entities K   shared counters, "counter/0".."counter/K-1" [4]
-//   --mode X       all|walkthrough|unprotected|optimistic|blind [all]
-//   --path DIR     database directory, kept [a temporary one, removed at exit]
-//   --sync 0|1     sync the WAL before acknowledging a write [engine default]
-
-#include <unistd.h>
+// Options are read by CAF's config system (`--name=value`, or the same keys
+// in an ini file given with --config-file=FILE) into the same
+// `entact::config` the engine then runs on.
 
 #include <atomic>
-#include <charconv>
 #include <chrono>
-#include <condition_variable>
 #include <cstdio>
-#include <cstdlib>
-#include <filesystem>
 #include <functional>
-#include <mutex>
+#include <memory>
 #include <optional>
 #include <random>
 #include <string>
@@ -51,6 +42,8 @@
 
 #include <entact/engine.hpp>
 #include <entact/resolve.hpp>
+
+#include "support/common.hpp"
 
 namespace {
 
@@ -64,118 +57,48 @@ struct options {
   unsigned updates = 200;
   unsigned entities = 4;
   std::string mode = "all";
-  std::string path; // empty: a temporary directory
+  std::string path; // empty: a temporary directory, removed at exit
   bool sync = entact::engine_options{}.sync;
-  bool help = false;
+  bool no_sync = false; // on the command line a bool can only be turned on
 };
 
-constexpr const char* usage
-  = "usage: lost_update [--users N] [--updates M] [--entities K]\n"
-    "                   [--mode all|walkthrough|unprotected|optimistic|blind]\n"
-    "                   [--path DIR] [--sync 0|1]\n";
-
-bool parse_count(std::string_view str, unsigned& out) {
-  auto last = str.data() + str.size();
-  auto [end, ec] = std::from_chars(str.data(), last, out);
-  return ec == std::errc{} && end == last && out > 0;
-}
-
-bool is_mode(std::string_view x) {
-  return x == "all" || x == "walkthrough" || x == "unprotected"
-         || x == "optimistic" || x == "blind";
-}
-
-std::optional<options> parse_options(int argc, char** argv) {
-  options opts;
-  for (int i = 1; i < argc; ++i) {
-    std::string_view key = argv[i];
-    if (key == "--help" || key == "-h") {
-      opts.help = true;
-      continue;
-    }
-    std::string_view val = i + 1 < argc ? argv[++i] : "";
-    bool ok = !val.empty();
-    if (key == "--users")
-      ok = ok && parse_count(val, opts.users);
-    else if (key == "--updates")
-      ok = ok && parse_count(val, opts.updates);
-    else if (key == "--entities")
-      ok = ok && parse_count(val, opts.entities);
-    else if (key == "--mode")
-      ok = ok && is_mode(opts.mode = val);
-    else if (key == "--path")
-      opts.path = val;
-    else if (key == "--sync") {
-      ok = ok && (val == "0" || val == "1");
-      opts.sync = val == "1";
-    }
-    else
-      ok = false;
-    if (!ok) {
-      std::fprintf(stderr, "bad option: %s %s\n%s", std::string{key}.c_str(),
-                   std::string{val}.c_str(), usage);
-      return std::nullopt;
-    }
-  }
-  return opts;
-}
-
-// A fresh directory under $TMPDIR, removed with the database in it at exit.
-class temp_dir {
+// The options on top of entact's own config, which the engine then runs on.
+class config : public entact::config {
 public:
-  temp_dir() {
-    auto pattern = std::filesystem::temp_directory_path()
-                   / "entact-lost_update-XXXXXX";
-    std::string buf = pattern.string();
-    if (::mkdtemp(buf.data()) != nullptr)
-      path_ = buf;
-  }
-  temp_dir(const temp_dir&) = delete;
-  temp_dir& operator=(const temp_dir&) = delete;
-  ~temp_dir() {
-    std::error_code ignored;
-    if (!path_.empty())
-      std::filesystem::remove_all(path_, ignored);
-  }
-  const std::string& path() const {
-    return path_;
-  }
+  options opts;
 
-private:
-  std::string path_;
+  config() {
+    opt_group{custom_options_, "global"}
+      .add(opts.users, "users", "concurrent users [16]")
+      .add(opts.updates, "updates", "increments per user [200]")
+      .add(opts.entities, "entities",
+           "shared counters, counter/0..counter/K-1 [4]")
+      .add(opts.mode, "mode",
+           "all|walkthrough|unprotected|optimistic|blind [all]")
+      .add(opts.path, "path",
+           "database directory, kept [a temporary one, removed at exit]")
+      .add(opts.sync, "sync", "sync the WAL before acknowledging a write "
+                              "[the engine's default: on]")
+      .add(opts.no_sync, "no-sync", "acknowledge before the WAL reaches the "
+                                    "disk");
+  }
 };
+
+// What CAF cannot check; empty if the options are fine.
+std::string invalid(const options& opts) {
+  if (opts.users == 0 || opts.updates == 0 || opts.entities == 0)
+    return "--users, --updates and --entities must be at least 1";
+  for (auto mode : {"all", "walkthrough", "unprotected", "optimistic", "blind"})
+    if (opts.mode == mode)
+      return {};
+  return "--mode must be all, walkthrough, unprotected, optimistic or blind";
+}
 
 // -- problems: anything the demo does not expect ------------------------------
 
-std::string describe(const caf::error& err) {
-  if (err.category() == entact::error_category)
-    return entact::render_error(err.code(), err.category(), err.context());
-  return caf::to_string(err);
-}
+using example::describe;
 
-// Counts what went wrong (a failed call, a stale write accepted, a wrong
-// value stored) from any thread, and shows the first few.
-class problem_log {
-public:
-  void add(const std::string& what) {
-    if (count_++ < 5) {
-      std::lock_guard<std::mutex> guard{mtx_};
-      std::fprintf(stderr, "\nPROBLEM: %s\n", what.c_str());
-    }
-  }
-  void add(const std::string& call, const caf::error& err) {
-    add(call + " failed: " + describe(err));
-  }
-  uint64_t count() const {
-    return count_;
-  }
-
-private:
-  std::atomic<uint64_t> count_{0};
-  std::mutex mtx_;
-};
-
-problem_log problems;
+example::problem_log problems;
 
 std::string ver(entact::version_t v) {
   return "v" + std::to_string(v);
@@ -338,15 +261,13 @@ struct tally {
   std::atomic<uint64_t> done{0};      // increments finished, for progress
 };
 
-std::optional<uint64_t> parse_counter(const std::string& value) {
-  uint64_t n = 0;
-  auto last = value.data() + value.size();
-  auto [end, ec] = std::from_chars(value.data(), last, n);
-  if (ec != std::errc{} || end != last) {
-    problems.add("a counter holds \"" + value + "\"");
+std::optional<uint64_t> parse_counter(const entact::record& rec) {
+  auto n = example::number_of(rec);
+  if (!n || *n < 0) {
+    problems.add(rec.id + " holds \"" + rec.value + "\", not a counter");
     return std::nullopt;
   }
-  return n;
+  return static_cast<uint64_t>(*n);
 }
 
 // The user's think time between reading and writing. It widens the window
@@ -362,7 +283,7 @@ void increment_unprotected(entact::database& db, const std::string& id,
   auto rec = db.read(id);
   if (!rec)
     return problems.add("read " + id, rec.error());
-  auto n = parse_counter(rec->value);
+  auto n = parse_counter(*rec);
   if (!n)
     return;
   think();
@@ -384,7 +305,7 @@ void increment_optimistic(entact::database& db, const std::string& id,
   policy.max_backoff = 10ms;
   entact::retry_stats stats;
   auto add_one = [](const entact::record& r) -> std::optional<std::string> {
-    auto n = parse_counter(r.value);
+    auto n = parse_counter(r);
     if (!n)
       return std::nullopt; // gives up: read_modify_write returns `aborted`
     think();
@@ -407,7 +328,7 @@ void increment_blind(entact::database& db, const std::string& id, tally& t) {
   auto rec = db.read(id);
   if (!rec)
     return problems.add("read " + id, rec.error());
-  auto n = parse_counter(rec->value);
+  auto n = parse_counter(*rec);
   if (!n)
     return;
   think();
@@ -422,63 +343,6 @@ void increment_blind(entact::database& db, const std::string& id, tally& t) {
 }
 
 using increment_fn = void (*)(entact::database&, const std::string&, tally&);
-
-// Shows a live progress line on stderr while a mode runs: redrawn five times
-// a second on a terminal; in a log, at most one line per quarter done.
-class progress_monitor {
-public:
-  progress_monitor(const char* mode, const tally& t, uint64_t total)
-    : mode_(mode), tally_(t), total_(total), tty_(::isatty(2) == 1),
-      start_(steady_clock::now()), thread_([this] { run(); }) {
-  }
-  ~progress_monitor() {
-    stop();
-  }
-  void stop() {
-    {
-      std::lock_guard<std::mutex> guard{mtx_};
-      stopping_ = true;
-    }
-    cv_.notify_one();
-    if (thread_.joinable())
-      thread_.join();
-  }
-
-private:
-  void run() {
-    std::unique_lock<std::mutex> lock{mtx_};
-    unsigned next_quarter = 1;
-    while (!cv_.wait_for(lock, 200ms, [this] { return stopping_; })) {
-      auto done = tally_.done.load();
-      std::chrono::duration<double> elapsed = steady_clock::now() - start_;
-      if (tty_) {
-        std::fprintf(stderr, "\r  %-11s %7llu/%llu increments %7llu conflicts "
-                     "%6.1f s ", mode_,
-                     static_cast<unsigned long long>(done),
-                     static_cast<unsigned long long>(total_),
-                     static_cast<unsigned long long>(tally_.conflicts.load()),
-                     elapsed.count());
-      } else if (next_quarter < 4 && done * 4 >= total_ * next_quarter) {
-        std::fprintf(stderr, "  %s: %llu/%llu increments after %.1f s\n",
-                     mode_, static_cast<unsigned long long>(done),
-                     static_cast<unsigned long long>(total_), elapsed.count());
-        next_quarter = static_cast<unsigned>(done * 4 / total_) + 1;
-      }
-    }
-    if (tty_)
-      std::fprintf(stderr, "\r%72s\r", "");
-  }
-
-  const char* mode_;
-  const tally& tally_;
-  uint64_t total_;
-  bool tty_;
-  steady_clock::time_point start_;
-  std::mutex mtx_;
-  std::condition_variable cv_;
-  bool stopping_ = false;
-  std::thread thread_; // last: starts once everything above is ready
-};
 
 // One line of the final table.
 struct row {
@@ -509,7 +373,9 @@ row run_mode(entact::database& db, const options& opts, const char* mode,
   for (auto& id : ids)
     reset(db, id, "0");
   tally t;
-  progress_monitor monitor{mode, t, uint64_t{opts.users} * opts.updates};
+  example::progress_line progress{
+    mode, "increments", t.done, uint64_t{opts.users} * opts.updates,
+    [&t] { return std::to_string(t.conflicts.load()) + " conflicts"; }};
   auto start = steady_clock::now();
   std::vector<std::thread> users;
   for (unsigned u = 0; u < opts.users; ++u)
@@ -524,7 +390,7 @@ row run_mode(entact::database& db, const options& opts, const char* mode,
   for (auto& user : users)
     user.join();
   std::chrono::duration<double> elapsed = steady_clock::now() - start;
-  monitor.stop();
+  progress.stop();
 
   // Verified, not just counted: what is stored is the truth.
   uint64_t stored = 0;
@@ -532,7 +398,7 @@ row run_mode(entact::database& db, const options& opts, const char* mode,
     auto rec = db.read(id);
     if (!rec)
       problems.add("read " + id, rec.error());
-    else if (auto n = parse_counter(rec->value))
+    else if (auto n = parse_counter(*rec))
       stored += *n;
   }
   row r{mode, opts.users, t.attempts, t.committed, t.conflicts, t.gave_up};
@@ -596,46 +462,46 @@ bool check(const row& r) {
 
 int main(int argc, char** argv) {
   std::setvbuf(stdout, nullptr, _IOLBF, 0); // keeps stdout and stderr in order
-  auto opts = parse_options(argc, argv);
-  if (!opts)
-    return 2;
-  if (opts->help) {
-    std::printf("%s", usage);
-    return 0;
-  }
-  std::optional<temp_dir> tmp; // declared before the engine: removed after it
-  entact::engine_options cfg;
-  cfg.sync = opts->sync;
-  cfg.path = opts->path;
-  if (cfg.path.empty()) {
-    cfg.path = tmp.emplace().path();
-    if (cfg.path.empty()) {
+  auto cfg = std::make_unique<config>();
+  if (auto status = example::parse_command_line(*cfg, "lost_update", argc,
+                                                argv))
+    return *status;
+  const options opts = cfg->opts; // a copy: the engine takes the config
+  if (auto what = invalid(opts); !what.empty())
+    return example::usage_error("lost_update", what);
+  std::optional<example::temp_dir> tmp; // before the engine: removed after it
+  entact::engine_options eopts;
+  eopts.sync = opts.sync && !opts.no_sync;
+  eopts.path = opts.path;
+  if (eopts.path.empty()) {
+    eopts.path = tmp.emplace("lost_update").path();
+    if (eopts.path.empty()) {
       std::fprintf(stderr, "cannot create a temporary directory\n");
       return 1;
     }
   }
-  auto eng = entact::engine::open(cfg);
+  auto eng = entact::engine::open(eopts, std::move(cfg));
   if (!eng) {
-    std::fprintf(stderr, "cannot open %s: %s\n", cfg.path.c_str(),
+    std::fprintf(stderr, "cannot open %s: %s\n", eopts.path.c_str(),
                  describe(eng.error()).c_str());
     return 1;
   }
   entact::database& db = **eng;
-  std::printf("entact lost_update demo on %s (sync %s)\n\n", cfg.path.c_str(),
-              cfg.sync ? "on" : "off");
+  std::printf("entact lost_update demo on %s (sync %s)\n\n",
+              eopts.path.c_str(), eopts.sync ? "on" : "off");
 
   auto runs = [&](std::string_view mode) {
-    return opts->mode == "all" || opts->mode == mode;
+    return opts.mode == "all" || opts.mode == mode;
   };
   std::vector<row> rows;
   if (runs("walkthrough"))
     walkthrough(db);
   if (runs("unprotected"))
-    rows.push_back(run_mode(db, *opts, "unprotected", increment_unprotected));
+    rows.push_back(run_mode(db, opts, "unprotected", increment_unprotected));
   if (runs("optimistic"))
-    rows.push_back(run_mode(db, *opts, "optimistic", increment_optimistic));
+    rows.push_back(run_mode(db, opts, "optimistic", increment_optimistic));
   if (runs("blind"))
-    rows.push_back(run_mode(db, *opts, "blind", increment_blind));
+    rows.push_back(run_mode(db, opts, "blind", increment_blind));
   (*eng)->close();
 
   bool ok = true;

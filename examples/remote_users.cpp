@@ -28,18 +28,12 @@
 //
 // Run it (from the build directory, where apps/entactd is built too):
 //   ./examples/remote_users
-//   ./examples/remote_users --users 16 --updates 200 --transfers 300
-//   ./examples/remote_users --port 7411     an entactd already running
+//   ./examples/remote_users --users=16 --updates=200 --transfers=300
+//   ./examples/remote_users --port=7411     an entactd already running
+//   ./examples/remote_users --help          the options, with their defaults
 //
-// Options (defaults in brackets):
-//   --users N      concurrent users, one client (connection) each [8]
-//   --updates M    increments per user in each counter mode [200]
-//   --counters K   shared counters, "counter/0".."counter/K-1" [4]
-//   --accounts A   bank accounts, "acct/0".."acct/A-1", 1000 each [50]
-//   --transfers T  transfers per user [200]
-//   --entactd PATH the server to start [<this program's dir>/../apps/entactd]
-//   --port P       use the entactd listening on 127.0.0.1:P, start none
-//   --sync 0|1     the started server's WAL sync [1]
+// Options are read by CAF's config system (`--name=value`, or the same keys
+// in an ini file given with --config-file=FILE).
 
 #include <signal.h>
 #include <spawn.h>
@@ -47,16 +41,12 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include <algorithm>
 #include <atomic>
-#include <charconv>
 #include <chrono>
 #include <cstdio>
-#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <memory>
-#include <mutex>
 #include <optional>
 #include <random>
 #include <string>
@@ -66,6 +56,8 @@
 
 #include <entact/client.hpp>
 #include <entact/resolve.hpp>
+
+#include "support/common.hpp"
 
 extern char** environ;
 
@@ -85,95 +77,50 @@ struct options {
   unsigned accounts = 50;
   unsigned transfers = 200;
   std::string entactd; // empty: next to this program
-  unsigned port = 0;   // 0: start a server
+  uint16_t port = 0;   // 0: start a server
   bool sync = true;
-  bool help = false;
+  bool no_sync = false; // on the command line a bool can only be turned on
 };
 
-constexpr const char* usage
-  = "usage: remote_users [--users N] [--updates M] [--counters K]\n"
-    "                    [--accounts A] [--transfers T]\n"
-    "                    [--entactd PATH | --port P] [--sync 0|1]\n"
-    "  N users (one client connection each) increment K shared counters M\n"
-    "  times (unprotected, then optimistic) and make T transfers each\n"
-    "  between A accounts. Defaults: 8 users, 200 updates, 4 counters,\n"
-    "  50 accounts, 200 transfers; starts <dir of this program>/../apps/"
-    "entactd\n  with sync on, unless --port names a running server.\n";
-
-bool parse_count(std::string_view str, unsigned& out) {
-  auto last = str.data() + str.size();
-  auto [end, ec] = std::from_chars(str.data(), last, out);
-  return ec == std::errc{} && end == last && out > 0;
-}
-
-std::optional<options> parse_options(int argc, char** argv) {
+// Only parses: every entact::client builds its own actor system.
+class config : public caf::actor_system_config {
+public:
   options opts;
-  for (int i = 1; i < argc; ++i) {
-    std::string_view key = argv[i];
-    if (key == "--help" || key == "-h") {
-      opts.help = true;
-      continue;
-    }
-    std::string_view val = i + 1 < argc ? argv[++i] : "";
-    bool ok = !val.empty();
-    if (key == "--users")
-      ok = ok && parse_count(val, opts.users);
-    else if (key == "--updates")
-      ok = ok && parse_count(val, opts.updates);
-    else if (key == "--counters")
-      ok = ok && parse_count(val, opts.counters);
-    else if (key == "--accounts")
-      ok = ok && parse_count(val, opts.accounts) && opts.accounts >= 2;
-    else if (key == "--transfers")
-      ok = ok && parse_count(val, opts.transfers);
-    else if (key == "--entactd")
-      opts.entactd = val;
-    else if (key == "--port")
-      ok = ok && parse_count(val, opts.port) && opts.port < 65536;
-    else if (key == "--sync") {
-      ok = ok && (val == "0" || val == "1");
-      opts.sync = val == "1";
-    } else
-      ok = false;
-    if (!ok) {
-      std::fprintf(stderr, "bad option: %s %s\n%s", std::string{key}.c_str(),
-                   std::string{val}.c_str(), usage);
-      return std::nullopt;
-    }
+
+  config() {
+    opt_group{custom_options_, "global"}
+      .add(opts.users, "users",
+           "concurrent users, one client (connection) each [8]")
+      .add(opts.updates, "updates",
+           "increments per user in each counter mode [200]")
+      .add(opts.counters, "counters",
+           "shared counters, counter/0..counter/K-1 [4]")
+      .add(opts.accounts, "accounts",
+           "bank accounts, acct/0..acct/A-1, 1000 each [50]")
+      .add(opts.transfers, "transfers", "transfers per user [200]")
+      .add(opts.entactd, "entactd", "the server to start "
+                                    "[<this program's dir>/../apps/entactd]")
+      .add(opts.port, "port",
+           "use the entactd listening on 127.0.0.1:P, start none [0: start "
+           "one]")
+      .add(opts.sync, "sync", "the started server syncs its WAL [on]")
+      .add(opts.no_sync, "no-sync", "the started server does not sync");
   }
-  return opts;
+};
+
+// What CAF cannot check; empty if the options are fine.
+std::string invalid(const options& opts) {
+  if (opts.users == 0 || opts.updates == 0 || opts.counters == 0
+      || opts.transfers == 0)
+    return "--users, --updates, --counters and --transfers must be at least 1";
+  if (opts.accounts < 2)
+    return "--accounts must be at least 2";
+  return {};
 }
 
 // -- problems: anything the example does not expect ---------------------------
 
-std::string describe(const caf::error& err) {
-  if (err.category() == entact::error_category)
-    return entact::render_error(err.code(), err.category(), err.context());
-  return caf::to_string(err);
-}
-
-// Counts what went wrong from any thread, and shows the first few.
-class problem_log {
-public:
-  void add(const std::string& what) {
-    if (count_++ < 5) {
-      std::lock_guard<std::mutex> guard{mtx_};
-      std::fprintf(stderr, "PROBLEM: %s\n", what.c_str());
-    }
-  }
-  void add(const std::string& call, const caf::error& err) {
-    add(call + " failed: " + describe(err));
-  }
-  uint64_t count() const {
-    return count_;
-  }
-
-private:
-  std::atomic<uint64_t> count_{0};
-  std::mutex mtx_;
-};
-
-problem_log problems;
+example::problem_log problems;
 
 // -- the server: an entactd child process -------------------------------------
 
@@ -185,24 +132,16 @@ public:
   static std::unique_ptr<server_process> start(const std::string& path,
                                                bool sync) {
     std::unique_ptr<server_process> s{new server_process};
-    auto pattern = (std::filesystem::temp_directory_path()
-                    / "entact-remote_users-XXXXXX")
-                     .string();
-    if (::mkdtemp(pattern.data()) == nullptr) {
+    auto& dir = s->dir_.path();
+    if (dir.empty()) {
       std::fprintf(stderr, "cannot create a temporary directory\n");
       return nullptr;
     }
-    s->dir_ = pattern;
-    auto port_file = s->dir_ + "/port";
-    std::vector<std::string> argv{path, "--data-dir=" + s->dir_ + "/data",
+    auto port_file = dir + "/port";
+    std::vector<std::string> argv{path, "--data-dir=" + dir + "/data",
                                   "--port=0", "--port-file=" + port_file};
-    if (!sync) {
-      // entactd's sync is on by default; on its command line a boolean is a
-      // flag that can only turn it on, so "off" goes through a config file.
-      auto ini = s->dir_ + "/entactd.ini";
-      std::ofstream{ini} << "sync=false\n";
-      argv.push_back("--config-file=" + ini);
-    }
+    if (!sync)
+      argv.push_back("--no-sync");
     std::vector<char*> args;
     for (auto& a : argv)
       args.push_back(a.data());
@@ -239,9 +178,6 @@ public:
       ::kill(pid_, SIGKILL);
       ::waitpid(pid_, nullptr, 0);
     }
-    std::error_code ignored;
-    if (!dir_.empty())
-      std::filesystem::remove_all(dir_, ignored);
   }
 
   uint16_t port() const {
@@ -269,7 +205,7 @@ private:
   server_process() = default;
   pid_t pid_ = -1;
   uint16_t port_ = 0;
-  std::string dir_;
+  example::temp_dir dir_{"remote_users"}; // removed after entactd stopped
 };
 
 // Where entactd is built: <dir of this program>/../apps/entactd.
@@ -316,16 +252,6 @@ struct row {
   double seconds = 0;
   bool ok = true;
 };
-
-std::optional<int64_t> parse_number(const entact::record& rec) {
-  int64_t n = 0;
-  auto& v = rec.value;
-  auto last = v.data() + v.size();
-  auto [end, ec] = std::from_chars(v.data(), last, n);
-  if (!rec.exists() || ec != std::errc{} || end != last)
-    return std::nullopt;
-  return n;
-}
 
 std::vector<entact::entity_id> ids_of(const char* prefix, unsigned n) {
   std::vector<entact::entity_id> ids;
@@ -394,7 +320,7 @@ row counters(std::vector<std::unique_ptr<entact::client>>& clients,
           problems.add("read " + id, cur.error());
           continue;
         }
-        auto n = parse_number(*cur);
+        auto n = example::number_of(*cur);
         think();
         auto w = db.write_unconditionally(id, std::to_string(n.value_or(0)
                                                              + 1));
@@ -412,7 +338,7 @@ row counters(std::vector<std::unique_ptr<entact::client>>& clients,
       auto rec = entact::read_modify_write(
         db, id,
         [](const entact::record& cur) -> std::optional<std::string> {
-          auto n = parse_number(cur);
+          auto n = example::number_of(cur);
           if (!n)
             return std::nullopt;
           think();
@@ -437,7 +363,7 @@ row counters(std::vector<std::unique_ptr<entact::client>>& clients,
   }
   int64_t total = 0;
   for (auto& rec : *recs)
-    total += parse_number(rec).value_or(0);
+    total += example::number_of(rec).value_or(0);
   auto lost = static_cast<int64_t>(acknowledged.load()) - total;
   r.acknowledged = acknowledged;
   r.retried = protect ? std::to_string(conflicts.load()) : "-";
@@ -486,7 +412,7 @@ private:
       }
       int64_t total = 0;
       for (auto& rec : *recs)
-        total += parse_number(rec).value_or(-1000000);
+        total += example::number_of(rec).value_or(-1000000);
       ++snapshots_;
       if (total != want) {
         ++bad_;
@@ -540,8 +466,8 @@ row bank(std::vector<std::unique_ptr<entact::client>>& clients,
         if (!a || !b)
           return entact::make_error(entact::errc::invalid_argument,
                                     "unlocked account");
-        auto fa = parse_number(*a);
-        auto fb = parse_number(*b);
+        auto fa = example::number_of(*a);
+        auto fb = example::number_of(*b);
         if (!fa || !fb)
           return entact::make_error(entact::errc::invalid_argument,
                                     "not a balance");
@@ -592,7 +518,7 @@ row bank(std::vector<std::unique_ptr<entact::client>>& clients,
     return r;
   }
   for (size_t i = 0; i < ids.size(); ++i) {
-    auto n = parse_number((*recs)[i]);
+    auto n = example::number_of((*recs)[i]);
     total += n.value_or(0);
     wrong += !n || *n != expected[i] || *n < 0 ? 1 : 0;
   }
@@ -626,30 +552,31 @@ void print_table(const std::vector<row>& rows) {
 
 int main(int argc, char** argv) {
   std::setvbuf(stdout, nullptr, _IOLBF, 0); // keeps stdout and stderr in order
-  auto opts = parse_options(argc, argv);
-  if (!opts)
-    return 2;
-  if (opts->help) {
-    std::printf("%s", usage);
-    return 0;
-  }
+  config cfg;
+  if (auto status = example::parse_command_line(cfg, "remote_users", argc,
+                                                argv))
+    return *status;
+  const options& opts = cfg.opts;
+  if (auto what = invalid(opts); !what.empty())
+    return example::usage_error("remote_users", what);
+  const bool sync = opts.sync && !opts.no_sync;
   std::unique_ptr<server_process> server;
-  uint16_t port = static_cast<uint16_t>(opts->port);
+  uint16_t port = opts.port;
   if (port == 0) {
-    auto path = opts->entactd.empty() ? default_entactd() : opts->entactd;
+    auto path = opts.entactd.empty() ? default_entactd() : opts.entactd;
     if (::access(path.c_str(), X_OK) != 0) {
       std::fprintf(stderr,
                    "no entactd at %s: build it (target entactd), or pass "
-                   "--entactd PATH or --port P\n",
+                   "--entactd=PATH or --port=P\n",
                    path.c_str());
       return 1;
     }
-    server = server_process::start(path, opts->sync);
+    server = server_process::start(path, sync);
     if (!server)
       return 1;
     port = server->port();
     std::printf("started %s on 127.0.0.1:%u (sync %s)\n", path.c_str(),
-                unsigned{port}, opts->sync ? "on" : "off");
+                unsigned{port}, sync ? "on" : "off");
   } else {
     std::printf("using the entactd on 127.0.0.1:%u\n", unsigned{port});
   }
@@ -657,7 +584,7 @@ int main(int argc, char** argv) {
   bool ok = true;
   std::vector<row> rows;
   {
-    auto clients = connect_users(port, opts->users);
+    auto clients = connect_users(port, opts.users);
     auto checker_client = connect(port);
     if (clients.empty() || !checker_client) {
       std::fprintf(stderr, "cannot connect to 127.0.0.1:%u\n",
@@ -666,11 +593,11 @@ int main(int argc, char** argv) {
     }
     std::printf("%u users, one connection each: %u increments each on %u "
                 "counters, then %u transfers each between %u accounts\n",
-                opts->users, opts->updates, opts->counters, opts->transfers,
-                opts->accounts);
-    rows.push_back(counters(clients, *opts, false));
-    rows.push_back(counters(clients, *opts, true));
-    rows.push_back(bank(clients, *checker_client, *opts));
+                opts.users, opts.updates, opts.counters, opts.transfers,
+                opts.accounts);
+    rows.push_back(counters(clients, opts, false));
+    rows.push_back(counters(clients, opts, true));
+    rows.push_back(bank(clients, *checker_client, opts));
   } // every client closes here, before the server stops
 
   print_table(rows);
