@@ -7,7 +7,8 @@
 #
 #   bash bench/run.sh                 # full run (a few minutes)
 #   bash bench/run.sh --smoke         # seconds; what CI runs (ctest -L bench)
-#   bash bench/run.sh --only W1,W6    # any entact_bench option passes through
+#   bash bench/run.sh --only=W1,W6    # any entact_bench option passes through
+#                                     # (CAF syntax: --name=value; --help)
 #
 # Prints the table and writes bench/results/latest.json (and latest.txt,
 # the printed output). Exits non-zero only if a correctness check fails;
@@ -29,7 +30,7 @@ fi
 
 echo "load average before the run: $(cat /proc/loadavg)"
 "$build/bench/entact_bench" \
-  --dir "$build/bench-data" \
-  --commit "$commit" \
-  --json "$results/latest.json" \
+  --dir="$build/bench-data" \
+  --commit="$commit" \
+  --json="$results/latest.json" \
   "$@" | tee "$results/latest.txt"
