@@ -126,10 +126,10 @@ public:
     warmup = cfg.timing.warmup.count();
     opt_group{custom_options_, "global"}
       .add(cfg.smoke, "smoke",
-           "tiny sizes and short runs (CI), the [smoke] defaults below; "
+           "tiny sizes and short runs (CI; the smoke defaults below), "
            "correctness still checked")
       .add(cfg.json_path, "json", "also write the results as JSON")
-      .add(only, "only", "run only these workloads: W1,...,W7")
+      .add(only, "only", "run only these workloads, of W1,...,W7 [all]")
       .add(cfg.entact_only, "entact-only", "skip the baselines (profiling)")
       .add(systems, "systems",
            "run only these systems in W1/W2/W3/W4: entact, entact-async, "
