@@ -11,6 +11,7 @@
 #include "support/server_process.hpp"
 
 using namespace entact;
+using entact::test::code;
 
 namespace {
 
@@ -30,11 +31,6 @@ struct remote_fixture {
     db = std::move(*c);
   }
 };
-
-template <class T>
-errc code(const caf::expected<T>& x) {
-  return x ? errc::none : code_of(x.error());
-}
 
 } // namespace
 

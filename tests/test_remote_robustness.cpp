@@ -38,6 +38,7 @@
 
 #include "entact/client.hpp"
 #include "support/print.hpp"
+#include "support/remote_client.hpp"
 #include "support/proc_info.hpp"
 #include "support/raw_conn.hpp"
 #include "support/server_process.hpp"
@@ -48,23 +49,6 @@ using namespace std::chrono_literals;
 using std::chrono::steady_clock;
 
 namespace {
-
-template <class T>
-errc code(const caf::expected<T>& x) {
-  return x ? errc::none : code_of(x.error());
-}
-
-std::unique_ptr<client> connect_or_throw(uint16_t port,
-                                         std::chrono::milliseconds timeout
-                                         = 30s) {
-  client_options opts;
-  opts.port = port;
-  opts.request_timeout = timeout;
-  auto c = client::connect(opts);
-  if (!c)
-    throw std::runtime_error("connect failed: " + to_string(c.error()));
-  return std::move(*c);
-}
 
 txn_options txn_opts(std::chrono::milliseconds lock_wait,
                      std::chrono::milliseconds lease, uint64_t age = 0) {

@@ -39,10 +39,4 @@ struct engine_fixture {
   }
 };
 
-/// The `errc` of an expected's error, or `errc::none` if it holds a value.
-template <class T>
-errc code(const caf::expected<T>& x) {
-  return x ? errc::none : code_of(x.error());
-}
-
 } // namespace entact::test

@@ -2,6 +2,8 @@
 
 #include <ostream>
 
+#include <caf/expected.hpp>
+
 #include "entact/errc.hpp"
 #include "entact/write_op.hpp"
 
@@ -17,3 +19,13 @@ inline std::ostream& operator<<(std::ostream& os, op_kind x) {
 }
 
 } // namespace entact
+
+namespace entact::test {
+
+/// The `errc` of an expected's error, or `errc::none` if it holds a value.
+template <class T>
+errc code(const caf::expected<T>& x) {
+  return x ? errc::none : code_of(x.error());
+}
+
+} // namespace entact::test
