@@ -749,13 +749,10 @@ int main(int argc, char** argv) {
   std::optional<example::temp_dir> tmp; // before the engine: removed after it
   entact::engine_options eopts;
   eopts.sync = opts.sync && !opts.no_sync;
-  eopts.path = opts.path;
+  eopts.path = example::data_dir(opts.path, tmp, "bank_transfer");
   if (eopts.path.empty()) {
-    eopts.path = tmp.emplace("bank_transfer").path();
-    if (eopts.path.empty()) {
-      std::fprintf(stderr, "cannot create a temporary directory\n");
-      return 1;
-    }
+    std::fprintf(stderr, "cannot create a temporary directory\n");
+    return 1;
   }
   auto eng = entact::engine::open(eopts, std::move(cfg));
   if (!eng) {

@@ -21,6 +21,7 @@
 #include "entact/serve.hpp"
 #include "support/print.hpp"
 #include "support/remote_client.hpp"
+#include "support/txn_helpers.hpp"
 #include "support/proc_info.hpp"
 #include "support/raw_conn.hpp"
 #include "support/server_process.hpp"
@@ -64,28 +65,6 @@ void send_in_pieces(raw_conn& c, const std::vector<uint8_t>& bytes,
             bytes.begin() + static_cast<ptrdiff_t>(end)});
     std::this_thread::sleep_for(2ms);
   }
-}
-
-std::vector<entity_id> ids_of(const std::string& prefix, int n) {
-  std::vector<entity_id> ids;
-  for (int i = 0; i < n; ++i)
-    ids.push_back(prefix + std::to_string(i));
-  return ids;
-}
-
-retry_policy no_retry() {
-  retry_policy p;
-  p.max_attempts = 1;
-  return p;
-}
-
-txn_options txn_opts(std::chrono::milliseconds lock_wait,
-                     std::chrono::milliseconds lease, uint64_t age = 0) {
-  txn_options opts;
-  opts.lock_wait = lock_wait;
-  opts.lease = lease;
-  opts.age = age;
-  return opts;
 }
 
 /// An embedded engine whose actor system can network, on a fresh directory.

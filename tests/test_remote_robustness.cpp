@@ -39,6 +39,7 @@
 #include "entact/client.hpp"
 #include "support/print.hpp"
 #include "support/remote_client.hpp"
+#include "support/txn_helpers.hpp"
 #include "support/proc_info.hpp"
 #include "support/raw_conn.hpp"
 #include "support/server_process.hpp"
@@ -49,21 +50,6 @@ using namespace std::chrono_literals;
 using std::chrono::steady_clock;
 
 namespace {
-
-txn_options txn_opts(std::chrono::milliseconds lock_wait,
-                     std::chrono::milliseconds lease, uint64_t age = 0) {
-  txn_options opts;
-  opts.lock_wait = lock_wait;
-  opts.lease = lease;
-  opts.age = age;
-  return opts;
-}
-
-retry_policy no_retry() {
-  retry_policy p;
-  p.max_attempts = 1;
-  return p;
-}
 
 // -- a well-behaved client working while the server is abused -----------------
 
@@ -306,13 +292,6 @@ void fork_holder(forked_holder& h, uint16_t port,
   }
   ::close(fds[1]);
   h.rd = fds[0];
-}
-
-std::vector<entity_id> ids_of(const std::string& prefix, int n) {
-  std::vector<entity_id> ids;
-  for (int i = 0; i < n; ++i)
-    ids.push_back(prefix + std::to_string(i));
-  return ids;
 }
 
 } // namespace

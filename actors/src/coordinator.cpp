@@ -57,8 +57,8 @@ caf::result<txn_begun> begin_and_lock(self_ptr self, const txn_context* ctx,
     return std::move(handle.error());
   auto rp = self->make_response_promise<txn_begun>();
   auto h = *handle;
-  self->request(self->state.txns[h.id], caf::infinite, lock_atom::value, h.id,
-                std::move(ids))
+  self->request(self->state.txns.at(h.id), caf::infinite, lock_atom::value,
+                h.id, std::move(ids))
     .then(
       [rp, h](records& recs) mutable {
         rp.deliver(txn_begun{h, std::move(recs), {}});

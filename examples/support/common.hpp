@@ -123,6 +123,14 @@ private:
   std::string path_;
 };
 
+/// Where an example keeps its database: `path` if given, else a fresh
+/// temporary directory held (and later removed) by `tmp`. Empty if that
+/// directory could not be made.
+inline std::string data_dir(const std::string& path,
+                            std::optional<temp_dir>& tmp, const char* tag) {
+  return path.empty() ? tmp.emplace(tag).path() : path;
+}
+
 /// A live progress line on stderr while a run goes: "`label` done/total
 /// `unit`, `details()`", redrawn five times a second on a terminal; in a
 /// log, one line per quarter of `total` done.

@@ -8,6 +8,7 @@
 
 #include "entact/engine.hpp"
 #include "entact/interfaces.hpp"
+#include "support/txn_helpers.hpp"
 
 namespace entact::test {
 
@@ -52,15 +53,5 @@ struct txn_client {
     return call<bool>(abort_atom::value, handle.id);
   }
 };
-
-inline txn_options txn_opts(std::chrono::milliseconds lock_wait,
-                            std::chrono::milliseconds lease,
-                            uint64_t age = 0) {
-  txn_options opts;
-  opts.lock_wait = lock_wait;
-  opts.lease = lease;
-  opts.age = age;
-  return opts;
-}
 
 } // namespace entact::test
