@@ -14,7 +14,7 @@
 #include <caf/scoped_actor.hpp>
 #include <caf/typed_event_based_actor.hpp>
 
-#include "../actors/src/router.hpp"
+#include "entity/router.hpp"
 #include "entact/errc.hpp"
 #include "entact/register_types.hpp"
 

@@ -1,4 +1,4 @@
-#include "gateway.hpp"
+#include "callers/gateway.hpp"
 
 #include <chrono>
 #include <unordered_map>

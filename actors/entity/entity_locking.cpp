@@ -1,4 +1,4 @@
-#include "entity_locking.hpp"
+#include "entity/entity_locking.hpp"
 
 #include <algorithm>
 #include <utility>

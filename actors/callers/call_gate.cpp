@@ -1,4 +1,4 @@
-#include "call_gate.hpp"
+#include "callers/call_gate.hpp"
 
 #include <functional>
 

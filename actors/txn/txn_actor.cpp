@@ -1,4 +1,4 @@
-#include "txn_actor.hpp"
+#include "txn/txn_actor.hpp"
 
 #include <algorithm>
 #include <set>

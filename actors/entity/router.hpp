@@ -7,7 +7,7 @@
 #include <utility>
 #include <vector>
 
-#include "entity_actor.hpp"
+#include "entity/entity_actor.hpp"
 #include "internal.hpp"
 
 namespace entact::detail {

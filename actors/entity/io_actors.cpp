@@ -1,4 +1,4 @@
-#include "io_actors.hpp"
+#include "entity/io_actors.hpp"
 
 #include <caf/actor_pool.hpp>
 #include <caf/event_based_actor.hpp>

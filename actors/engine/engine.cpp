@@ -7,11 +7,11 @@
 #include <caf/send.hpp>
 #include <caf/typed_event_based_actor.hpp>
 
-#include "coordinator.hpp"
-#include "engine_impl.hpp"
-#include "front_door.hpp"
-#include "io_actors.hpp"
-#include "router.hpp"
+#include "txn/coordinator.hpp"
+#include "engine/engine_impl.hpp"
+#include "engine/front_door.hpp"
+#include "entity/io_actors.hpp"
+#include "entity/router.hpp"
 
 namespace entact {
 

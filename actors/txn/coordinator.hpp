@@ -3,7 +3,7 @@
 #include <unordered_map>
 
 #include "entact/interfaces.hpp"
-#include "txn_actor.hpp"
+#include "txn/txn_actor.hpp"
 
 namespace entact::detail {
 

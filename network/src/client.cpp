@@ -3,9 +3,9 @@
 #include <caf/exit_reason.hpp>
 #include <caf/io/middleman.hpp>
 
-#include "call_gate.hpp"
+#include "callers/call_gate.hpp"
 #include "entact/register_types.hpp"
-#include "run_transaction.hpp"
+#include "txn/run_transaction.hpp"
 
 namespace entact {
 

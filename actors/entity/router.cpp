@@ -1,4 +1,4 @@
-#include "router.hpp"
+#include "entity/router.hpp"
 
 #include <algorithm>
 #include <tuple>

@@ -2,7 +2,7 @@
 
 #include <vector>
 
-#include "call_gate.hpp"
+#include "callers/call_gate.hpp"
 #include "entact/interfaces.hpp"
 #include "entact/retry_policy.hpp"
 #include "entact/transaction.hpp"

@@ -1,4 +1,4 @@
-#include "front_door.hpp"
+#include "engine/front_door.hpp"
 
 #include <caf/typed_event_based_actor.hpp>
 

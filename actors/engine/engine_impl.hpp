@@ -4,12 +4,12 @@
 
 #include <caf/actor_system.hpp>
 
-#include "call_gate.hpp"
+#include "callers/call_gate.hpp"
 #include "entact/engine.hpp"
 #include "entact/register_types.hpp"
 #include "entact/storage/store.hpp"
 #include "internal.hpp"
-#include "txn_actor.hpp"
+#include "txn/txn_actor.hpp"
 
 namespace entact {
 

@@ -1,6 +1,6 @@
 #pragma once
 
-#include "entity_actor.hpp"
+#include "entity/entity_actor.hpp"
 
 namespace entact::detail {
 

@@ -1,4 +1,4 @@
-#include "coordinator.hpp"
+#include "txn/coordinator.hpp"
 
 #include <set>
 #include <utility>

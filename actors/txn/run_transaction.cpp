@@ -1,4 +1,4 @@
-#include "run_transaction.hpp"
+#include "txn/run_transaction.hpp"
 
 #include <algorithm>
 

@@ -14,7 +14,7 @@
 #include <caf/send.hpp>
 
 #include "entact/errc.hpp"
-#include "gateway.hpp"
+#include "callers/gateway.hpp"
 #include "internal.hpp"
 
 namespace entact::detail {

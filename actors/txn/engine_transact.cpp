@@ -1,5 +1,5 @@
-#include "engine_impl.hpp"
-#include "run_transaction.hpp"
+#include "engine/engine_impl.hpp"
+#include "txn/run_transaction.hpp"
 
 namespace entact {
 

@@ -1,4 +1,4 @@
-#include "entity_actor.hpp"
+#include "entity/entity_actor.hpp"
 
 #include <utility>
 
@@ -8,7 +8,7 @@
 #include "entact/conflict.hpp"
 #include "entact/errc.hpp"
 #include "entact/storage/store.hpp"
-#include "entity_locking.hpp"
+#include "entity/entity_locking.hpp"
 
 namespace entact::detail {
 
