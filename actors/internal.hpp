@@ -23,6 +23,8 @@ class store;
 
 namespace entact::detail {
 
+class unpublished;
+
 /// Loads an entity's record from storage (reader pool).
 using load_atom = caf::atom_constant<caf::atom("e_load")>;
 /// Asks an entity to stop if it has nothing in flight.
@@ -33,7 +35,9 @@ using done_atom = caf::atom_constant<caf::atom("e_done")>;
 using sweep_atom = caf::atom_constant<caf::atom("e_sweep")>;
 /// Releases a transaction's lock on an entity, publishing its new record.
 using release_atom = caf::atom_constant<caf::atom("e_release")>;
-/// Tells an entity about a record committed without it (optimistic batch).
+/// Tells an entity that an optimistic batch that marked it (see
+/// entity/unpublished.hpp) is decided, with the record it wrote (or a
+/// version-0 record if it wrote none). Every mark gets exactly one.
 using publish_atom = caf::atom_constant<caf::atom("e_publish")>;
 /// An entity's timer: lock lease or queued request deadlines may be due.
 using expire_atom = caf::atom_constant<caf::atom("e_expire")>;
@@ -83,6 +87,9 @@ using router_actor = router_api::extend<
 /// What every entity actor of one engine shares. Outlives all actors.
 struct entity_context {
   storage::store* store = nullptr;
+  /// Ids whose optimistic batch may be visible in storage but not yet
+  /// known to their entity (see entity/unpublished.hpp).
+  unpublished* unpublished_batches = nullptr;
   /// Reads from storage: one record, or several from one snapshot.
   using reader_api = caf::typed_actor<
     caf::replies_to<load_atom, entity_id>::with<record>,

@@ -15,6 +15,7 @@
 #include <caf/typed_event_based_actor.hpp>
 
 #include "entity/router.hpp"
+#include "entity/unpublished.hpp"
 #include "entact/errc.hpp"
 #include "entact/register_types.hpp"
 
@@ -49,6 +50,7 @@ struct config : caf::actor_system_config {
 struct fixture {
   config cfg;
   std::atomic<int> loads{0};
+  detail::unpublished batches;
   detail::entity_context ctx; // outlives every actor: destroyed after sys
   caf::actor_system sys{cfg};
   detail::router_actor router;
@@ -56,6 +58,7 @@ struct fixture {
   fixture() {
     ctx.readers = sys.spawn(flaky_reader, &loads);
     ctx.max_queue = 16;
+    ctx.unpublished_batches = &batches;
     router = sys.spawn(detail::router,
                        detail::router_config{100, std::chrono::hours{1}, {}},
                        &ctx);

@@ -43,13 +43,15 @@ size_t worker_count(const engine_options& opts) {
 void spawn_actors(engine::impl& e, size_t workers) {
   auto& sys = *e.sys;
   e.ctx.store = e.store.get();
+  e.ctx.unpublished_batches = &e.unpublished_batches;
   e.ctx.readers = detail::spawn_readers(sys, e.store.get(), 2);
   e.ctx.max_queue = e.opts.max_queue_per_entity;
   e.ctx.write_wait = e.opts.request_timeout;
   detail::router_config rcfg{e.opts.resident_cap, e.opts.idle_timeout,
                              e.opts.limits};
   e.router = sys.spawn(detail::router, rcfg, &e.ctx);
-  e.tctx = detail::txn_context{e.router, e.store.get(), e.opts.limits,
+  e.tctx = detail::txn_context{e.router, e.store.get(),
+                               &e.unpublished_batches, e.opts.limits,
                                e.opts.max_txn_entities};
   e.coordinator = caf::actor_cast<coordinator_api>(
     sys.spawn(detail::coordinator, &e.tctx));

@@ -8,6 +8,7 @@
 #include "entact/engine.hpp"
 #include "entact/register_types.hpp"
 #include "entact/storage/store.hpp"
+#include "entity/unpublished.hpp"
 #include "internal.hpp"
 #include "txn/txn_actor.hpp"
 
@@ -18,6 +19,7 @@ namespace entact {
 struct engine::impl {
   engine_options opts;
   std::unique_ptr<storage::store> store;
+  detail::unpublished unpublished_batches;
   std::unique_ptr<entact::config> cfg;
   std::unique_ptr<caf::actor_system> sys;
   detail::entity_context ctx;

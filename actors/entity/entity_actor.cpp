@@ -9,6 +9,8 @@
 #include "entact/errc.hpp"
 #include "entact/storage/store.hpp"
 #include "entity/entity_locking.hpp"
+#include "entity/entity_reads.hpp"
+#include "entity/unpublished.hpp"
 
 namespace entact::detail {
 
@@ -18,18 +20,16 @@ void learn(entity_state& st, const record& r) {
 }
 
 void submit(entity_ptr self, const entity_context* ctx, write_op op,
-            caf::typed_response_promise<record> rp) {
-  auto& a = self->state.act();
-  auto seq = a.next_seq++;
-  a.pending.emplace(seq, std::move(rp));
+            uint64_t ticket, caf::typed_response_promise<record> rp) {
+  self->state.act().pending.emplace(ticket, std::move(rp));
   auto me = caf::actor_cast<entity_actor>(self);
   ctx->store->commit_async(
-    {std::move(op)}, [me, seq](caf::expected<std::vector<record>> res) {
+    {std::move(op)}, [me, ticket](caf::expected<std::vector<record>> res) {
       // Runs on the store's thread: only send, never touch state here.
       if (res)
-        caf::anon_send(me, done_atom::value, seq, std::move(res->front()));
+        caf::anon_send(me, done_atom::value, ticket, std::move(res->front()));
       else
-        caf::anon_send(me, done_atom::value, seq, std::move(res.error()));
+        caf::anon_send(me, done_atom::value, ticket, std::move(res.error()));
     });
 }
 
@@ -38,12 +38,12 @@ namespace {
 /// The entity actor whose messages this thread is processing.
 thread_local entity_impl* current = nullptr;
 
-void finish(entity_ptr self, const entity_context* ctx, uint64_t seq,
+void finish(entity_ptr self, const entity_context* ctx, uint64_t ticket,
             caf::expected<record> outcome) {
   auto* a = self->state.activity.get();
   if (a == nullptr)
     return;
-  auto i = a->pending.find(seq);
+  auto i = a->pending.find(ticket);
   if (i == a->pending.end())
     return;
   auto rp = std::move(i->second);
@@ -52,6 +52,7 @@ void finish(entity_ptr self, const entity_context* ctx, uint64_t seq,
     rp.deliver(std::move(*outcome));
   else
     rp.deliver(std::move(outcome.error()));
+  answer_parked_gets(self);
   if (a->pending.empty() && !a->queue.empty())
     advance(self, ctx);
 }
@@ -61,10 +62,9 @@ void finish(entity_ptr self, const entity_context* ctx, uint64_t seq,
 entity_actor::behavior_type make_shared_behavior() {
   return {
     [](get_atom, const entity_id&) -> caf::result<record> {
-      const auto& c = current->state.cache;
-      if (!c.exists())
-        return make_error(errc::not_found, c.id);
-      return c;
+      auto res = on_get(current);
+      current->state.settle();
+      return res;
     },
     [](write_atom, write_op& op) -> caf::result<record> {
       auto res = on_write(current, current->ctx, std::move(op));
@@ -81,18 +81,19 @@ entity_actor::behavior_type make_shared_behavior() {
       on_release(current, current->ctx, txn, published);
       current->state.settle();
     },
-    [](publish_atom, const entity_id&, const record& r) {
+    [](publish_atom, const entity_id& id, const record& r) {
       learn(current->state, r);
+      current->ctx->unpublished_batches->unmark(id);
     },
-    [](done_atom, uint64_t seq, record& r) {
+    [](done_atom, uint64_t ticket, record& r) {
       learn(current->state, r);
-      finish(current, current->ctx, seq, std::move(r));
+      finish(current, current->ctx, ticket, std::move(r));
       current->state.settle();
     },
-    [](done_atom, uint64_t seq, caf::error& err) {
+    [](done_atom, uint64_t ticket, caf::error& err) {
       if (auto c = conflict_of(err))
         learn(current->state, c->stored);
-      finish(current, current->ctx, seq, std::move(err));
+      finish(current, current->ctx, ticket, std::move(err));
       current->state.settle();
     },
     [](expire_atom) {

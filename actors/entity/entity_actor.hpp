@@ -2,8 +2,9 @@
 
 #include <chrono>
 #include <list>
+#include <map>
 #include <memory>
-#include <unordered_map>
+#include <vector>
 
 #include <caf/actor_addr.hpp>
 #include <caf/typed_event_based_actor.hpp>
@@ -19,7 +20,16 @@ struct queued_request {
   bool is_lock = false;
   lock_request lock;
   write_op write;
+  /// A write's place in the order the entity accepted writes.
+  uint64_t ticket = 0;
   std::chrono::steady_clock::time_point deadline;
+  caf::typed_response_promise<record> rp;
+};
+
+/// A `get` waiting for the writes in the store when it came to finish.
+struct parked_get {
+  /// Writes with a smaller ticket must finish first.
+  uint64_t barrier = 0;
   caf::typed_response_promise<record> rp;
 };
 
@@ -28,19 +38,42 @@ struct queued_request {
 /// almost every resident entity is idle (W5: memory per resident entity).
 struct entity_activity {
   using clock = std::chrono::steady_clock;
-  uint64_t next_seq = 0;
-  /// Writes handed to the store and not yet answered, by sequence number.
-  std::unordered_map<uint64_t, caf::typed_response_promise<record>> pending;
+  /// Ticket of the next write accepted: writes are numbered in the order
+  /// the entity accepts them, queued or not.
+  uint64_t next_ticket = 0;
+  /// Writes handed to the store and not yet answered, by ticket.
+  std::map<uint64_t, caf::typed_response_promise<record>> pending;
   /// The transaction holding the lock (0: unlocked), its age and lease.
   txn_id holder = 0;
   uint64_t holder_age = 0;
   clock::time_point lease_end;
   /// Requests waiting for the lock to be free, in arrival order.
   std::list<queued_request> queue;
+  /// Gets waiting for earlier writes, in arrival order (barriers ascend).
+  std::vector<parked_get> gets;
+  /// Storage reads under way, for gets and lock grants the cache cannot
+  /// answer.
+  size_t reads = 0;
+  /// Transactions whose lock ran out of lease before they released it: one
+  /// may still commit, so until its release arrives the cache is not
+  /// trusted (and the entity is not passivated).
+  std::vector<txn_id> unreleased;
+
+  /// The smallest ticket of a write in the store (`next_ticket` if none).
+  uint64_t oldest_pending_write() const noexcept {
+    return pending.empty() ? next_ticket : pending.begin()->first;
+  }
+
+  /// True if a lock may be granted now: not held, no write in flight or
+  /// waiting (the lock holder reads the committed record).
+  bool lockable() const noexcept {
+    return holder == 0 && pending.empty() && queue.empty();
+  }
 
   /// True while anything is in flight or waiting: not safe to passivate.
   bool busy() const noexcept {
-    return holder != 0 || !pending.empty() || !queue.empty();
+    return holder != 0 || !pending.empty() || !queue.empty() || !gets.empty()
+           || reads != 0 || !unreleased.empty();
   }
 };
 
@@ -48,8 +81,8 @@ struct entity_state {
   using clock = entity_activity::clock;
   /// The newest committed record seen (`no_version` if none).
   record cache;
-  /// Null while idle. Sequence numbers may restart when it is freed: by
-  /// then every write handed to the store has been answered.
+  /// Null while idle. Tickets may restart when it is freed: by then every
+  /// accepted write has been answered.
   std::unique_ptr<entity_activity> activity;
 
   /// The activity, allocated if needed.
@@ -76,6 +109,10 @@ struct entity_state {
 /// re-checks the version against storage (the cache is never the
 /// authority). Results come back in order and update the cache, conflicts
 /// included (they carry the stored record).
+///
+/// Reads never go back in time (see entity_reads.hpp): a `get` waits for
+/// the writes already in the store, and is answered from storage whenever
+/// a commit the cache has not learned yet may already be visible there.
 ///
 /// A transaction may lock the entity (see entity_locking.hpp): writes that
 /// arrive meanwhile wait in its activity's `queue` (within `write_wait`) and

@@ -6,6 +6,7 @@
 #include <caf/typed_event_based_actor.hpp>
 
 #include "entact/errc.hpp"
+#include "entity/entity_reads.hpp"
 
 namespace entact::detail {
 
@@ -45,7 +46,8 @@ void refuse_younger(entity_activity& a) {
   a.queue.remove_if(younger);
 }
 
-void drop_expired(entity_state& st) {
+void drop_expired(entity_ptr self) {
+  auto& st = self->state;
   if (!st.activity)
     return;
   auto& a = *st.activity;
@@ -62,6 +64,7 @@ void drop_expired(entity_state& st) {
                                 + st.cache.id + "; not applied"));
   }
   a.queue.remove_if(expired);
+  answer_parked_gets(self);
 }
 
 void drop_queued_lock(entity_state& st, txn_id txn) {
@@ -85,18 +88,21 @@ caf::result<record> on_lock(entity_ptr self, const entity_context*,
                             const lock_request& req) {
   auto& st = self->state;
   auto& a = st.act();
-  if (a.holder == req.txn) {
-    a.lease_end = clock::now() + req.lease;
-    return st.cache;
-  }
-  if (!a.busy()) {
-    grant(self, req);
-    return st.cache;
+  // A promise only where the answer comes later: once made, it and not
+  // the returned value answers the request.
+  if (a.holder == req.txn || a.lockable()) {
+    if (a.holder == req.txn)
+      a.lease_end = clock::now() + req.lease;
+    else
+      grant(self, req);
+    auto rp = self->make_response_promise<record>();
+    answer_committed(self, rp, true, false);
+    return rp;
   }
   if (a.holder != 0 && req.age > a.holder_age)
     return wait_die(req.txn, a.holder);
   auto rp = self->make_response_promise<record>();
-  queue_up(self, queued_request{true, req, {}, {}, rp}, req.wait);
+  queue_up(self, queued_request{true, req, {}, 0, {}, rp}, req.wait);
   return rp;
 }
 
@@ -104,6 +110,11 @@ void on_release(entity_ptr self, const entity_context* ctx, txn_id txn,
                 const record& published) {
   auto& st = self->state;
   auto& a = st.act();
+  // Whatever its lock's fate, a transaction that releases has ended: what
+  // it committed (if anything) is in `published`.
+  learn(st, published);
+  a.unreleased.erase(std::remove(a.unreleased.begin(), a.unreleased.end(), txn),
+                     a.unreleased.end());
   if (a.holder != txn) {
     // Either a late release after the lease ran out, or the transaction
     // ended while its request waited here (it asks for all its locks at
@@ -112,7 +123,6 @@ void on_release(entity_ptr self, const entity_context* ctx, txn_id txn,
     advance(self, ctx);
     return;
   }
-  learn(st, published);
   a.holder = 0;
   advance(self, ctx);
 }
@@ -120,9 +130,13 @@ void on_release(entity_ptr self, const entity_context* ctx, txn_id txn,
 void on_expire(entity_ptr self, const entity_context* ctx) {
   auto& st = self->state;
   if (auto* a = st.activity.get();
-      a != nullptr && a->holder != 0 && clock::now() >= a->lease_end)
-    a->holder = 0; // the transaction is gone or too slow: free the entity
-  drop_expired(st);
+      a != nullptr && a->holder != 0 && clock::now() >= a->lease_end) {
+    // The transaction is gone or too slow: free the entity. A commit of
+    // it may still land, so it stays on record until it releases.
+    a->unreleased.push_back(a->holder);
+    a->holder = 0;
+  }
+  drop_expired(self);
   advance(self, ctx);
 }
 
@@ -132,11 +146,12 @@ caf::result<record> on_write(entity_ptr self, const entity_context* ctx,
   if (a.pending.size() + a.queue.size() >= ctx->max_queue)
     return make_error(errc::overloaded, op.id);
   auto rp = self->make_response_promise<record>();
+  auto ticket = a.next_ticket++;
   if (a.holder != 0 || !a.queue.empty())
-    queue_up(self, queued_request{false, {}, std::move(op), {}, rp},
+    queue_up(self, queued_request{false, {}, std::move(op), ticket, {}, rp},
              ctx->write_wait);
   else
-    submit(self, ctx, std::move(op), rp);
+    submit(self, ctx, std::move(op), ticket, rp);
   return rp;
 }
 
@@ -144,12 +159,13 @@ void advance(entity_ptr self, const entity_context* ctx) {
   auto& st = self->state;
   if (!st.activity || st.activity->holder != 0)
     return;
-  drop_expired(st);
+  drop_expired(self);
   auto& a = *st.activity;
   while (!a.queue.empty()) {
     auto& front = a.queue.front();
     if (!front.is_lock) {
-      submit(self, ctx, std::move(front.write), std::move(front.rp));
+      submit(self, ctx, std::move(front.write), front.ticket,
+             std::move(front.rp));
       a.queue.pop_front();
       continue;
     }
@@ -160,7 +176,7 @@ void advance(entity_ptr self, const entity_context* ctx) {
     auto q = std::move(front);
     a.queue.pop_front();
     grant(self, q.lock);
-    q.rp.deliver(st.cache);
+    answer_committed(self, std::move(q.rp), true, false);
     refuse_younger(a);
     return;
   }

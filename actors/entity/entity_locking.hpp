@@ -17,7 +17,9 @@ namespace entact::detail {
 //   goes from older to younger, so no cycle (deadlock) can form.
 // - Every queued request has a deadline (`lock_timeout` for locks,
 //   `timeout` for writes, which are then not applied), and every lock a
-//   lease after which the entity releases it by itself.
+//   lease after which the entity releases it by itself. Its transaction may
+//   still commit then, so until its release arrives the entity reads
+//   storage instead of trusting its cache (entity_reads.hpp).
 
 using entity_ptr = entity_impl*;
 
@@ -25,7 +27,7 @@ using entity_ptr = entity_impl*;
 caf::result<record> on_lock(entity_ptr self, const entity_context* ctx,
                             const lock_request& req);
 
-/// Handles a release: publishes `published` if newer, frees the lock.
+/// Handles a release: learns `published` if newer, frees the lock.
 void on_release(entity_ptr self, const entity_context* ctx, txn_id txn,
                 const record& published);
 
@@ -40,9 +42,10 @@ caf::result<record> on_write(entity_ptr self, const entity_context* ctx,
 /// or the last write in flight has committed.
 void advance(entity_ptr self, const entity_context* ctx);
 
-/// Hands `op` to the store, answering `rp` when it commits.
+/// Hands `op` (accepted as write `ticket`) to the store, answering `rp`
+/// when it commits.
 void submit(entity_ptr self, const entity_context* ctx, write_op op,
-            caf::typed_response_promise<record> rp);
+            uint64_t ticket, caf::typed_response_promise<record> rp);
 
 /// Keeps the newest committed record seen.
 void learn(entity_state& st, const record& r);

@@ -10,6 +10,7 @@
 
 #include "entact/errc.hpp"
 #include "entact/write_op.hpp"
+#include "entity/unpublished.hpp"
 
 namespace entact::detail {
 
@@ -163,23 +164,24 @@ caf::result<record> route(self_ptr self, const entity_id& id, Ts... xs) {
 /// Like `route`, for messages that get no answer and only matter to a
 /// resident entity: a release or a published record. An entity that is not
 /// resident holds no lock (a locked one refuses passivation), and a fresh
-/// one loads the committed record anyway.
+/// one loads the committed record anyway. Returns false if not resident.
 template <class... Ts>
-void route_to_resident(self_ptr self, const entity_id& id, Ts... xs) {
+bool route_to_resident(self_ptr self, const entity_id& id, Ts... xs) {
   auto i = self->state.entities.find(id);
   if (i == self->state.entities.end())
-    return;
+    return false;
   auto& e = i->second;
   if (!e.passivating()) {
     touch(self, *i);
     self->send(e.handle, std::move(xs)...);
-    return;
+    return true;
   }
   stash(e, [self, args = std::make_tuple(std::move(xs)...)](
              entity_actor& handle) mutable {
     std::apply([&](auto&&... ys) { self->send(handle, std::move(ys)...); },
                std::move(args));
   });
+  return true;
 }
 
 void sweep(self_ptr self) {
@@ -242,8 +244,11 @@ router_actor::behavior_type router(self_ptr self, router_config cfg,
     },
     [self](publish_atom, entity_id& id, record& published) {
       auto key = id;
-      route_to_resident(self, key, publish_atom::value, std::move(id),
-                        std::move(published));
+      // No entity to learn the batch's outcome: lift its mark here; one
+      // activated later loads from storage, which already has it.
+      if (!route_to_resident(self, key, publish_atom::value, std::move(id),
+                             std::move(published)))
+        self->state.ctx->unpublished_batches->unmark(key);
     },
     [self](gone_atom, const entity_id& id, caf::actor_id aid) {
       on_gone(self, id, aid);

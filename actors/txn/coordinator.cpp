@@ -1,5 +1,6 @@
 #include "txn/coordinator.hpp"
 
+#include <algorithm>
 #include <set>
 #include <utility>
 
@@ -11,6 +12,7 @@
 #include "entact/conflict.hpp"
 #include "entact/errc.hpp"
 #include "entact/storage/store.hpp"
+#include "entity/unpublished.hpp"
 
 namespace entact::detail {
 
@@ -113,7 +115,14 @@ caf::result<records> batch(self_ptr self, const txn_context* ctx,
   auto& st = self->state;
   auto seq = st.next_batch++;
   auto rp = self->make_response_promise<records>();
-  st.batches.emplace(seq, rp);
+  std::vector<entity_id> ids;
+  ids.reserve(ops.size());
+  for (auto& op : ops)
+    ids.push_back(op.id);
+  // Marked before the store sees the batch: from the moment it may be
+  // visible in storage until its entities learn it, they read storage.
+  ctx->unpublished_batches->mark(ops);
+  st.batches.emplace(seq, coordinator_state::batch{rp, std::move(ids)});
   auto me = caf::actor_cast<coordinator_actor>(self);
   ctx->store->commit_async(std::move(ops), [me, seq](caf::expected<records> r) {
     if (r)
@@ -124,14 +133,24 @@ caf::result<records> batch(self_ptr self, const txn_context* ctx,
   return rp;
 }
 
+/// Tells every entity of the batch its outcome (the record it wrote, or
+/// the stored one on a conflict, or nothing: a version-0 record), which
+/// also lifts the batch's marks, and then answers the caller.
 template <class T>
-void batch_done(self_ptr self, uint64_t seq, T&& outcome) {
+void batch_done(self_ptr self, const txn_context* ctx, uint64_t seq,
+                T&& outcome, const std::vector<record>& learned) {
   auto i = self->state.batches.find(seq);
   if (i == self->state.batches.end())
     return;
-  auto rp = std::move(i->second);
+  auto b = std::move(i->second);
   self->state.batches.erase(i);
-  rp.deliver(std::forward<T>(outcome));
+  for (auto& id : b.ids) {
+    auto r = std::find_if(learned.begin(), learned.end(),
+                          [&](const record& x) { return x.id == id; });
+    self->send(ctx->router, publish_atom::value, id,
+               r != learned.end() ? *r : record{});
+  }
+  b.rp.deliver(std::forward<T>(outcome));
 }
 
 } // namespace
@@ -178,15 +197,14 @@ coordinator_actor::behavior_type coordinator(self_ptr self,
       return batch(self, ctx, std::move(ops));
     },
     [self, ctx](done_atom, uint64_t seq, records& recs) {
-      // Entities with a cache learn the new records before the caller does.
-      for (auto& r : recs)
-        self->send(ctx->router, publish_atom::value, r.id, r);
-      batch_done(self, seq, std::move(recs));
+      auto learned = recs;
+      batch_done(self, ctx, seq, std::move(recs), learned);
     },
     [self, ctx](done_atom, uint64_t seq, caf::error& err) {
+      records learned;
       if (auto c = conflict_of(err))
-        self->send(ctx->router, publish_atom::value, c->id, c->stored);
-      batch_done(self, seq, std::move(err));
+        learned.push_back(c->stored);
+      batch_done(self, ctx, seq, std::move(err), learned);
     },
   };
 }

@@ -14,11 +14,15 @@ using coordinator_actor = coordinator_api::extend<
 
 struct coordinator_state {
   txn_id next_id = 1;
-  /// Optimistic batches handed to the store, by sequence number.
+  /// An optimistic batch handed to the store: its caller and its ids,
+  /// marked unpublished until each entity hears the outcome.
+  struct batch {
+    caf::typed_response_promise<std::vector<record>> rp;
+    std::vector<entity_id> ids;
+  };
+  /// Batches handed to the store, by sequence number.
   uint64_t next_batch = 0;
-  std::unordered_map<uint64_t,
-                     caf::typed_response_promise<std::vector<record>>>
-    batches;
+  std::unordered_map<uint64_t, batch> batches;
   std::unordered_map<txn_id, txn_actor> txns;
   /// Transaction actor ids, to forget a transaction when its actor ends.
   std::unordered_map<caf::actor_id, txn_id> by_actor;

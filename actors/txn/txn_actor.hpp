@@ -25,6 +25,8 @@ using txn_actor = caf::typed_actor<
 struct txn_context {
   router_actor router;
   storage::store* store = nullptr;
+  /// Where optimistic batches mark their ids before they commit.
+  unpublished* unpublished_batches = nullptr;
   entact::limits limits;
   /// Most entities one transaction may lock.
   size_t max_entities = 0;
