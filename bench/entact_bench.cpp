@@ -43,6 +43,7 @@
 #include <entact/storage/store.hpp>
 
 #include "baselines.hpp"
+#include "drivers.hpp"
 #include "util.hpp"
 
 #ifndef ENTACT_ENTACTD_PATH
@@ -378,9 +379,6 @@ open_engine(const std::string& path, bool sync, size_t resident_cap = 100000,
   return std::move(*eng);
 }
 
-void parallel_for(size_t threads, size_t n,
-                  const std::function<void(size_t)>& fn);
-
 /// Makes every entity resident (its actor spawned, its record loaded) with
 /// untimed get()s, so timed runs measure steady state, not activation.
 void activate_all(entact::database& eng, const dataset& data, bool enabled) {
@@ -436,80 +434,6 @@ void verify_versions(report& rep, const std::string& name, const dataset& data,
                + ", entities whose stored version differs from the newest "
                  "acknowledged "
                + std::to_string(mismatches));
-}
-
-/// Many chains of asynchronous calls: each chain issues its next op from the
-/// previous op's callback, so `chains` ops are always in flight.
-class chain_runner {
-public:
-  using done_fn = std::function<void(outcome)>;
-  using issue_fn = std::function<void(slot&, done_fn)>;
-
-  chain_runner(size_t chains, issue_fn issue)
-    : slots_(chains), issue_(std::move(issue)) {
-    for (size_t i = 0; i < chains; ++i)
-      slots_[i].rng.seed(0x51ed27bull * (i + 7));
-  }
-
-  run_result run(run_timing timing) {
-    active_ = slots_.size();
-    for (size_t i = 0; i < slots_.size(); ++i)
-      start(i);
-    std::this_thread::sleep_for(timing.warmup);
-    auto t0 = clock::now();
-    measuring_ = true;
-    std::this_thread::sleep_for(timing.measure);
-    measuring_ = false;
-    auto secs = seconds_since(t0);
-    stop_ = true;
-    std::unique_lock<std::mutex> guard{mtx_};
-    cv_.wait(guard, [this] { return active_ == 0; });
-    return summarize(slots_, secs);
-  }
-
-private:
-  void start(size_t i) {
-    auto t0 = clock::now();
-    issue_(slots_[i], [this, i, t0](outcome o) {
-      auto ns = std::chrono::duration_cast<std::chrono::nanoseconds>(
-                  clock::now() - t0)
-                  .count();
-      slots_[i].record(o, static_cast<uint64_t>(ns), measuring_.load());
-      if (stop_) {
-        std::lock_guard<std::mutex> guard{mtx_};
-        if (--active_ == 0)
-          cv_.notify_all();
-        return;
-      }
-      start(i);
-    });
-  }
-
-  std::vector<slot> slots_;
-  issue_fn issue_;
-  std::atomic<bool> stop_{false};
-  std::atomic<bool> measuring_{false};
-  std::mutex mtx_;
-  std::condition_variable cv_;
-  size_t active_ = 0;
-};
-
-void parallel_for(size_t threads, size_t n,
-                  const std::function<void(size_t)>& fn) {
-  std::atomic<size_t> next{0};
-  std::vector<std::thread> ts;
-  for (size_t t = 0; t < threads; ++t)
-    ts.emplace_back([&] {
-      for (;;) {
-        auto begin = next.fetch_add(256);
-        if (begin >= n)
-          return;
-        for (auto i = begin; i < std::min(n, begin + 256); ++i)
-          fn(i);
-      }
-    });
-  for (auto& t : ts)
-    t.join();
 }
 
 // -- W1 / W2: versioned updates of uniform keys ----------------------------
