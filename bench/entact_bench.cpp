@@ -9,15 +9,8 @@
 // non-zero only when a correctness check fails (lost or invented updates,
 // unexpected errors).
 
-#include <fcntl.h>
-#include <signal.h>
-#include <spawn.h>
-#include <sys/wait.h>
-#include <unistd.h>
-
 #include <atomic>
 #include <condition_variable>
-#include <fstream>
 #include <iostream>
 #include <mutex>
 #include <string>
@@ -38,15 +31,10 @@
 #include "options.hpp"
 #include "report.hpp"
 #include "results_json.hpp"
+#include "server_child.hpp"
 #include "table.hpp"
 #include "targets.hpp"
 #include "util.hpp"
-
-#ifndef ENTACT_ENTACTD_PATH
-#error "ENTACT_ENTACTD_PATH (the entactd binary, for W7) must be defined"
-#endif
-
-extern char** environ;
 
 namespace bench {
 namespace {
@@ -888,97 +876,6 @@ void run_transfers(const config& cfg, report& rep) {
 }
 
 // -- W7: remote (entactd over loopback) ---------------------------------------
-
-/// `entactd` as a child process on an ephemeral loopback port, its output
-/// in `<dir>/entactd.log`.
-class server_child {
-public:
-  server_child(const std::string& dir, const std::string& data_dir) {
-    port_file_ = dir + "/port";
-    log_ = dir + "/entactd.log";
-    std::vector<std::string> argv{ENTACT_ENTACTD_PATH,
-                                  "--data-dir=" + data_dir, "--port=0",
-                                  "--port-file=" + port_file_, "--no-sync"};
-    std::vector<char*> args;
-    for (auto& a : argv)
-      args.push_back(a.data());
-    args.push_back(nullptr);
-    posix_spawn_file_actions_t fa;
-    posix_spawn_file_actions_init(&fa);
-    posix_spawn_file_actions_addopen(&fa, 1, log_.c_str(),
-                                     O_WRONLY | O_CREAT | O_TRUNC, 0644);
-    posix_spawn_file_actions_adddup2(&fa, 1, 2);
-    auto rc = posix_spawn(&pid_, args[0], &fa, nullptr, args.data(), environ);
-    posix_spawn_file_actions_destroy(&fa);
-    if (rc != 0)
-      throw std::runtime_error(std::string{"cannot start "} + args[0]);
-    auto deadline = clock::now() + std::chrono::seconds{30};
-    while (clock::now() < deadline) {
-      std::ifstream in{port_file_};
-      unsigned p = 0;
-      if (in >> p && p > 0) {
-        port_ = static_cast<uint16_t>(p);
-        return;
-      }
-      if (exited())
-        throw std::runtime_error("entactd exited at start: " + log_tail());
-      std::this_thread::sleep_for(std::chrono::milliseconds{20});
-    }
-    throw std::runtime_error("entactd did not start: " + log_tail());
-  }
-
-  ~server_child() {
-    if (pid_ > 0) {
-      ::kill(pid_, SIGKILL);
-      waitpid(pid_, nullptr, 0);
-    }
-  }
-
-  server_child(const server_child&) = delete;
-  server_child& operator=(const server_child&) = delete;
-
-  uint16_t port() const {
-    return port_;
-  }
-
-  /// SIGTERM, then waits (at most `limit`): the exit code, -signal if
-  /// killed by one, -1000 if it did not exit in time (then SIGKILLed).
-  int stop(std::chrono::seconds limit) {
-    ::kill(pid_, SIGTERM);
-    auto deadline = clock::now() + limit;
-    while (clock::now() < deadline) {
-      int status = 0;
-      if (waitpid(pid_, &status, WNOHANG) == pid_) {
-        pid_ = -1;
-        return WIFEXITED(status) ? WEXITSTATUS(status) : -WTERMSIG(status);
-      }
-      std::this_thread::sleep_for(std::chrono::milliseconds{10});
-    }
-    return -1000;
-  }
-
-  std::string log_tail() const {
-    std::ifstream in{log_};
-    std::string all{std::istreambuf_iterator<char>{in},
-                    std::istreambuf_iterator<char>{}};
-    return all.size() > 600 ? all.substr(all.size() - 600) : all;
-  }
-
-private:
-  bool exited() {
-    int status = 0;
-    if (waitpid(pid_, &status, WNOHANG) == pid_) {
-      pid_ = -1;
-      return true;
-    }
-    return false;
-  }
-
-  pid_t pid_ = -1;
-  uint16_t port_ = 0;
-  std::string port_file_;
-  std::string log_;
-};
 
 /// Pipelined versioned updates: `in_flight` chains of apply_async.
 run_result run_pipelined(entact::database& db, const dataset& data,
