@@ -1,19 +1,15 @@
 #pragma once
 
-// Small helpers shared by the benchmark: clocks, a closed-loop runner that
-// drives any system the same way, percentiles, RSS, temporary directories
-// and a tiny JSON writer.
+// Small helpers shared by the benchmark: clocks, per-client counters and
+// what they sum to, percentiles, RSS, temporary directories and a tiny JSON
+// writer. How load is offered is in drivers.hpp.
 
 #include <algorithm>
-#include <atomic>
 #include <chrono>
 #include <cstdint>
-#include <functional>
 #include <limits>
-#include <memory>
 #include <random>
 #include <string>
-#include <thread>
 #include <vector>
 
 namespace bench {
@@ -110,49 +106,6 @@ inline run_result summarize(std::vector<slot>& slots, double seconds) {
   }
   r.lat = percentiles_of(std::move(all));
   return r;
-}
-
-/// Timing of a closed-loop run: warm up, then measure for `measure`.
-struct run_timing {
-  std::chrono::duration<double> warmup{0.5};
-  std::chrono::duration<double> measure{4.0};
-};
-
-/// Runs `op(slot&)` in a loop on `threads` threads: after the warmup, every
-/// completed op is counted and its latency kept, until the window closes.
-/// Every system is driven by this same loop.
-inline run_result run_closed(size_t threads, run_timing timing,
-                             const std::function<outcome(slot&)>& op) {
-  std::vector<slot> slots(threads);
-  for (size_t i = 0; i < threads; ++i)
-    slots[i].rng.seed(0x9e3779b97f4a7c15ull * (i + 1));
-  std::atomic<bool> stop{false};
-  std::atomic<bool> measuring{false};
-  std::vector<std::thread> workers;
-  workers.reserve(threads);
-  for (size_t i = 0; i < threads; ++i)
-    workers.emplace_back([&, i] {
-      auto& s = slots[i];
-      while (!stop.load(std::memory_order_relaxed)) {
-        auto t0 = clock::now();
-        auto o = op(s);
-        auto ns = std::chrono::duration_cast<std::chrono::nanoseconds>(
-                    clock::now() - t0)
-                    .count();
-        s.record(o, static_cast<uint64_t>(ns),
-                 measuring.load(std::memory_order_relaxed));
-      }
-    });
-  std::this_thread::sleep_for(timing.warmup);
-  auto t0 = clock::now();
-  measuring = true;
-  std::this_thread::sleep_for(timing.measure);
-  measuring = false;
-  auto secs = seconds_since(t0);
-  stop = true;
-  for (auto& w : workers)
-    w.join();
-  return summarize(slots, secs);
 }
 
 /// Resident set size of this process in bytes (VmRSS).
