@@ -18,18 +18,18 @@
 #include <exception>
 #include <iostream>
 
-#include "machine.hpp"
-#include "options.hpp"
-#include "report.hpp"
-#include "results_json.hpp"
-#include "table.hpp"
-#include "targets.hpp"
-#include "w1_w2_updates.hpp"
-#include "w3_transfers.hpp"
-#include "w4_hot_entity.hpp"
-#include "w5_memory.hpp"
-#include "w6_latency.hpp"
-#include "w7_remote.hpp"
+#include "harness/machine.hpp"
+#include "harness/options.hpp"
+#include "harness/report.hpp"
+#include "harness/results_json.hpp"
+#include "harness/table.hpp"
+#include "harness/targets.hpp"
+#include "workloads/w1_w2_updates.hpp"
+#include "workloads/w3_transfers.hpp"
+#include "workloads/w4_hot_entity.hpp"
+#include "workloads/w5_memory.hpp"
+#include "workloads/w6_latency.hpp"
+#include "workloads/w7_remote.hpp"
 
 namespace bench {
 namespace {

@@ -1,0 +1,63 @@
+#include "harness/targets.hpp"
+
+#include "harness/format.hpp"
+
+namespace bench {
+
+void add_targets(const config& cfg, report& rep) {
+  auto ratio = [&](const std::string& w, const std::string& base) {
+    auto* p = rep.primary(w);
+    auto* b = rep.find(w, base);
+    if (!p || !b || b->r.ops_per_s() <= 0)
+      return -1.0;
+    return p->r.ops_per_s() / b->r.ops_per_s();
+  };
+  auto raw_n = "raw-" + std::to_string(cfg.clients);
+  auto add_ratio = [&](const std::string& w, const std::string& base,
+                       double goal) {
+    auto r = ratio(w, base);
+    if (r >= 0)
+      rep.targets.push_back({w, "entact >= " + fmt(goal, 1) + "x " + base,
+                             r, goal, true, false, "x"});
+  };
+  if (cfg.wants("W1")) {
+    add_ratio("W1", raw_n, 2.0);
+    add_ratio("W1", "raw-1", 10.0);
+  }
+  if (cfg.wants("W2"))
+    add_ratio("W2", "raw-1", 1.0);
+  if (cfg.wants("W3"))
+    add_ratio("W3", "raw-pess", 0.5);
+  if (cfg.wants("W4") && rep.primary("W4")) {
+    auto* p = rep.primary("W4");
+    rep.targets.push_back(
+      {"W4", "final counter == committed increments (correctness)",
+       static_cast<double>(p->r.ok_total), static_cast<double>(p->r.ok_total),
+       true, false, ""});
+  }
+  if (cfg.wants("W5")) {
+    auto per = rep.metric("W5", "bytes_per_resident_entity");
+    rep.targets.push_back({"W5",
+                           "RSS per resident entity <= 2 KiB (at "
+                             + std::to_string(cfg.w5_resident) + ")",
+                           per, 2048, false, false, "B"});
+    auto growth = rep.metric("W5", "growth_after_cap_vs_first_cap");
+    rep.targets.push_back(
+      {"W5",
+       "RSS bounded past the cap: growth after the first " +
+         std::to_string(cfg.w5_cap) + " touches <= 25% of what they took",
+       growth * 100, 25, false, false, "%"});
+  }
+  if (cfg.wants("W6") && rep.primary("W6"))
+    rep.targets.push_back({"W6", "p99 <= 5 ms at half of W1's peak",
+                           rep.primary("W6")->r.lat.p99 / 1000.0, 5, false,
+                           false, "ms"});
+  if (cfg.wants("W7")) {
+    auto r = ratio("W7a", "in-process");
+    if (r >= 0)
+      rep.targets.push_back({"W7", "remote pipelined >= 0.5x in-process",
+                             r, 0.5, true, false, "x"});
+  }
+}
+
+} // namespace bench

@@ -1,0 +1,147 @@
+#include "workloads/w1_w2_updates.hpp"
+
+#include <algorithm>
+#include <iostream>
+#include <stdexcept>
+
+#include <entact/storage/store.hpp>
+
+#include "systems/baseline_runs.hpp"
+#include "systems/entact_setup.hpp"
+#include "harness/format.hpp"
+#include "systems/versioned_updates.hpp"
+
+namespace bench {
+
+namespace {
+
+/// One blocking client per thread: raw-N's peer.
+void entact_blocking(const config& cfg, report& rep, const std::string& w,
+                     const dataset& data, bool sync) {
+  auto n = cfg.clients;
+  preloaded_engine eng{cfg, data, sync};
+  known_versions kv{data.size()};
+  auto r = run_blocking_updates(*eng, data, kv, n, cfg.timing,
+                                cfg.value_bytes);
+  print_run("entact blocking", r);
+  rep.add({w, "entact", true, true, r, {},
+           std::to_string(n) + " threads, blocking update() at the "
+                               "version each knows"});
+  verify_versions(rep, w + " entact blocking: no lost or invented update",
+                  data, kv, r.ok_total, *eng);
+  rep.verify_no_errors(w + " entact blocking: no errors", {r});
+}
+
+/// Chains of apply_async, no client threads.
+void entact_async(const config& cfg, report& rep, const std::string& w,
+                  const dataset& data, bool sync) {
+  auto n = cfg.clients;
+  preloaded_engine eng{cfg, data, sync};
+  known_versions kv{data.size()};
+  auto r = run_pipelined(*eng, data, kv, n, cfg.timing, cfg.value_bytes);
+  print_run("entact async", r);
+  rep.add({w, "entact async", true, false, r, {},
+           std::to_string(n) + " apply_async chains (" + std::to_string(n)
+             + " in flight), issued from the callbacks"});
+  verify_versions(rep, w + " entact async: no lost or invented update", data,
+                  kv, r.ok_total, *eng);
+  rep.verify_no_errors(w + " entact async: no errors", {r});
+}
+
+/// The storage layer alone, so that what the actors cost shows.
+void store_only(const config& cfg, report& rep, const std::string& w,
+                const dataset& data, bool sync) {
+  auto n = cfg.clients;
+  temp_dir dir{cfg.dir, "entact-bench"};
+  preload_entact(dir.path() + "/db", data);
+  auto st = entact::storage::store::open({dir.path() + "/db", sync, 4096,
+                                          {}});
+  if (!st)
+    throw std::runtime_error("store open: " + caf::to_string(st.error()));
+  auto& store = **st;
+  known_versions kv{data.size()};
+  auto before = store.stats();
+  auto r = run_closed(n, cfg.timing, [&](slot& s) {
+    auto k = data.pick(s.rng);
+    auto res = store.commit({entact::write_op::update(
+      data.ids[k], kv.get(k), make_value(cfg.value_bytes, s.ok_total))});
+    if (res) {
+      kv.learn(k, res->front().version);
+      return outcome::ok;
+    }
+    return judge(std::move(res.error()), kv, k, s);
+  });
+  auto after = store.stats();
+  double groups = static_cast<double>(after.groups - before.groups);
+  double batches = static_cast<double>(after.batches_committed
+                                       - before.batches_committed);
+  print_run("entact store only", r);
+  std::cout << "    store: " << fmt(groups, 0) << " group commits, "
+            << fmt(batches / std::max(groups, 1.0), 1)
+            << " batches per group" << std::endl;
+  rep.add({w,
+           "entact store only",
+           true,
+           false,
+           r,
+           {{"group_commits", groups},
+            {"batches_per_group", batches / std::max(groups, 1.0)}},
+           std::to_string(n)
+             + " threads calling storage::store::commit directly (no "
+               "actors): diagnostic"});
+  verify_versions_with(rep, w + " store only: no lost or invented update",
+                       data, kv, r.ok_total, [&](const std::string& id) {
+                         auto x = store.read(id);
+                         return x ? x->version : 0;
+                       });
+}
+
+} // namespace
+
+void run_updates(const config& cfg, report& rep, const std::string& w,
+                 bool sync) {
+  auto n = cfg.clients;
+  rep.begin(w, std::string{sync ? "durable (sync on)"
+                                : "not durable (sync off)"}
+                 + ": " + std::to_string(n) + " clients, "
+                 + std::to_string(cfg.entities)
+                 + " entities, uniform keys, versioned updates of "
+                 + std::to_string(cfg.value_bytes) + " B values"
+                 + (cfg.cold ? ", entact cold (activation timed)"
+                             : ", entact entities resident before timing"));
+  dataset data(w == "W1" ? "w1" : "w2", cfg.entities, cfg.value_bytes);
+  if (cfg.runs("entact"))
+    entact_blocking(cfg, rep, w, data, sync);
+  if (cfg.runs("entact-async"))
+    entact_async(cfg, rep, w, data, sync);
+  if (cfg.runs("store"))
+    store_only(cfg, rep, w, data, sync);
+  auto raw = [&](size_t threads, const std::string& name) {
+    if (cfg.runs(name))
+      run_raw_updates(cfg, rep,
+                      {w, name, threads,
+                       std::to_string(threads)
+                         + (threads == 1 ? " thread" : " threads")
+                         + ", OptimisticTransactionDB GetForUpdate+Put+"
+                           "Commit per update"},
+                      data, sync);
+  };
+  raw(1, "raw-1");
+  raw(n, "raw-" + std::to_string(n));
+  if (cfg.runs("raw-pess")) // two-key transactions (W3's baseline)
+    run_raw_pess(cfg, rep,
+                 {w, "raw-pess", n,
+                  std::to_string(n)
+                    + " threads, TransactionDB: lock 2 keys, read, write "
+                      "both, commit (figures are transactions; for W3)"},
+                 data, sync);
+  if (cfg.runs("locked-map")) // the classic pattern
+    run_locked_map_updates(cfg, rep,
+                           {w, "locked-map", n,
+                            std::to_string(n)
+                              + " threads, shared_mutex + unordered_map, "
+                                "DB::Put under the exclusive lock"},
+                           data, sync);
+}
+
+} // namespace bench

@@ -1,0 +1,169 @@
+#include "workloads/w6_latency.hpp"
+
+#include <algorithm>
+#include <atomic>
+#include <condition_variable>
+#include <iostream>
+#include <mutex>
+#include <thread>
+#include <vector>
+
+#include <entact/conflict.hpp>
+
+#include "systems/entact_setup.hpp"
+#include "harness/format.hpp"
+#include "systems/versioned_updates.hpp"
+#include "workloads/w1_w2_updates.hpp"
+
+namespace bench {
+
+namespace {
+
+/// The offered rate, and the words that say where it came from.
+double offered_rate(const config& cfg, const report& rep,
+                    std::string& basis) {
+  basis = "--w6-rate";
+  if (cfg.w6_rate > 0)
+    return cfg.w6_rate;
+  double peak = 0;
+  for (const auto& x : rep.rows)
+    if (x.workload == "W1" && x.entact && x.system != "entact store only")
+      peak = std::max(peak, x.r.ops_per_s());
+  if (peak <= 0) {
+    std::cout << "\n(W6 needs W1's peak: measuring entact blocking first)"
+              << std::endl;
+    report probe;
+    config c = cfg;
+    c.systems = {"entact"};
+    run_updates(c, probe, "W1", true);
+    peak = probe.primary("W1")->r.ops_per_s();
+  }
+  basis = "half of W1's entact peak " + fmt(peak, 0) + "/s";
+  return std::max(1.0, peak / 2);
+}
+
+/// What an open-loop run saw, per update in the order they were sent.
+/// The callbacks share it, so it lives in the caller until the run is
+/// checked, well past the last answer.
+struct paced_run {
+  explicit paced_run(size_t total) : lat(total, 0), result(total, 0) {
+  }
+
+  std::vector<uint32_t> lat;   // ns from the intended send time
+  std::vector<uint8_t> result; // 1 ok, 2 conflict, 3 error
+  size_t max_in_flight = 0;
+  double offered_secs = 0; // until the last send
+  double all_secs = 0;     // until the last answer
+  std::string first_error;
+  std::atomic<size_t> completed{0};
+  std::atomic<size_t> in_flight{0};
+  std::mutex mtx;
+  std::condition_variable cv;
+  std::mutex err_mtx;
+};
+
+/// Sends p.lat.size() updates with apply_async from one thread, one every
+/// 1/rate s, and waits for every answer.
+void send_paced(entact::database& eng, const dataset& data,
+                known_versions& kv, double rate, size_t value_bytes,
+                paced_run& p) {
+  auto total = p.lat.size();
+  std::mt19937_64 rng{42};
+  auto period = std::chrono::duration<double>(1.0 / rate);
+  auto t0 = clock::now();
+  for (size_t i = 0; i < total; ++i) {
+    // Latency counts from the intended send time, so falling behind
+    // (coordinated omission) shows up as latency, not as a lower rate.
+    auto due = t0 + std::chrono::duration_cast<clock::duration>(period * i);
+    std::this_thread::sleep_until(due);
+    auto k = data.pick(rng);
+    p.max_in_flight = std::max(p.max_in_flight, ++p.in_flight);
+    eng.apply_async(
+      entact::write_op::update(data.ids[k], kv.get(k),
+                               make_value(value_bytes, i)),
+      [&, i, k, due, total](caf::expected<entact::record> r) {
+        p.lat[i] = static_cast<uint32_t>(
+          std::chrono::duration_cast<std::chrono::nanoseconds>(clock::now()
+                                                               - due)
+            .count());
+        if (r) {
+          kv.learn(k, r->version);
+          p.result[i] = 1;
+        } else if (auto c = entact::conflict_of(r.error())) {
+          kv.learn(k, c->stored.version);
+          p.result[i] = 2;
+        } else {
+          p.result[i] = 3;
+          std::lock_guard<std::mutex> guard{p.err_mtx};
+          if (p.first_error.empty())
+            p.first_error = caf::to_string(r.error());
+        }
+        --p.in_flight;
+        if (++p.completed == total) {
+          std::lock_guard<std::mutex> guard{p.mtx};
+          p.cv.notify_all();
+        }
+      });
+  }
+  p.offered_secs = seconds_since(t0);
+  {
+    std::unique_lock<std::mutex> guard{p.mtx};
+    p.cv.wait(guard, [&] { return p.completed == total; });
+  }
+  p.all_secs = seconds_since(t0);
+}
+
+/// The figures of the updates sent after the first `warm`; ok_total
+/// counts every success, for the version check.
+run_result summarize_paced(const paced_run& p, size_t warm, double seconds) {
+  run_result r;
+  std::vector<uint32_t> measured(p.lat.begin() + warm, p.lat.end());
+  r.lat = percentiles_of(std::move(measured));
+  for (size_t i = warm; i < p.result.size(); ++i) {
+    r.ok += p.result[i] == 1;
+    r.conflicts += p.result[i] == 2;
+    r.errors += p.result[i] == 3;
+  }
+  for (auto x : p.result)
+    r.ok_total += x == 1;
+  r.seconds = seconds;
+  r.first_error = p.first_error;
+  return r;
+}
+
+} // namespace
+
+void run_latency(const config& cfg, report& rep) {
+  const std::string w = "W6";
+  std::string basis;
+  double rate = offered_rate(cfg, rep, basis);
+  rep.begin(w, "latency of W1 (sync on, uniform keys, "
+                 + std::to_string(cfg.entities) + " entities) at "
+                 + fmt(rate, 0) + " updates/s offered open-loop (" + basis
+                 + ")");
+  dataset data("w6", cfg.entities, cfg.value_bytes);
+  preloaded_engine eng{cfg, data, true};
+  known_versions kv{data.size()};
+  auto total = static_cast<size_t>(
+    rate * (cfg.w6_seconds + cfg.timing.warmup.count()));
+  auto warm = static_cast<size_t>(rate * cfg.timing.warmup.count());
+  paced_run p{total};
+  send_paced(*eng, data, kv, rate, cfg.value_bytes, p);
+  auto r = summarize_paced(p, warm, cfg.w6_seconds);
+  print_run("entact open-loop", r);
+  row x{w, "entact", true, true, r, {}, ""};
+  x.metrics = {{"offered_per_s", rate},
+               {"achieved_send_rate_per_s",
+                static_cast<double>(total) / p.offered_secs},
+               {"completion_seconds", p.all_secs},
+               {"max_in_flight", static_cast<double>(p.max_in_flight)}};
+  x.note = "one pacing thread, apply_async, latency from the intended send "
+           "time; max in flight "
+           + std::to_string(p.max_in_flight);
+  rep.add(std::move(x));
+  verify_versions(rep, w + " entact: no lost or invented update", data, kv,
+                  r.ok_total, *eng);
+  rep.verify_no_errors(w + " entact: no errors", {r});
+}
+
+} // namespace bench
