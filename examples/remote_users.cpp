@@ -113,7 +113,8 @@ using config = example::options_config<options>;
 // Anything the example does not expect.
 example::problem_log problems;
 
-// One client, its own connection, per user.
+// One client, its own connection, per user, connected before the clock
+// starts.
 using clients = std::vector<std::unique_ptr<entact::client>>;
 
 // One line of the final table.
