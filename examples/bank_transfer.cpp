@@ -45,31 +45,37 @@
 #include <atomic>
 #include <chrono>
 #include <cstdio>
-#include <memory>
-#include <mutex>
 #include <optional>
-#include <random>
 #include <string>
-#include <string_view>
 #include <thread>
+#include <utility>
 #include <vector>
-
-#include <caf/scoped_actor.hpp>
 
 #include <entact/engine.hpp>
 #include <entact/retry_policy.hpp>
 
-#include "support/common.hpp"
+#include "support/coordinator_session.hpp"
+#include "support/ledger.hpp"
+#include "support/local_example.hpp"
+#include "support/problem_log.hpp"
+#include "support/progress_line.hpp"
+#include "support/records.hpp"
+#include "support/snapshot_checker.hpp"
+#include "support/transfer_results.hpp"
+#include "support/transfer_tally.hpp"
+#include "support/transfers.hpp"
+#include "support/users.hpp"
 
 namespace {
 
 using namespace std::chrono_literals;
 using std::chrono::steady_clock;
+using example::describe;
 
 constexpr int64_t initial_balance = 1000;
 constexpr int64_t max_amount = 500; // a transfer moves 1..max_amount
 
-// -- options ----------------------------------------------------------------
+// -- options ------------------------------------------------------------------
 
 struct options {
   unsigned accounts = 1000;
@@ -79,196 +85,58 @@ struct options {
   unsigned lease_ms = 200;
   unsigned attempts = entact::retry_policy{}.max_attempts;
   std::string mode = "all";
-  std::string path; // empty: a temporary directory, removed at exit
-  bool sync = entact::engine_options{}.sync;
-  bool no_sync = false; // on the command line a bool can only be turned on
-};
+  example::storage_options storage; // --path, --sync, --no-sync
 
-// The options on top of entact's own config, which the engine then runs on.
-class config : public entact::config {
-public:
-  options opts;
-
-  config() {
-    opt_group{custom_options_, "global"}
-      .add(opts.accounts, "accounts", "accounts, 1000 each [1000]")
-      .add(opts.users, "users", "concurrent users [32]")
-      .add(opts.transfers, "transfers", "transfers per user [300]")
-      .add(opts.abandon_percent, "abandon-percent",
+  void add_to(caf::config_option_adder& add) {
+    add.add(accounts, "accounts", "accounts, 1000 each [1000]")
+      .add(users, "users", "concurrent users [32]")
+      .add(transfers, "transfers", "transfers per user [300]")
+      .add(abandon_percent, "abandon-percent",
            "share of transfers abandoned mid-way, in % [2]")
-      .add(opts.lease_ms, "lease-ms",
-           "lease of an abandoned transaction, ms [200]")
-      .add(opts.attempts, "attempts",
-           "attempts per transfer (retry policy) [16]")
-      .add(opts.mode, "mode", "all|pessimistic|optimistic [all]")
-      .add(opts.path, "path",
-           "database directory, kept [a temporary one, removed at exit]")
-      .add(opts.sync, "sync", "sync the WAL before acknowledging a write "
-                              "[the engine's default: on]")
-      .add(opts.no_sync, "no-sync", "acknowledge before the WAL reaches the "
-                                    "disk");
+      .add(lease_ms, "lease-ms", "lease of an abandoned transaction, ms [200]")
+      .add(attempts, "attempts", "attempts per transfer (retry policy) [16]")
+      .add(mode, "mode", "all|pessimistic|optimistic [all]");
+    storage.add_to(add);
+  }
+
+  // What CAF cannot check; empty if the options are fine.
+  std::string invalid() const {
+    if (accounts < 2)
+      return "--accounts must be at least 2";
+    if (users == 0 || transfers == 0 || lease_ms == 0 || attempts == 0)
+      return "--users, --transfers, --lease-ms and --attempts must be at "
+             "least 1";
+    if (!(abandon_percent >= 0 && abandon_percent <= 100))
+      return "--abandon-percent must be between 0 and 100";
+    if (mode != "all" && mode != "pessimistic" && mode != "optimistic")
+      return "--mode must be all, pessimistic or optimistic";
+    return {};
   }
 };
 
-// What CAF cannot check; empty if the options are fine.
-std::string invalid(const options& opts) {
-  if (opts.accounts < 2)
-    return "--accounts must be at least 2";
-  if (opts.users == 0 || opts.transfers == 0 || opts.lease_ms == 0
-      || opts.attempts == 0)
-    return "--users, --transfers, --lease-ms and --attempts must be at least 1";
-  if (!(opts.abandon_percent >= 0 && opts.abandon_percent <= 100))
-    return "--abandon-percent must be between 0 and 100";
-  if (opts.mode != "all" && opts.mode != "pessimistic"
-      && opts.mode != "optimistic")
-    return "--mode must be all, pessimistic or optimistic";
-  return {};
-}
-
-// -- problems: anything the example does not expect ---------------------------
-
-using example::describe;
-
+// Anything the example does not expect.
 example::problem_log problems;
 
-std::vector<entact::entity_id> account_ids(unsigned n) {
-  std::vector<entact::entity_id> ids;
-  ids.reserve(n);
-  for (unsigned i = 0; i < n; ++i)
-    ids.push_back("acct/" + std::to_string(i));
-  return ids;
-}
+// -- what every user shares ---------------------------------------------------
 
-// Sets every account to the initial balance, creating those that do not
-// exist (a kept --path holds them at later versions), in atomic batches of
-// at most `chunk` accounts.
-bool reset_accounts(entact::engine& eng,
-                    const std::vector<entact::entity_id>& ids, size_t chunk) {
-  auto recs = eng.read_many(ids);
-  if (!recs) {
-    problems.add("read_many (reset)", recs.error());
-    return false;
-  }
-  const auto value = std::to_string(initial_balance);
-  for (size_t first = 0; first < ids.size(); first += chunk) {
-    std::vector<entact::write_op> ops;
-    for (size_t i = first; i < std::min(ids.size(), first + chunk); ++i) {
-      auto& rec = (*recs)[i];
-      ops.push_back(rec.exists()
-                      ? entact::write_op::update(ids[i], rec.version, value)
-                      : entact::write_op::create(ids[i], value));
-    }
-    if (auto done = eng.apply_batch(std::move(ops)); !done) {
-      problems.add("apply_batch (reset)", done.error());
-      return false;
-    }
-  }
-  return true;
-}
-
-// -- what the users did -----------------------------------------------------
-
-// Counted across the users' threads, read live by the progress line.
-struct tally {
-  std::atomic<uint64_t> done{0};         // transfers finished, any outcome
-  std::atomic<uint64_t> committed{0};    // transfers acknowledged
-  std::atomic<uint64_t> insufficient{0}; // refused: source cannot pay
-  std::atomic<uint64_t> exhausted{0};    // wait-die/conflict retries spent
-  std::atomic<uint64_t> lock_timeout{0}; // a lock wait ran out
-  std::atomic<uint64_t> abandoned{0};    // the user walked away
-  std::atomic<uint64_t> lease_expired{0}; // a transfer outlived its lease
-  std::atomic<uint64_t> other{0};        // anything else (a problem)
-  std::atomic<uint64_t> expiries{0};     // abandoned locks freed by the lease
-  std::atomic<uint64_t> conflicts{0};    // optimistic attempts refused stale
-  std::atomic<uint64_t> snapshots{0};    // consistent totals checked
-  std::atomic<uint64_t> bad_snapshots{0}; // totals that were wrong
-
-  uint64_t aborted() const {
-    return insufficient + exhausted + lock_timeout + abandoned + lease_expired
-           + other;
-  }
-};
-
-// What one user did: its effect on each account (acknowledged transfers
-// only) and the latency of its committed transfers.
-struct user_log {
-  std::vector<int64_t> delta;
-  std::vector<double> latency_ms;
-  bool uncertain = false; // an outcome is unknown (timeout, in_doubt)
-};
-
-// One transfer as the workload draws it: the same sequence in every mode.
-struct transfer {
-  size_t from = 0;
-  size_t to = 0;
-  int64_t amount = 0;
-  bool abandon = false;
-};
-
-class workload {
-public:
-  workload(unsigned user, size_t accounts, double abandon_percent)
-    : rng_(user + 1), account_(0, accounts - 1), amount_(1, max_amount),
-      abandon_(abandon_percent / 100) {
-  }
-  transfer next() {
-    transfer t;
-    t.from = account_(rng_);
-    do
-      t.to = account_(rng_);
-    while (t.to == t.from);
-    t.amount = amount_(rng_);
-    t.abandon = abandon_(rng_);
-    return t;
-  }
-
-private:
-  std::minstd_rand rng_;
-  std::uniform_int_distribution<size_t> account_;
-  std::uniform_int_distribution<int64_t> amount_;
-  std::bernoulli_distribution abandon_;
-};
-
-// Sorts a failed transfer into its column; unknown errors are problems.
-void count_failure(const caf::error& err, tally& t, user_log& log,
-                   const char* call) {
-  switch (entact::code_of(err)) {
-    case entact::errc::aborted:
-    case entact::errc::conflict:
-      ++t.exhausted;
-      break;
-    case entact::errc::lock_timeout:
-      ++t.lock_timeout;
-      break;
-    case entact::errc::lease_expired:
-      ++t.lease_expired;
-      break;
-    case entact::errc::timeout:
-    case entact::errc::in_doubt:
-      log.uncertain = true; // the ledger can no longer be exact
-      [[fallthrough]];
-    default:
-      ++t.other;
-      problems.add(call, err);
-  }
-}
-
-// Everything a mode's users share.
 struct run_context {
-  run_context(entact::engine& e, const options& o,
-              const std::vector<entact::entity_id>& i, tally& ta)
-    : eng(e), opts(o), ids(i), t(ta) {
+  run_context(entact::engine& e, const options& opts,
+              const std::vector<entact::entity_id>& i)
+    : eng(e), ids(i), t(opts.users, i.size()) {
+    retry.max_attempts = opts.attempts;
+    lease = std::chrono::milliseconds{opts.lease_ms};
+    away = lease + std::max(lease / 2, 50ms);
   }
   entact::engine& eng;
-  const options& opts;
   const std::vector<entact::entity_id>& ids;
-  tally& t;
+  example::transfer_tally t; // outcomes, and the ledger of those committed
   entact::retry_policy retry;
-  std::chrono::milliseconds lease;
-  std::chrono::milliseconds away; // how long an abandoning user stays away
+  std::chrono::milliseconds lease; // of an abandoned transaction
+  std::chrono::milliseconds away;  // how long an abandoning user stays away
+  // The story of the first abandoned transaction, for the report: written
+  // by the one user who claimed it, read once all users are done.
   std::atomic<bool> first_claimed{false};
-  std::mutex first_mtx;
-  std::string first_abandoned; // the story of the first one, for the report
+  std::string first_abandoned;
 };
 
 // Can another transaction lock `ids` now? Locks them and aborts (the body
@@ -294,8 +162,14 @@ std::string probe_locks(run_context& ctx,
 
 // -- pessimistic: engine.transact, and users who abandon their transaction ----
 
-void transfer_pessimistic(run_context& ctx, const transfer& tr,
-                          user_log& log) {
+void abandon_pessimistic(run_context& ctx, const example::transfer& tr);
+
+// A transfer in one transaction: `transact` locks both accounts, and
+// commits what the body staged or nothing.
+void user_pessimistic(run_context& ctx, unsigned u,
+                      const example::transfer& tr) {
+  if (tr.abandon)
+    return abandon_pessimistic(ctx, tr);
   const auto& from = ctx.ids[tr.from];
   const auto& to = ctx.ids[tr.to];
   bool refused = false;
@@ -326,65 +200,31 @@ void transfer_pessimistic(run_context& ctx, const transfer& tr,
   entact::txn_options topts;
   auto start = steady_clock::now();
   auto done = ctx.eng.transact({from, to}, body, topts, ctx.retry);
-  std::chrono::duration<double, std::milli> took = steady_clock::now() - start;
-  if (done) {
-    ++ctx.t.committed;
-    log.delta[tr.from] -= tr.amount;
-    log.delta[tr.to] += tr.amount;
-    log.latency_ms.push_back(took.count());
-  } else if (refused) {
+  if (done)
+    ctx.t.acknowledge(u, tr, start);
+  else if (refused)
     ++ctx.t.insufficient;
-  } else {
-    count_failure(done.error(), ctx.t, log, "transact");
-  }
-}
-
-// One blocking request to the coordinator on behalf of `self`, the owner.
-template <class T, class... Ts>
-caf::expected<T> call(caf::scoped_actor& self,
-                      const entact::coordinator_api& coord,
-                      std::chrono::milliseconds timeout, Ts&&... xs) {
-  caf::expected<T> result = entact::make_error(entact::errc::timeout);
-  self->request(coord, timeout, std::forward<Ts>(xs)...)
-    .receive([&](T& x) { result = std::move(x); },
-             [&](caf::error& err) { result = std::move(err); });
-  return result;
+  else
+    ctx.t.count_failure(u, done.error(), "transact", problems);
 }
 
 // Begins a transaction with the short lease, locks the pair, reads both
 // balances and stages the transfer -- and then the user goes quiet, alive
 // but answering nothing, for longer than the lease. Afterwards it tries to
 // commit: the coordinator must refuse, the lease having freed the locks.
-void abandon_pessimistic(run_context& ctx, const transfer& tr) {
+// It talks to the coordinator by message, as an actor would (see
+// support/coordinator_session.cpp): `transact` would never go quiet.
+void abandon_pessimistic(run_context& ctx, const example::transfer& tr) {
   ++ctx.t.abandoned;
   const auto& from = ctx.ids[tr.from];
   const auto& to = ctx.ids[tr.to];
-  caf::scoped_actor self{ctx.eng.system()}; // owns the transaction
-  auto coord = ctx.eng.coordinator();
-  auto timeout = std::chrono::duration_cast<std::chrono::milliseconds>(
-    ctx.eng.options().request_timeout);
+  example::coordinator_session txn{ctx.eng}; // this user owns it
   entact::txn_options topts;
   topts.lease = ctx.lease;
   topts.lock_wait = ctx.lease / 2; // the lease counts from begin
-  caf::expected<entact::txn_handle> handle = entact::txn_handle{};
-  caf::expected<std::vector<entact::record>> locked
-    = entact::make_error(entact::errc::aborted);
-  for (unsigned n = 0; n < ctx.retry.max_attempts; ++n) {
-    if (n > 0)
-      entact::back_off(ctx.retry, n - 1);
-    handle = call<entact::txn_handle>(self, coord, timeout,
-                                      entact::begin_atom::value, topts);
-    if (!handle) {
-      problems.add("begin", handle.error());
-      return;
-    }
-    topts.age = handle->age; // wait-die: a retry keeps its age
-    locked = call<std::vector<entact::record>>(
-      self, coord, timeout, entact::lock_atom::value, handle->id,
-      std::vector<entact::entity_id>{from, to});
-    if (locked || entact::code_of(locked.error()) != entact::errc::aborted)
-      break;
-  }
+  auto locked = txn.begin_and_lock({from, to}, topts, ctx.retry);
+  if (!locked && !txn.begun())
+    return problems.add("begin", locked.error());
   if (!locked) {
     // It never got the locks, so there is nothing for the lease to free;
     // the user walks away all the same.
@@ -397,66 +237,52 @@ void abandon_pessimistic(run_context& ctx, const transfer& tr) {
   }
   auto fa = example::number_of((*locked)[0]);
   auto fb = example::number_of((*locked)[1]);
-  if (!fa || !fb) {
-    problems.add("lock " + from + ", " + to + ": not balances");
-    return;
-  }
+  if (!fa || !fb)
+    return problems.add("lock " + from + ", " + to + ": not balances");
   // A plausible transfer from the balances read under the locks: if it
   // landed after others changed these accounts, money would be created or
   // destroyed -- which the checker would see.
+  auto amount = std::min(*fa, tr.amount);
   std::vector<entact::txn_write> writes{
-    {from, false, std::to_string(*fa - std::min(*fa, tr.amount))},
-    {to, false, std::to_string(*fb + std::min(*fa, tr.amount))}};
+    {from, false, std::to_string(*fa - amount)},
+    {to, false, std::to_string(*fb + amount)}};
   auto left = steady_clock::now();
-  std::this_thread::sleep_for(ctx.away); // alive, holding `self`, silent
+  std::this_thread::sleep_for(ctx.away); // alive, owning `txn`, silent
   std::chrono::duration<double, std::milli> gone = steady_clock::now() - left;
   // The first abandoning user also checks that the locks are free again.
   bool first = !ctx.first_claimed.exchange(true);
   std::string probe = first ? probe_locks(ctx, {from, to}) : "";
-  auto late = call<std::vector<entact::record>>(
-    self, coord, timeout, entact::commit_atom::value, handle->id, writes);
-  bool refused = !late
-                 && entact::code_of(late.error())
-                      == entact::errc::unknown_transaction;
-  if (refused)
+  auto late = txn.commit(writes);
+  if (!late
+      && entact::code_of(late.error()) == entact::errc::unknown_transaction)
     ++ctx.t.expiries;
   else if (late)
     problems.add("the late commit of abandoned transaction "
-                 + std::to_string(handle->id) + " was ACCEPTED");
+                 + std::to_string(txn.id()) + " was ACCEPTED");
   else
     problems.add("late commit of an abandoned transaction", late.error());
-  if (first) {
-    char buf[768];
-    std::snprintf(
-      buf, sizeof(buf),
-      "  first abandoned transaction: #%llu locked %s (v%llu, %lld) and %s "
-      "(v%llu, %lld),\n  staged a transfer of %lld and went silent for %.0f "
-      "ms (lease %lld ms);\n  meanwhile %s;\n  then it tried to commit -> "
-      "%s\n",
-      static_cast<unsigned long long>(handle->id), from.c_str(),
-      static_cast<unsigned long long>((*locked)[0].version),
-      static_cast<long long>(*fa), to.c_str(),
-      static_cast<unsigned long long>((*locked)[1].version),
-      static_cast<long long>(*fb),
-      static_cast<long long>(std::min(*fa, tr.amount)), gone.count(),
-      static_cast<long long>(ctx.lease.count()), probe.c_str(),
-      late ? "ACCEPTED (wrong!)"
-           : ("refused: " + describe(late.error())).c_str());
-    std::lock_guard<std::mutex> guard{ctx.first_mtx};
-    ctx.first_abandoned = buf;
-  }
+  if (!first)
+    return;
+  auto ull = [](uint64_t x) { return static_cast<unsigned long long>(x); };
+  char buf[768];
+  std::snprintf(
+    buf, sizeof(buf),
+    "  first abandoned transaction: #%llu locked %s (v%llu, %lld) and %s "
+    "(v%llu, %lld),\n  staged a transfer of %lld and went silent for %.0f "
+    "ms (lease %lld ms);\n  meanwhile %s;\n  then it tried to commit -> %s\n",
+    ull(txn.id()), from.c_str(), ull((*locked)[0].version),
+    static_cast<long long>(*fa), to.c_str(), ull((*locked)[1].version),
+    static_cast<long long>(*fb), static_cast<long long>(amount),
+    gone.count(), static_cast<long long>(ctx.lease.count()), probe.c_str(),
+    late ? "ACCEPTED (wrong!)"
+         : ("refused: " + describe(late.error())).c_str());
+  ctx.first_abandoned = buf;
 }
 
-void user_pessimistic(run_context& ctx, const transfer& tr, user_log& log) {
-  if (tr.abandon)
-    abandon_pessimistic(ctx, tr);
-  else
-    transfer_pessimistic(ctx, tr, log);
-}
+// -- optimistic: read_many, apply_batch, back off and retry on conflict -------
 
-// -- optimistic: read_many, apply_batch, back off and retry on conflict --------
-
-void user_optimistic(run_context& ctx, const transfer& tr, user_log& log) {
+void user_optimistic(run_context& ctx, unsigned u,
+                     const example::transfer& tr) {
   const auto& from = ctx.ids[tr.from];
   const auto& to = ctx.ids[tr.to];
   auto start = steady_clock::now();
@@ -465,10 +291,8 @@ void user_optimistic(run_context& ctx, const transfer& tr, user_log& log) {
     if (n > 0)
       entact::back_off(ctx.retry, n - 1);
     auto recs = ctx.eng.read_many({from, to});
-    if (!recs) {
-      count_failure(recs.error(), ctx.t, log, "read_many");
-      return;
-    }
+    if (!recs)
+      return ctx.t.count_failure(u, recs.error(), "read_many", problems);
     auto fa = example::number_of((*recs)[0]);
     auto fb = example::number_of((*recs)[1]);
     if (!fa || !fb) {
@@ -491,153 +315,51 @@ void user_optimistic(run_context& ctx, const transfer& tr, user_log& log) {
                                 std::to_string(*fa - tr.amount)),
        entact::write_op::update(to, (*recs)[1].version,
                                 std::to_string(*fb + tr.amount))});
-    if (done) {
-      std::chrono::duration<double, std::milli> took = steady_clock::now()
-                                                       - start;
-      ++ctx.t.committed;
-      log.delta[tr.from] -= tr.amount;
-      log.delta[tr.to] += tr.amount;
-      log.latency_ms.push_back(took.count());
-      return;
-    }
-    if (!entact::is_conflict(done.error())) {
-      count_failure(done.error(), ctx.t, log, "apply_batch");
-      return;
-    }
+    if (done)
+      return ctx.t.acknowledge(u, tr, start);
+    if (!entact::is_conflict(done.error()))
+      return ctx.t.count_failure(u, done.error(), "apply_batch", problems);
     ++ctx.t.conflicts; // stale: somebody moved money first; start over
     last = std::move(done.error());
   }
-  count_failure(last, ctx.t, log, "apply_batch");
+  ctx.t.count_failure(u, last, "apply_batch", problems);
 }
-
-// -- the checker: the total, from one consistent snapshot at a time ------------
-
-class checker {
-public:
-  checker(entact::engine& eng, const std::vector<entact::entity_id>& ids,
-          tally& t)
-    : eng_(eng), ids_(ids), t_(t), thread_([this] { run(); }) {
-  }
-  ~checker() {
-    stop();
-  }
-  void stop() {
-    stopping_ = true;
-    if (thread_.joinable())
-      thread_.join();
-  }
-
-private:
-  void run() {
-    const int64_t expected = initial_balance
-                             * static_cast<int64_t>(ids_.size());
-    while (!stopping_) {
-      auto recs = eng_.read_many(ids_);
-      if (!recs) {
-        problems.add("read_many (checker)", recs.error());
-        return;
-      }
-      int64_t total = 0;
-      for (auto& rec : *recs) {
-        if (auto n = example::number_of(rec)) {
-          total += *n;
-        } else {
-          problems.add(rec.id + " holds no balance in a snapshot");
-          total = -1;
-          break;
-        }
-      }
-      ++t_.snapshots;
-      if (total != expected) {
-        ++t_.bad_snapshots;
-        problems.add("a snapshot's total is " + std::to_string(total)
-                     + ", expected " + std::to_string(expected));
-      }
-      // A breath between snapshots: leaves the two cores to the users.
-      std::this_thread::sleep_for(1ms);
-    }
-  }
-
-  entact::engine& eng_;
-  const std::vector<entact::entity_id>& ids_;
-  tally& t_;
-  std::atomic<bool> stopping_{false};
-  std::thread thread_; // last: starts once everything above is ready
-};
 
 // -- one mode -----------------------------------------------------------------
 
-// One line of the final table.
-struct row {
-  std::string mode;
-  uint64_t committed = 0;
-  uint64_t insufficient = 0;
-  uint64_t exhausted = 0;
-  uint64_t lock_timeout = 0;
-  uint64_t abandoned = 0; // abandoned, plus transfers whose lease ran out
-  uint64_t other = 0;
-  uint64_t expiries = 0;
-  uint64_t conflicts = 0;
-  double p50_ms = 0;
-  double p99_ms = 0;
-  double per_second = 0;
-  uint64_t snapshots = 0;
-  bool ok = true;
-};
+using user_fn = void (*)(run_context&, unsigned, const example::transfer&);
 
-double percentile(std::vector<double>& xs, double p) {
-  if (xs.empty())
-    return 0;
-  auto k = static_cast<size_t>(p * static_cast<double>(xs.size() - 1));
-  std::nth_element(xs.begin(), xs.begin() + static_cast<ptrdiff_t>(k),
-                   xs.end());
-  return xs[k];
-}
-
-using user_fn = void (*)(run_context&, const transfer&, user_log&);
-
-row run_mode(entact::engine& eng, const options& opts,
-             const std::vector<entact::entity_id>& ids, const char* mode,
-             user_fn user) {
+// Runs `mode` with every user making its transfers while a checker sums
+// the balances; false if money appeared or vanished.
+bool run_mode(entact::engine& eng, const options& opts,
+              const std::vector<entact::entity_id>& ids, const char* mode,
+              user_fn user, example::transfer_results& results) {
   std::printf("== %s: %u users x %u transfers between %u accounts "
               "(%.3g%% abandoned, lease %u ms)\n",
               mode, opts.users, opts.transfers, opts.accounts,
               opts.abandon_percent, opts.lease_ms);
-  row r;
-  r.mode = mode;
-  if (!reset_accounts(eng, ids, eng.options().max_txn_entities)) {
-    r.ok = false;
-    return r;
+  run_context ctx{eng, opts, ids};
+  auto& t = ctx.t;
+  if (!example::set_in_batches(eng, ids, std::to_string(initial_balance),
+                               eng.options().max_txn_entities, problems)) {
+    results.add(mode, t, 0, 0);
+    return false;
   }
-  tally t;
-  run_context ctx{eng, opts, ids, t};
-  ctx.retry.max_attempts = opts.attempts;
-  ctx.lease = std::chrono::milliseconds{opts.lease_ms};
-  ctx.away = ctx.lease + std::max(ctx.lease / 2, 50ms);
-  std::vector<user_log> logs(opts.users);
-  for (auto& log : logs)
-    log.delta.assign(ids.size(), 0);
-  checker check{eng, ids, t};
+  // The checker: the total, from one consistent snapshot at a time, must
+  // stay what it was even while transfers are half done.
+  example::snapshot_checker check{
+    eng, ids, initial_balance * static_cast<int64_t>(ids.size()), problems};
   example::progress_line progress{
-    mode, "transfers", t.done, uint64_t{opts.users} * opts.transfers, [&t] {
-      return std::to_string(t.committed.load()) + " ok, "
-             + std::to_string(t.aborted()) + " aborted, "
-             + std::to_string(t.expiries.load()) + " expired, "
-             + std::to_string(t.snapshots.load()) + " snapshots";
-    }};
-  auto start = steady_clock::now();
-  std::vector<std::thread> users;
-  for (unsigned u = 0; u < opts.users; ++u)
-    users.emplace_back([&, u] {
-      workload w{u, ids.size(), opts.abandon_percent};
-      for (unsigned i = 0; i < opts.transfers; ++i) {
-        user(ctx, w.next(), logs[u]);
-        ++t.done;
-      }
-    });
-  for (auto& th : users)
-    th.join();
-  std::chrono::duration<double> elapsed = steady_clock::now() - start;
+    mode, "transfers", t.done, uint64_t{opts.users} * opts.transfers,
+    [&] { return t.progress(check.snapshots()); }};
+  double seconds = example::run_users(opts.users, [&](unsigned u) {
+    example::transfer_source draws{u + 1, ids.size(), max_amount,
+                                   opts.abandon_percent};
+    for (unsigned i = 0; i < opts.transfers; ++i) {
+      user(ctx, u, draws.next());
+      ++t.done;
+    }
+  });
   check.stop();
   progress.stop();
   if (!ctx.first_abandoned.empty())
@@ -645,159 +367,54 @@ row run_mode(entact::engine& eng, const options& opts,
 
   // Verified, not just counted: every final balance must be the initial one
   // plus the transfers acknowledged to the users, and never negative.
-  std::vector<int64_t> expected(ids.size(), initial_balance);
-  std::vector<double> latencies;
-  bool uncertain = false;
-  for (auto& log : logs) {
-    for (size_t i = 0; i < ids.size(); ++i)
-      expected[i] += log.delta[i];
-    latencies.insert(latencies.end(), log.latency_ms.begin(),
-                     log.latency_ms.end());
-    uncertain = uncertain || log.uncertain;
-  }
-  int64_t total = 0;
-  size_t wrong = 0;
-  size_t overdrawn = 0;
-  auto recs = eng.read_many(ids);
-  if (!recs) {
-    problems.add("read_many (final)", recs.error());
-    r.ok = false;
-  } else {
-    for (size_t i = 0; i < ids.size(); ++i) {
-      auto n = example::number_of((*recs)[i]);
-      if (!n) {
-        problems.add(ids[i] + " holds no balance at the end");
-        r.ok = false;
-        continue;
-      }
-      total += *n;
-      wrong += *n != expected[i] ? 1 : 0;
-      overdrawn += *n < 0 ? 1 : 0;
-    }
-  }
-  const int64_t want = initial_balance * static_cast<int64_t>(ids.size());
+  auto audit = example::audit_balances(eng, ids, t.book, initial_balance,
+                                       problems);
   std::printf("  %llu snapshots checked during the run, %llu with a wrong "
               "total; final total %lld (expected %lld); %zu accounts differ "
               "from the ledger of acknowledged transfers%s; %zu overdrawn\n\n",
-              static_cast<unsigned long long>(t.snapshots.load()),
-              static_cast<unsigned long long>(t.bad_snapshots.load()),
-              static_cast<long long>(total), static_cast<long long>(want),
-              wrong, uncertain ? " (some outcomes unknown)" : "", overdrawn);
-  if (t.bad_snapshots > 0 || total != want || overdrawn > 0
-      || (wrong > 0 && !uncertain))
-    r.ok = false;
-
-  r.committed = t.committed;
-  r.insufficient = t.insufficient;
-  r.exhausted = t.exhausted;
-  r.lock_timeout = t.lock_timeout;
-  r.abandoned = t.abandoned + t.lease_expired;
-  r.other = t.other;
-  r.expiries = t.expiries;
-  r.conflicts = t.conflicts;
-  r.p50_ms = percentile(latencies, 0.50);
-  r.p99_ms = percentile(latencies, 0.99);
-  r.per_second = static_cast<double>(r.committed) / elapsed.count();
-  r.snapshots = t.snapshots;
-  return r;
-}
-
-// -- the verdict -------------------------------------------------------------
-
-void print_table(const std::vector<row>& rows) {
-  auto ull = [](uint64_t x) { return static_cast<unsigned long long>(x); };
-  std::printf("%-12s %9s  %-50s %8s %9s %7s %7s %11s %9s\n", "", "",
-              "aborted, by reason:", "lease", "", "latency", "ms", "", "");
-  std::printf("%-12s %9s  %8s %9s %8s %9s %6s  %8s %9s %7s %7s %11s "
-              "%9s\n",
-              "mode", "committed", "no funds", "retries", "lock t/o",
-              "abandoned", "other", "expiries", "conflicts", "p50", "p99",
-              "transfers/s", "snapshots");
-  for (auto& r : rows) {
-    char conflicts[24] = "-";
-    if (r.mode == "optimistic")
-      std::snprintf(conflicts, sizeof(conflicts), "%llu", ull(r.conflicts));
-    std::printf("%-12s %9llu  %8llu %9llu %8llu %9llu %6llu  %8llu %9s "
-                "%7.2f %7.2f %11.0f %9llu\n",
-                r.mode.c_str(), ull(r.committed), ull(r.insufficient),
-                ull(r.exhausted), ull(r.lock_timeout), ull(r.abandoned),
-                ull(r.other), ull(r.expiries), conflicts, r.p50_ms, r.p99_ms,
-                r.per_second, ull(r.snapshots));
-  }
-  std::printf(
-    "(no funds: the source could not pay; retries: wait-die aborts "
-    "(pessimistic) or conflicts\n (optimistic) on every attempt; lock t/o: "
-    "lock_timeout; abandoned: users who walked away\n mid-transfer (plus "
-    "any transfer whose own lease ran out); lease expiries: abandoned\n "
-    "transactions whose locks the lease freed and whose late commit was "
-    "refused;\n conflicts: optimistic attempts refused as stale; latency: "
-    "committed transfers, retries included;\n snapshots: consistent totals "
-    "checked by the checker, all equal to the initial total)\n");
+              static_cast<unsigned long long>(check.snapshots()),
+              static_cast<unsigned long long>(check.wrong()),
+              static_cast<long long>(audit.total),
+              static_cast<long long>(audit.expected_total), audit.differ,
+              audit.exact ? "" : " (some outcomes unknown)", audit.overdrawn);
+  results.add(mode, t, seconds, check.snapshots());
+  return check.wrong() == 0 && audit.ok();
 }
 
 } // namespace
 
 int main(int argc, char** argv) {
-  std::setvbuf(stdout, nullptr, _IOLBF, 0); // keeps stdout and stderr in order
-  auto cfg = std::make_unique<config>();
-  if (auto status = example::parse_command_line(*cfg, "bank_transfer", argc,
-                                                argv))
+  example::local_example<options> run{"bank_transfer", argc, argv};
+  if (auto status = run.exit_status())
     return *status;
-  const options opts = cfg->opts; // a copy: the engine takes the config
-  if (auto what = invalid(opts); !what.empty())
-    return example::usage_error("bank_transfer", what);
-  std::optional<example::temp_dir> tmp; // before the engine: removed after it
-  entact::engine_options eopts;
-  eopts.sync = opts.sync && !opts.no_sync;
-  eopts.path = example::data_dir(opts.path, tmp, "bank_transfer");
-  if (eopts.path.empty()) {
-    std::fprintf(stderr, "cannot create a temporary directory\n");
-    return 1;
-  }
-  auto eng = entact::engine::open(eopts, std::move(cfg));
-  if (!eng) {
-    std::fprintf(stderr, "cannot open %s: %s\n", eopts.path.c_str(),
-                 describe(eng.error()).c_str());
-    return 1;
-  }
-  auto& db = **eng;
+  const options& opts = run.opts();
+  entact::engine& db = run.engine();
   std::printf("entact bank_transfer on %s (sync %s): %u accounts of %lld, "
               "total %lld\n\n",
-              eopts.path.c_str(), eopts.sync ? "on" : "off", opts.accounts,
-              static_cast<long long>(initial_balance),
+              db.options().path.c_str(), db.options().sync ? "on" : "off",
+              opts.accounts, static_cast<long long>(initial_balance),
               static_cast<long long>(initial_balance) * opts.accounts);
-  auto ids = account_ids(opts.accounts);
+  auto ids = example::ids_of("acct/", opts.accounts);
 
-  auto runs = [&](std::string_view mode) {
-    return opts.mode == "all" || opts.mode == mode;
-  };
-  std::vector<row> rows;
+  example::transfer_results results;
+  std::vector<std::string> failed;
   auto started = steady_clock::now();
-  if (runs("pessimistic"))
-    rows.push_back(run_mode(db, opts, ids, "pessimistic", user_pessimistic));
-  if (runs("optimistic"))
-    rows.push_back(run_mode(db, opts, ids, "optimistic", user_optimistic));
+  for (auto [mode, user] : {std::pair{"pessimistic", user_pessimistic},
+                            std::pair{"optimistic", user_optimistic}})
+    if ((opts.mode == "all" || opts.mode == mode)
+        && !run_mode(db, opts, ids, mode, user, results))
+      failed.push_back(mode);
   db.close();
   std::chrono::duration<double> elapsed = steady_clock::now() - started;
 
-  print_table(rows);
-  bool ok = true;
-  for (auto& r : rows) {
-    if (!r.ok) {
-      std::printf("FAILED: %s: money appeared or vanished (see above)\n",
-                  r.mode.c_str());
-      ok = false;
-    }
-  }
-  if (problems.count() > 0) {
-    std::printf("FAILED: %llu unexpected problems (see stderr)\n",
-                static_cast<unsigned long long>(problems.count()));
-    ok = false;
-  }
-  std::printf("%s (%.1f s)\n",
-              ok ? "OK: every snapshot summed to the initial total; no "
-                   "transfer lost or half-applied."
-                 : "FAILED",
-              elapsed.count());
-  return ok ? 0 : 1;
+  results.print();
+  for (auto& mode : failed)
+    std::printf("FAILED: %s: money appeared or vanished (see above)\n",
+                mode.c_str());
+  char took[32];
+  std::snprintf(took, sizeof(took), " (%.1f s)", elapsed.count());
+  return example::verdict(failed.empty(), problems,
+                          "OK: every snapshot summed to the initial total; "
+                          "no transfer lost or half-applied.",
+                          took);
 }

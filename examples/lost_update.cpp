@@ -32,7 +32,6 @@
 #include <chrono>
 #include <cstdio>
 #include <functional>
-#include <memory>
 #include <optional>
 #include <random>
 #include <string>
@@ -43,77 +42,50 @@
 #include <entact/engine.hpp>
 #include <entact/resolve.hpp>
 
-#include "support/common.hpp"
+#include "support/local_example.hpp"
+#include "support/problem_log.hpp"
+#include "support/progress_line.hpp"
+#include "support/records.hpp"
+#include "support/table.hpp"
+#include "support/users.hpp"
 
 namespace {
 
 using namespace std::chrono_literals;
-using std::chrono::steady_clock;
 
-// -- options ----------------------------------------------------------------
+// -- options ------------------------------------------------------------------
 
 struct options {
   unsigned users = 16;
   unsigned updates = 200;
   unsigned entities = 4;
   std::string mode = "all";
-  std::string path; // empty: a temporary directory, removed at exit
-  bool sync = entact::engine_options{}.sync;
-  bool no_sync = false; // on the command line a bool can only be turned on
-};
+  example::storage_options storage; // --path, --sync, --no-sync
 
-// The options on top of entact's own config, which the engine then runs on.
-class config : public entact::config {
-public:
-  options opts;
+  void add_to(caf::config_option_adder& add) {
+    add.add(users, "users", "concurrent users [16]")
+      .add(updates, "updates", "increments per user [200]")
+      .add(entities, "entities", "shared counters, counter/0..counter/K-1 [4]")
+      .add(mode, "mode", "all|walkthrough|unprotected|optimistic|blind [all]");
+    storage.add_to(add);
+  }
 
-  config() {
-    opt_group{custom_options_, "global"}
-      .add(opts.users, "users", "concurrent users [16]")
-      .add(opts.updates, "updates", "increments per user [200]")
-      .add(opts.entities, "entities",
-           "shared counters, counter/0..counter/K-1 [4]")
-      .add(opts.mode, "mode",
-           "all|walkthrough|unprotected|optimistic|blind [all]")
-      .add(opts.path, "path",
-           "database directory, kept [a temporary one, removed at exit]")
-      .add(opts.sync, "sync", "sync the WAL before acknowledging a write "
-                              "[the engine's default: on]")
-      .add(opts.no_sync, "no-sync", "acknowledge before the WAL reaches the "
-                                    "disk");
+  // What CAF cannot check; empty if the options are fine.
+  std::string invalid() const {
+    if (users == 0 || updates == 0 || entities == 0)
+      return "--users, --updates and --entities must be at least 1";
+    for (auto m : {"all", "walkthrough", "unprotected", "optimistic", "blind"})
+      if (mode == m)
+        return {};
+    return "--mode must be all, walkthrough, unprotected, optimistic or blind";
   }
 };
 
-// What CAF cannot check; empty if the options are fine.
-std::string invalid(const options& opts) {
-  if (opts.users == 0 || opts.updates == 0 || opts.entities == 0)
-    return "--users, --updates and --entities must be at least 1";
-  for (auto mode : {"all", "walkthrough", "unprotected", "optimistic", "blind"})
-    if (opts.mode == mode)
-      return {};
-  return "--mode must be all, walkthrough, unprotected, optimistic or blind";
-}
-
-// -- problems: anything the demo does not expect ------------------------------
-
-using example::describe;
-
+// Anything the demo does not expect.
 example::problem_log problems;
 
 std::string ver(entact::version_t v) {
   return "v" + std::to_string(v);
-}
-
-// Sets `id` to `value` whatever it holds now (a rerun on a kept --path finds
-// it at a later version). A protected write, like every write here that is
-// not deliberately unprotected.
-bool reset(entact::database& db, const std::string& id,
-           const std::string& value) {
-  auto rec = entact::read_modify_write(
-    db, id, [&](const entact::record&) { return std::optional{value}; });
-  if (!rec)
-    problems.add("reset " + id, rec.error());
-  return static_cast<bool>(rec);
 }
 
 // -- 1. walkthrough -----------------------------------------------------------
@@ -129,7 +101,7 @@ struct staged_conflict {
 std::optional<staged_conflict> stage_conflict(entact::database& db,
                                               const std::string& id,
                                               bool narrate) {
-  if (!reset(db, id, "Gadget"))
+  if (!example::set_each(db, {id}, "Gadget", problems))
     return std::nullopt;
   auto seen = db.read(id); // A opens the edit form
   if (!seen) {
@@ -270,6 +242,26 @@ std::optional<uint64_t> parse_counter(const entact::record& rec) {
   return static_cast<uint64_t>(*n);
 }
 
+// A counter as a user read it.
+struct counter {
+  entact::version_t version = 0;
+  uint64_t value = 0;
+};
+
+// Reads `id` for an increment; nothing (after a problem) if that failed.
+std::optional<counter> read_counter(entact::database& db,
+                                    const std::string& id) {
+  auto rec = db.read(id);
+  if (!rec) {
+    problems.add("read " + id, rec.error());
+    return std::nullopt;
+  }
+  auto n = parse_counter(*rec);
+  if (!n)
+    return std::nullopt;
+  return counter{rec->version, *n};
+}
+
 // The user's think time between reading and writing. It widens the window
 // in which another user can write, so the race shows even on two cores.
 void think() {
@@ -280,15 +272,12 @@ void think() {
 // the same value both write value+1: one increment is gone, nobody is told.
 void increment_unprotected(entact::database& db, const std::string& id,
                            tally& t) {
-  auto rec = db.read(id);
-  if (!rec)
-    return problems.add("read " + id, rec.error());
-  auto n = parse_counter(*rec);
-  if (!n)
+  auto seen = read_counter(db, id);
+  if (!seen)
     return;
   think();
   ++t.attempts;
-  auto written = db.write_unconditionally(id, std::to_string(*n + 1));
+  auto written = db.write_unconditionally(id, std::to_string(seen->value + 1));
   if (!written)
     return problems.add("write_unconditionally " + id, written.error());
   ++t.committed;
@@ -325,15 +314,12 @@ void increment_optimistic(entact::database& db, const std::string& id,
 // Blind: update at the version read, once. A stale write is refused with a
 // conflict, and the user is told that the increment did not happen.
 void increment_blind(entact::database& db, const std::string& id, tally& t) {
-  auto rec = db.read(id);
-  if (!rec)
-    return problems.add("read " + id, rec.error());
-  auto n = parse_counter(*rec);
-  if (!n)
+  auto seen = read_counter(db, id);
+  if (!seen)
     return;
   think();
   ++t.attempts;
-  auto written = db.update(id, rec->version, std::to_string(*n + 1));
+  auto written = db.update(id, seen->version, std::to_string(seen->value + 1));
   if (written)
     ++t.committed;
   else if (entact::is_conflict(written.error()))
@@ -356,40 +342,26 @@ struct row {
   double per_second = 0;
 };
 
-std::vector<std::string> counter_ids(unsigned n) {
-  std::vector<std::string> ids;
-  for (unsigned i = 0; i < n; ++i)
-    ids.push_back("counter/" + std::to_string(i));
-  return ids;
-}
-
 // Sets the counters to 0, lets every user increment randomly chosen counters
 // `opts.updates` times, then reads the counters back.
 row run_mode(entact::database& db, const options& opts, const char* mode,
              increment_fn increment) {
   std::printf("== %s: %u users x %u increments on %u counters\n", mode,
               opts.users, opts.updates, opts.entities);
-  auto ids = counter_ids(opts.entities);
-  for (auto& id : ids)
-    reset(db, id, "0");
+  auto ids = example::ids_of("counter/", opts.entities);
+  example::set_each(db, ids, "0", problems);
   tally t;
   example::progress_line progress{
     mode, "increments", t.done, uint64_t{opts.users} * opts.updates,
     [&t] { return std::to_string(t.conflicts.load()) + " conflicts"; }};
-  auto start = steady_clock::now();
-  std::vector<std::thread> users;
-  for (unsigned u = 0; u < opts.users; ++u)
-    users.emplace_back([&, u] {
-      std::minstd_rand rng{u + 1};
-      std::uniform_int_distribution<size_t> pick{0, ids.size() - 1};
-      for (unsigned i = 0; i < opts.updates; ++i) {
-        increment(db, ids[pick(rng)], t);
-        ++t.done;
-      }
-    });
-  for (auto& user : users)
-    user.join();
-  std::chrono::duration<double> elapsed = steady_clock::now() - start;
+  double seconds = example::run_users(opts.users, [&](unsigned u) {
+    std::minstd_rand rng{u + 1};
+    std::uniform_int_distribution<size_t> pick{0, ids.size() - 1};
+    for (unsigned i = 0; i < opts.updates; ++i) {
+      increment(db, ids[pick(rng)], t);
+      ++t.done;
+    }
+  });
   progress.stop();
 
   // Verified, not just counted: what is stored is the truth.
@@ -403,7 +375,7 @@ row run_mode(entact::database& db, const options& opts, const char* mode,
   }
   row r{mode, opts.users, t.attempts, t.committed, t.conflicts, t.gave_up};
   r.lost = static_cast<int64_t>(r.committed) - static_cast<int64_t>(stored);
-  r.per_second = static_cast<double>(r.committed) / elapsed.count();
+  r.per_second = static_cast<double>(r.committed) / seconds;
   std::printf("  %llu increments acknowledged, %llu refused as conflicts; "
               "the counters sum to %llu: %lld lost%s\n\n",
               static_cast<unsigned long long>(r.committed),
@@ -414,19 +386,16 @@ row run_mode(entact::database& db, const options& opts, const char* mode,
   return r;
 }
 
-// -- the verdict -------------------------------------------------------------
+// -- the verdict --------------------------------------------------------------
 
 void print_table(const std::vector<row>& rows) {
-  std::printf("%-12s %6s %9s %10s %10s %13s %10s\n", "mode", "users",
-              "attempts", "committed", "conflicts", "lost updates",
-              "updates/s");
+  example::table results{{{"mode", -12}, {"users", 6}, {"attempts", 9},
+                          {"committed", 10}, {"conflicts", 10},
+                          {"lost updates", 13}, {"updates/s", 10}}};
   for (auto& r : rows)
-    std::printf("%-12s %6u %9llu %10llu %10llu %13lld %10.0f\n",
-                r.mode.c_str(), r.users,
-                static_cast<unsigned long long>(r.attempts),
-                static_cast<unsigned long long>(r.committed),
-                static_cast<unsigned long long>(r.conflicts),
-                static_cast<long long>(r.lost), r.per_second);
+    results.add({r.mode, r.users, r.attempts, r.committed, r.conflicts,
+                 r.lost, example::cell::fixed(r.per_second, 0)});
+  results.print();
   std::printf("(lost updates: increments acknowledged to a user but missing "
               "from the counters read back)\n");
 }
@@ -461,31 +430,13 @@ bool check(const row& r) {
 } // namespace
 
 int main(int argc, char** argv) {
-  std::setvbuf(stdout, nullptr, _IOLBF, 0); // keeps stdout and stderr in order
-  auto cfg = std::make_unique<config>();
-  if (auto status = example::parse_command_line(*cfg, "lost_update", argc,
-                                                argv))
+  example::local_example<options> run{"lost_update", argc, argv};
+  if (auto status = run.exit_status())
     return *status;
-  const options opts = cfg->opts; // a copy: the engine takes the config
-  if (auto what = invalid(opts); !what.empty())
-    return example::usage_error("lost_update", what);
-  std::optional<example::temp_dir> tmp; // before the engine: removed after it
-  entact::engine_options eopts;
-  eopts.sync = opts.sync && !opts.no_sync;
-  eopts.path = example::data_dir(opts.path, tmp, "lost_update");
-  if (eopts.path.empty()) {
-    std::fprintf(stderr, "cannot create a temporary directory\n");
-    return 1;
-  }
-  auto eng = entact::engine::open(eopts, std::move(cfg));
-  if (!eng) {
-    std::fprintf(stderr, "cannot open %s: %s\n", eopts.path.c_str(),
-                 describe(eng.error()).c_str());
-    return 1;
-  }
-  entact::database& db = **eng;
+  const options& opts = run.opts();
+  entact::engine& db = run.engine();
   std::printf("entact lost_update demo on %s (sync %s)\n\n",
-              eopts.path.c_str(), eopts.sync ? "on" : "off");
+              db.options().path.c_str(), db.options().sync ? "on" : "off");
 
   auto runs = [&](std::string_view mode) {
     return opts.mode == "all" || opts.mode == mode;
@@ -499,19 +450,12 @@ int main(int argc, char** argv) {
     rows.push_back(run_mode(db, opts, "optimistic", increment_optimistic));
   if (runs("blind"))
     rows.push_back(run_mode(db, opts, "blind", increment_blind));
-  (*eng)->close();
+  db.close();
 
   bool ok = true;
   if (!rows.empty())
     print_table(rows);
   for (auto& r : rows)
     ok = check(r) && ok;
-  if (problems.count() > 0) {
-    std::printf("FAILED: %llu unexpected problems (see stderr)\n",
-                static_cast<unsigned long long>(problems.count()));
-    ok = false;
-  }
-  std::printf("%s\n", ok ? "OK: no protected update was lost."
-                         : "FAILED");
-  return ok ? 0 : 1;
+  return example::verdict(ok, problems, "OK: no protected update was lost.");
 }

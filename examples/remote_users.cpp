@@ -35,40 +35,38 @@
 // Options are read by CAF's config system (`--name=value`, or the same keys
 // in an ini file given with --config-file=FILE).
 
-#include <signal.h>
-#include <spawn.h>
-#include <sys/stat.h>
-#include <sys/wait.h>
-#include <unistd.h>
-
 #include <atomic>
 #include <chrono>
+#include <cstdint>
 #include <cstdio>
-#include <filesystem>
-#include <fstream>
 #include <memory>
 #include <optional>
 #include <random>
 #include <string>
-#include <string_view>
 #include <thread>
 #include <vector>
 
 #include <entact/client.hpp>
 #include <entact/resolve.hpp>
 
-#include "support/common.hpp"
-
-extern char** environ;
+#include "support/clients.hpp"
+#include "support/command_line.hpp"
+#include "support/entactd_process.hpp"
+#include "support/ledger.hpp"
+#include "support/problem_log.hpp"
+#include "support/records.hpp"
+#include "support/snapshot_checker.hpp"
+#include "support/table.hpp"
+#include "support/transfers.hpp"
+#include "support/users.hpp"
 
 namespace {
 
 using namespace std::chrono_literals;
-using std::chrono::steady_clock;
 
 constexpr int64_t initial_balance = 1000;
 
-// -- options ----------------------------------------------------------------
+// -- options ------------------------------------------------------------------
 
 struct options {
   unsigned users = 8;
@@ -80,167 +78,44 @@ struct options {
   uint16_t port = 0;   // 0: start a server
   bool sync = true;
   bool no_sync = false; // on the command line a bool can only be turned on
+
+  void add_to(caf::config_option_adder& add) {
+    add.add(users, "users",
+            "concurrent users, one client (connection) each [8]")
+      .add(updates, "updates", "increments per user in each counter mode [200]")
+      .add(counters, "counters", "shared counters, counter/0..counter/K-1 [4]")
+      .add(accounts, "accounts",
+           "bank accounts, acct/0..acct/A-1, 1000 each [50]")
+      .add(transfers, "transfers", "transfers per user [200]")
+      .add(entactd, "entactd",
+           "the server to start [<this program's dir>/../apps/entactd]")
+      .add(port, "port",
+           "use the entactd listening on 127.0.0.1:P, start none [0: start "
+           "one]")
+      .add(sync, "sync", "the started server syncs its WAL [on]")
+      .add(no_sync, "no-sync", "the started server does not sync");
+  }
+
+  // What CAF cannot check; empty if the options are fine.
+  std::string invalid() const {
+    if (users == 0 || updates == 0 || counters == 0 || transfers == 0)
+      return "--users, --updates, --counters and --transfers must be at "
+             "least 1";
+    if (accounts < 2)
+      return "--accounts must be at least 2";
+    return {};
+  }
 };
 
 // Only parses: every entact::client builds its own actor system.
-class config : public caf::actor_system_config {
-public:
-  options opts;
+using config = example::options_config<options>;
 
-  config() {
-    opt_group{custom_options_, "global"}
-      .add(opts.users, "users",
-           "concurrent users, one client (connection) each [8]")
-      .add(opts.updates, "updates",
-           "increments per user in each counter mode [200]")
-      .add(opts.counters, "counters",
-           "shared counters, counter/0..counter/K-1 [4]")
-      .add(opts.accounts, "accounts",
-           "bank accounts, acct/0..acct/A-1, 1000 each [50]")
-      .add(opts.transfers, "transfers", "transfers per user [200]")
-      .add(opts.entactd, "entactd", "the server to start "
-                                    "[<this program's dir>/../apps/entactd]")
-      .add(opts.port, "port",
-           "use the entactd listening on 127.0.0.1:P, start none [0: start "
-           "one]")
-      .add(opts.sync, "sync", "the started server syncs its WAL [on]")
-      .add(opts.no_sync, "no-sync", "the started server does not sync");
-  }
-};
-
-// What CAF cannot check; empty if the options are fine.
-std::string invalid(const options& opts) {
-  if (opts.users == 0 || opts.updates == 0 || opts.counters == 0
-      || opts.transfers == 0)
-    return "--users, --updates, --counters and --transfers must be at least 1";
-  if (opts.accounts < 2)
-    return "--accounts must be at least 2";
-  return {};
-}
-
-// -- problems: anything the example does not expect ---------------------------
-
+// Anything the example does not expect.
 example::problem_log problems;
 
-// -- the server: an entactd child process -------------------------------------
-
-// entactd on a temporary data directory and a free port, stopped with
-// SIGTERM (a clean shutdown) and removed with its data at the end.
-class server_process {
-public:
-  // Starts `path`; empty optional (after a message) if it did not come up.
-  static std::unique_ptr<server_process> start(const std::string& path,
-                                               bool sync) {
-    std::unique_ptr<server_process> s{new server_process};
-    auto& dir = s->dir_.path();
-    if (dir.empty()) {
-      std::fprintf(stderr, "cannot create a temporary directory\n");
-      return nullptr;
-    }
-    auto port_file = dir + "/port";
-    std::vector<std::string> argv{path, "--data-dir=" + dir + "/data",
-                                  "--port=0", "--port-file=" + port_file};
-    if (!sync)
-      argv.push_back("--no-sync");
-    std::vector<char*> args;
-    for (auto& a : argv)
-      args.push_back(a.data());
-    args.push_back(nullptr);
-    if (::posix_spawn(&s->pid_, path.c_str(), nullptr, nullptr, args.data(),
-                      environ)
-        != 0) {
-      std::fprintf(stderr, "cannot start %s\n", path.c_str());
-      s->pid_ = -1;
-      return nullptr;
-    }
-    auto deadline = steady_clock::now() + 30s;
-    while (steady_clock::now() < deadline) {
-      std::ifstream in{port_file};
-      unsigned p = 0;
-      if (in >> p && p > 0) {
-        s->port_ = static_cast<uint16_t>(p);
-        return s;
-      }
-      int status = 0;
-      if (::waitpid(s->pid_, &status, WNOHANG) == s->pid_) {
-        s->pid_ = -1;
-        std::fprintf(stderr, "%s exited before listening\n", path.c_str());
-        return nullptr;
-      }
-      std::this_thread::sleep_for(20ms);
-    }
-    std::fprintf(stderr, "%s did not start listening\n", path.c_str());
-    return nullptr;
-  }
-
-  ~server_process() {
-    if (pid_ > 0) {
-      ::kill(pid_, SIGKILL);
-      ::waitpid(pid_, nullptr, 0);
-    }
-  }
-
-  uint16_t port() const {
-    return port_;
-  }
-
-  // SIGTERM, then waits up to 30 s; entactd's exit code, or -1.
-  int stop() {
-    if (pid_ <= 0)
-      return -1;
-    ::kill(pid_, SIGTERM);
-    auto deadline = steady_clock::now() + 30s;
-    while (steady_clock::now() < deadline) {
-      int status = 0;
-      if (::waitpid(pid_, &status, WNOHANG) == pid_) {
-        pid_ = -1;
-        return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-      }
-      std::this_thread::sleep_for(10ms);
-    }
-    return -1; // the destructor kills it
-  }
-
-private:
-  server_process() = default;
-  pid_t pid_ = -1;
-  uint16_t port_ = 0;
-  example::temp_dir dir_{"remote_users"}; // removed after entactd stopped
-};
-
-// Where entactd is built: <dir of this program>/../apps/entactd.
-std::string default_entactd() {
-  std::error_code ec;
-  auto self = std::filesystem::read_symlink("/proc/self/exe", ec);
-  if (ec)
-    return "entactd";
-  return (self.parent_path().parent_path() / "apps" / "entactd").string();
-}
-
-std::unique_ptr<entact::client> connect(uint16_t port) {
-  entact::client_options opts;
-  opts.port = port;
-  opts.worker_threads = 1; // many clients in one process on few cores
-  auto c = entact::client::connect(opts);
-  if (!c) {
-    problems.add("connect", c.error());
-    return nullptr;
-  }
-  return std::move(*c);
-}
-
-// One client per user, connected before the clock starts.
-std::vector<std::unique_ptr<entact::client>> connect_users(uint16_t port,
-                                                           unsigned n) {
-  std::vector<std::unique_ptr<entact::client>> clients;
-  for (unsigned i = 0; i < n; ++i) {
-    auto c = connect(port);
-    if (!c)
-      return {};
-    clients.push_back(std::move(c));
-  }
-  return clients;
-}
+// One client, its own connection, per user, connected before the clock
+// starts.
+using clients = std::vector<std::unique_ptr<entact::client>>;
 
 // One line of the final table.
 struct row {
@@ -253,42 +128,7 @@ struct row {
   bool ok = true;
 };
 
-std::vector<entact::entity_id> ids_of(const char* prefix, unsigned n) {
-  std::vector<entact::entity_id> ids;
-  for (unsigned i = 0; i < n; ++i)
-    ids.push_back(prefix + std::to_string(i));
-  return ids;
-}
-
-// Sets every id to `value`, whatever it holds now (a server given with
-// --port may hold them from an earlier run), by protected writes.
-bool reset_all(entact::database& db, const std::vector<entact::entity_id>& ids,
-               const std::string& value) {
-  for (auto& id : ids) {
-    auto rec = entact::read_modify_write(
-      db, id, [&](const entact::record&) { return std::optional{value}; });
-    if (!rec) {
-      problems.add("reset " + id, rec.error());
-      return false;
-    }
-  }
-  return true;
-}
-
-// Runs `user(u, client)` in one thread per user; returns the seconds taken.
-template <class F>
-double run_users(std::vector<std::unique_ptr<entact::client>>& clients,
-                 F user) {
-  auto start = steady_clock::now();
-  std::vector<std::thread> threads;
-  for (unsigned u = 0; u < clients.size(); ++u)
-    threads.emplace_back([&, u] { user(u, *clients[u]); });
-  for (auto& t : threads)
-    t.join();
-  return std::chrono::duration<double>(steady_clock::now() - start).count();
-}
-
-// -- counters: unprotected and optimistic ---------------------------------------
+// -- counters: unprotected and optimistic -------------------------------------
 
 // The users' think time between reading and writing: widens the window in
 // which another user writes, as a real user editing a form would.
@@ -296,19 +136,19 @@ void think() {
   std::this_thread::yield();
 }
 
-row counters(std::vector<std::unique_ptr<entact::client>>& clients,
-             const options& opts, bool protect) {
+row counters(clients& users, const options& opts, bool protect) {
   row r;
   r.scenario = protect ? "optimistic counters" : "unprotected counters";
-  auto ids = ids_of("counter/", opts.counters);
-  if (!reset_all(*clients[0], ids, "0")) {
+  auto ids = example::ids_of("counter/", opts.counters);
+  if (!example::set_each(*users[0], ids, "0", problems)) {
     r.ok = false;
     return r;
   }
   std::atomic<uint64_t> acknowledged{0};
   std::atomic<uint64_t> conflicts{0};
   std::atomic<uint64_t> refused{0};
-  r.seconds = run_users(clients, [&](unsigned u, entact::client& db) {
+  r.seconds = example::run_users(opts.users, [&](unsigned u) {
+    entact::client& db = *users[u];
     std::minstd_rand rng{u + 1};
     std::uniform_int_distribution<size_t> pick(0, ids.size() - 1);
     for (unsigned i = 0; i < opts.updates; ++i) {
@@ -355,7 +195,7 @@ row counters(std::vector<std::unique_ptr<entact::client>>& clients,
     }
   });
   // What is stored, not what the users believe.
-  auto recs = clients[0]->read_many(ids);
+  auto recs = users[0]->read_many(ids);
   if (!recs) {
     problems.add("read_many (counters)", recs.error());
     r.ok = false;
@@ -377,92 +217,36 @@ row counters(std::vector<std::unique_ptr<entact::client>>& clients,
   return r;
 }
 
-// -- bank transfers -------------------------------------------------------------
+// -- bank transfers -----------------------------------------------------------
 
-// Sums all balances, over and over, from one consistent snapshot at a time,
-// through its own client, until stopped.
-class checker {
-public:
-  checker(entact::client& db, const std::vector<entact::entity_id>& ids)
-    : db_(db), ids_(ids), thread_([this] { run(); }) {
-  }
-  ~checker() {
-    stop();
-  }
-  void stop() {
-    stopping_ = true;
-    if (thread_.joinable())
-      thread_.join();
-  }
-  uint64_t snapshots() const {
-    return snapshots_;
-  }
-  uint64_t bad() const {
-    return bad_;
-  }
-
-private:
-  void run() {
-    const auto want = initial_balance * static_cast<int64_t>(ids_.size());
-    while (!stopping_) {
-      auto recs = db_.read_many(ids_);
-      if (!recs) {
-        problems.add("read_many (checker)", recs.error());
-        return;
-      }
-      int64_t total = 0;
-      for (auto& rec : *recs)
-        total += example::number_of(rec).value_or(-1000000);
-      ++snapshots_;
-      if (total != want) {
-        ++bad_;
-        problems.add("a snapshot's total is " + std::to_string(total)
-                     + ", expected " + std::to_string(want));
-      }
-      std::this_thread::sleep_for(1ms);
-    }
-  }
-
-  entact::client& db_;
-  const std::vector<entact::entity_id>& ids_;
-  std::atomic<bool> stopping_{false};
-  std::atomic<uint64_t> snapshots_{0};
-  std::atomic<uint64_t> bad_{0};
-  std::thread thread_; // last: starts once everything above is ready
-};
-
-row bank(std::vector<std::unique_ptr<entact::client>>& clients,
-         entact::client& checker_client, const options& opts) {
+row bank(clients& users, entact::client& checker_client,
+         const options& opts) {
   row r;
   r.scenario = "bank transfers";
-  auto ids = ids_of("acct/", opts.accounts);
-  if (!reset_all(*clients[0], ids, std::to_string(initial_balance))) {
+  auto ids = example::ids_of("acct/", opts.accounts);
+  if (!example::set_each(*users[0], ids, std::to_string(initial_balance),
+                         problems)) {
     r.ok = false;
     return r;
   }
   std::atomic<uint64_t> acknowledged{0};
   std::atomic<uint64_t> no_funds_total{0};
   std::atomic<uint64_t> refused{0};
-  std::atomic<bool> uncertain{false};
-  // The ledger: each user's acknowledged effect on each account.
-  std::vector<std::vector<int64_t>> delta(clients.size(),
-                                          std::vector<int64_t>(ids.size()));
-  checker check{checker_client, ids};
-  r.seconds = run_users(clients, [&](unsigned u, entact::client& db) {
-    std::minstd_rand rng{u + 101};
-    std::uniform_int_distribution<size_t> account(0, ids.size() - 1);
-    std::uniform_int_distribution<int64_t> amount(1, 300);
+  example::ledger book{opts.users, ids.size()}; // what the users were told
+  // Sums all balances from consistent snapshots, through its own client.
+  example::snapshot_checker check{
+    checker_client, ids, initial_balance * static_cast<int64_t>(ids.size()),
+    problems};
+  r.seconds = example::run_users(opts.users, [&](unsigned u) {
+    entact::client& db = *users[u];
+    example::transfer_source draws{u + 101, ids.size(), 300};
     for (unsigned i = 0; i < opts.transfers; ++i) {
-      auto from = account(rng);
-      auto to = account(rng);
-      while (to == from)
-        to = account(rng);
-      auto sum = amount(rng);
+      auto tr = draws.next();
       bool no_funds = false;
       auto body = [&](entact::transaction& txn) -> caf::error {
         no_funds = false;
-        auto a = txn.get(ids[from]);
-        auto b = txn.get(ids[to]);
+        auto a = txn.get(ids[tr.from]);
+        auto b = txn.get(ids[tr.to]);
         if (!a || !b)
           return entact::make_error(entact::errc::invalid_argument,
                                     "unlocked account");
@@ -471,21 +255,20 @@ row bank(std::vector<std::unique_ptr<entact::client>>& clients,
         if (!fa || !fb)
           return entact::make_error(entact::errc::invalid_argument,
                                     "not a balance");
-        if (*fa < sum) {
+        if (*fa < tr.amount) {
           no_funds = true;
           return entact::make_error(entact::errc::aborted, "no funds");
         }
-        if (auto err = txn.put(ids[from], std::to_string(*fa - sum)))
+        if (auto err = txn.put(ids[tr.from], std::to_string(*fa - tr.amount)))
           return err;
-        return txn.put(ids[to], std::to_string(*fb + sum));
+        return txn.put(ids[tr.to], std::to_string(*fb + tr.amount));
       };
       // Wait-die aborts and conflicts are retried inside transact (with
       // backoff, keeping the transfer's age); what comes back is final.
-      auto done = db.transact({ids[from], ids[to]}, body);
+      auto done = db.transact({ids[tr.from], ids[tr.to]}, body);
       if (done) {
         ++acknowledged;
-        delta[u][from] -= sum;
-        delta[u][to] += sum;
+        book.transfer(u, tr.from, tr.to, tr.amount);
         continue;
       }
       auto c = entact::code_of(done.error());
@@ -499,49 +282,37 @@ row bank(std::vector<std::unique_ptr<entact::client>>& clients,
         continue;
       }
       if (c == entact::errc::timeout || c == entact::errc::in_doubt)
-        uncertain = true;
+        book.outcome_unknown(u);
       problems.add("transact", done.error());
     }
   });
   check.stop();
   // Final balances against the ledger of acknowledged transfers.
-  std::vector<int64_t> expected(ids.size(), initial_balance);
-  for (auto& d : delta)
-    for (size_t i = 0; i < ids.size(); ++i)
-      expected[i] += d[i];
-  size_t wrong = 0;
-  int64_t total = 0;
-  auto recs = clients[0]->read_many(ids);
-  if (!recs) {
-    problems.add("read_many (final)", recs.error());
-    r.ok = false;
-    return r;
-  }
-  for (size_t i = 0; i < ids.size(); ++i) {
-    auto n = example::number_of((*recs)[i]);
-    total += n.value_or(0);
-    wrong += !n || *n != expected[i] || *n < 0 ? 1 : 0;
-  }
+  auto audit = example::audit_balances(*users[0], ids, book, initial_balance,
+                                       problems);
   r.acknowledged = acknowledged;
   r.refused = refused;
   r.outcome = std::to_string(check.snapshots()) + " snapshots, "
-              + std::to_string(check.bad()) + " wrong; "
-              + std::to_string(wrong) + " accounts off the ledger ("
+              + std::to_string(check.wrong()) + " wrong; "
+              + std::to_string(audit.differ) + " accounts off the ledger ("
               + std::to_string(no_funds_total.load()) + " lacked funds)";
-  const auto want = initial_balance * static_cast<int64_t>(ids.size());
-  if (check.bad() > 0 || total != want || (wrong > 0 && !uncertain))
-    r.ok = false;
+  r.ok = check.wrong() == 0 && audit.ok();
   return r;
 }
 
 void print_table(const std::vector<row>& rows) {
-  auto ull = [](uint64_t x) { return static_cast<unsigned long long>(x); };
-  std::printf("\n%-21s %12s %9s %8s %7s  %s\n", "scenario", "acknowledged",
-              "conflicts", "gave up", "s", "stored data");
+  example::table results{{{"scenario", -21},
+                          {"acknowledged", 12},
+                          {"conflicts", 9},
+                          {"gave up", 8},
+                          {"s", 7},
+                          {"stored data", 0, 2}}};
   for (auto& r : rows)
-    std::printf("%-21s %12llu %9s %8llu %7.2f  %s%s\n", r.scenario.c_str(),
-                ull(r.acknowledged), r.retried.c_str(), ull(r.refused),
-                r.seconds, r.outcome.c_str(), r.ok ? "" : "  <-- VIOLATION");
+    results.add({r.scenario, r.acknowledged, r.retried, r.refused,
+                 example::cell::fixed(r.seconds, 2),
+                 r.outcome + (r.ok ? "" : "  <-- VIOLATION")});
+  std::printf("\n");
+  results.print();
   std::printf("(acknowledged: increments or transfers the users were told "
               "succeeded; conflicts: stale\n writes refused and retried; gave "
               "up: out of retries, and the user was told; lost:\n "
@@ -551,42 +322,31 @@ void print_table(const std::vector<row>& rows) {
 } // namespace
 
 int main(int argc, char** argv) {
-  std::setvbuf(stdout, nullptr, _IOLBF, 0); // keeps stdout and stderr in order
   config cfg;
   if (auto status = example::parse_command_line(cfg, "remote_users", argc,
                                                 argv))
     return *status;
   const options& opts = cfg.opts;
-  if (auto what = invalid(opts); !what.empty())
-    return example::usage_error("remote_users", what);
   const bool sync = opts.sync && !opts.no_sync;
-  std::unique_ptr<server_process> server;
+  std::unique_ptr<example::entactd_process> server;
   uint16_t port = opts.port;
   if (port == 0) {
-    auto path = opts.entactd.empty() ? default_entactd() : opts.entactd;
-    if (::access(path.c_str(), X_OK) != 0) {
-      std::fprintf(stderr,
-                   "no entactd at %s: build it (target entactd), or pass "
-                   "--entactd=PATH or --port=P\n",
-                   path.c_str());
-      return 1;
-    }
-    server = server_process::start(path, sync);
+    server = example::entactd_process::start(opts.entactd, sync,
+                                             "remote_users");
     if (!server)
       return 1;
     port = server->port();
-    std::printf("started %s on 127.0.0.1:%u (sync %s)\n", path.c_str(),
-                unsigned{port}, sync ? "on" : "off");
+    std::printf("started %s on 127.0.0.1:%u (sync %s)\n",
+                server->path().c_str(), unsigned{port}, sync ? "on" : "off");
   } else {
     std::printf("using the entactd on 127.0.0.1:%u\n", unsigned{port});
   }
 
-  bool ok = true;
   std::vector<row> rows;
   {
-    auto clients = connect_users(port, opts.users);
-    auto checker_client = connect(port);
-    if (clients.empty() || !checker_client) {
+    auto users = example::connect_users(port, opts.users, problems);
+    auto checker_client = example::connect(port, problems);
+    if (users.empty() || !checker_client) {
       std::fprintf(stderr, "cannot connect to 127.0.0.1:%u\n",
                    unsigned{port});
       return 1;
@@ -595,12 +355,13 @@ int main(int argc, char** argv) {
                 "counters, then %u transfers each between %u accounts\n",
                 opts.users, opts.updates, opts.counters, opts.transfers,
                 opts.accounts);
-    rows.push_back(counters(clients, opts, false));
-    rows.push_back(counters(clients, opts, true));
-    rows.push_back(bank(clients, *checker_client, opts));
+    rows.push_back(counters(users, opts, false));
+    rows.push_back(counters(users, opts, true));
+    rows.push_back(bank(users, *checker_client, opts));
   } // every client closes here, before the server stops
 
   print_table(rows);
+  bool ok = true;
   for (auto& r : rows)
     ok = ok && r.ok;
   if (server) {
@@ -611,13 +372,7 @@ int main(int argc, char** argv) {
       ok = false;
     }
   }
-  if (problems.count() > 0) {
-    std::printf("FAILED: %llu unexpected problems (see stderr)\n",
-                static_cast<unsigned long long>(problems.count()));
-    ok = false;
-  }
-  std::printf("%s\n", ok ? "OK: no acknowledged update lost, every snapshot "
-                           "summed to the initial total."
-                         : "FAILED");
-  return ok ? 0 : 1;
+  return example::verdict(ok, problems,
+                          "OK: no acknowledged update lost, every snapshot "
+                          "summed to the initial total.");
 }
