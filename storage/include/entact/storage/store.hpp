@@ -33,9 +33,10 @@ struct store_stats {
 /// Durable home of all entities: a RocksDB `OptimisticTransactionDB`.
 ///
 /// Writes go through one committer thread that gathers the batches queued
-/// since its last commit into one optimistic transaction: for every op it
-/// reads the stored record (`GetForUpdate`, or the group's own earlier
-/// write), applies `decide`, and writes; then it commits once, with one WAL
+/// since its last commit into one optimistic transaction: it reads the
+/// stored records of all the group's ids at once (`MultiGetForUpdate`),
+/// applies `decide` to every op (against the group's own earlier write
+/// where there is one), and writes; then it commits once, with one WAL
 /// sync when `sync` is on. A write made behind the store's back between the
 /// read and the commit makes RocksDB refuse the commit (`Busy`); the group is
 /// then re-run from fresh reads, so a stale write never lands.
