@@ -99,7 +99,7 @@ private:
         fail("read " + r->value + " v" + std::to_string(r->version)
              + ", expected " + next + " v" + std::to_string(version_));
       ++ops_;
-      std::this_thread::sleep_for(2ms);
+      std::this_thread::sleep_for(2ms); // a steady pace, not a flood
     }
   }
 
@@ -236,7 +236,11 @@ BOOST_AUTO_TEST_CASE(garbage_and_truncated_frames_do_not_disturb_clients) {
   BOOST_TEST(code(during->create("during", "x")) == errc::none);
   hanging.close();
   silent.close();
-  std::this_thread::sleep_for(100ms);
+  // The server handles the two hang-ups while the steady client is still
+  // at work: a few more of its rounds are served after they arrived.
+  auto rounds = user.ops();
+  wait_until([&] { return user.ops() >= rounds + 3 || user.failures() > 0; },
+             10s);
   user.stop();
   check_alive("everything");
   BOOST_TEST(user.ops() > 0u);
@@ -275,12 +279,14 @@ BOOST_AUTO_TEST_CASE(a_huge_declared_payload_is_not_allocated) {
   auto base = peak_rss_kib(pid);
   raw_conn c{server.port()};
   c.send(basp_header(basp_client_handshake, 1u << 30, basp_version));
-  std::this_thread::sleep_for(20ms);
+  wait_until([&] { return c.unread_by_server() == 0; }, 10s); // read it
   auto start = steady_clock::now();
   auto r = db->read("x"); // right behind it, on another connection
   auto took = std::chrono::duration_cast<std::chrono::milliseconds>(
     steady_clock::now() - start);
   BOOST_TEST(code(r) == errc::none);
+  // Time for an allocation to show in the peak RSS, were there one: what
+  // must not happen has no condition to wait for.
   std::this_thread::sleep_for(1s);
   auto peak = peak_rss_kib(pid);
   BOOST_TEST_MESSAGE("a header declaring 1 GiB: entactd's peak RSS "

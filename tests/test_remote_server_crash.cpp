@@ -21,6 +21,7 @@
 #include "support/print.hpp"
 #include "support/remote_client.hpp"
 #include "support/server_process.hpp"
+#include "support/wait_until.hpp"
 
 using namespace entact;
 using namespace entact::test;
@@ -82,19 +83,17 @@ BOOST_AUTO_TEST_CASE(writes_acknowledged_before_a_crash_survive_it) {
                         }
                         --async_pending;
                       });
-      while (async_pending > 500 && !stop)
-        std::this_thread::sleep_for(1ms);
+      wait_until([&] { return async_pending <= 500 || stop; }, 20s, 1ms);
     }
   });
   // Crash once enough has been acknowledged (bounded wait).
-  auto deadline = steady_clock::now() + 20s;
-  bool enough = false;
-  while (!enough && steady_clock::now() < deadline) {
-    std::this_thread::sleep_for(5ms);
-    std::lock_guard<std::mutex> guard{mtx};
-    enough = acked_async.size() >= 1000
-             && *std::min_element(acked.begin(), acked.end()) >= 20;
-  }
+  bool enough = wait_until(
+    [&] {
+      std::lock_guard<std::mutex> guard{mtx};
+      return acked_async.size() >= 1000
+               && *std::min_element(acked.begin(), acked.end()) >= 20;
+    },
+    20s);
   BOOST_TEST(enough);
   server.crash(); // SIGKILL with writes in flight
   auto crashed = steady_clock::now();
@@ -102,9 +101,7 @@ BOOST_AUTO_TEST_CASE(writes_acknowledged_before_a_crash_survive_it) {
   // Every call in flight ends with an error, not a hang.
   for (auto& th : threads)
     th.join();
-  auto drain_deadline = steady_clock::now() + 20s;
-  while (async_pending > 0 && steady_clock::now() < drain_deadline)
-    std::this_thread::sleep_for(5ms);
+  wait_until([&] { return async_pending == 0; }, 20s);
   BOOST_TEST(async_pending == 0);
   BOOST_TEST(unexpected == 0);
   auto drained = steady_clock::now() - crashed;
@@ -183,9 +180,11 @@ BOOST_AUTO_TEST_CASE(every_call_fails_fast_once_the_server_is_gone) {
       }
     }
   }};
-  std::this_thread::sleep_for(100ms);
+  // The reader is at work (its first round is done), then the crash.
+  wait_until([&] { return last_call_ms >= 0; }, 10s);
   server.crash();
-  std::this_thread::sleep_for(200ms); // the connection's end is seen
+  // Its call under way has failed: the client has seen the connection end.
+  wait_until([&] { return last_code != errc::none; }, 10s);
   reading = false;
   reader.join();
   BOOST_TEST_MESSAGE("read_many in flight at the crash: " << last_code.load()
@@ -241,13 +240,11 @@ BOOST_AUTO_TEST_CASE(transactions_under_way_fail_fast_when_the_server_dies) {
   std::thread body_thread{[&] {
     held = holder->transact({"x"}, [&](transaction& t) {
       in_body = true;
-      while (!crashed)
-        std::this_thread::sleep_for(1ms);
+      wait_until([&] { return crashed.load(); }, 30s, 1ms);
       return t.put("x", "2");
     });
   }};
-  while (!in_body)
-    std::this_thread::sleep_for(1ms);
+  wait_until([&] { return in_body.load(); }, 30s, 1ms);
   std::thread wait_thread{[&] {
     txn_options old_and_patient;
     old_and_patient.age = 1; // older than the holder: it waits, not dies
@@ -258,9 +255,13 @@ BOOST_AUTO_TEST_CASE(transactions_under_way_fail_fast_when_the_server_dies) {
       old_and_patient);
     waited_ms = since(start);
   }};
-  std::this_thread::sleep_for(200ms); // the waiter is queued on the lock
+  // Time for the waiter to queue on the lock: nothing outside the server
+  // tells that it has (the engine counts no lock waits). Were it late, it
+  // would begin after the crash and fail with `unreachable` all the same.
+  std::this_thread::sleep_for(200ms);
   server.crash();
-  std::this_thread::sleep_for(200ms); // the connection's end is seen
+  // The lock wait has ended: the connection's end is seen.
+  wait_until([&] { return waited_ms >= 0; }, 10s);
   auto start = steady_clock::now();
   crashed = true;
   body_thread.join();
@@ -272,7 +273,7 @@ BOOST_AUTO_TEST_CASE(transactions_under_way_fail_fast_when_the_server_dies) {
   BOOST_TEST(code(held) == errc::unreachable);
   BOOST_TEST(held_ms < 1000);
   BOOST_TEST(code(waited) == errc::unreachable);
-  BOOST_TEST(waited_ms < 1500); // 200 ms queued + 200 ms to notice
+  BOOST_TEST(waited_ms < 1500); // 200 ms queued, then the crash noticed
   server.restart();
 }
 
