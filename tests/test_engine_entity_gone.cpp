@@ -7,7 +7,6 @@
 
 #include <atomic>
 #include <chrono>
-#include <thread>
 
 #include <caf/actor_system.hpp>
 #include <caf/actor_system_config.hpp>
@@ -18,6 +17,7 @@
 #include "entity/unpublished.hpp"
 #include "entact/errc.hpp"
 #include "entact/register_types.hpp"
+#include "support/wait_until.hpp"
 
 using namespace entact;
 using namespace std::chrono_literals;
@@ -97,9 +97,7 @@ BOOST_FIXTURE_TEST_SUITE(engine_entity_gone, fixture)
 BOOST_AUTO_TEST_CASE(an_entity_that_failed_to_load_is_forgotten) {
   BOOST_TEST(!get("bad/1"));
   // The router hears of it asynchronously.
-  auto deadline = std::chrono::steady_clock::now() + 5s;
-  while (stats().resident != 0 && std::chrono::steady_clock::now() < deadline)
-    std::this_thread::sleep_for(5ms);
+  test::wait_until([&] { return stats().resident == 0; }, 5s);
   BOOST_TEST(stats().resident == 0u);
   BOOST_TEST(stats().passivations == 0u);
   auto r = get("bad/1");

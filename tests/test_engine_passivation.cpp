@@ -2,9 +2,9 @@
 
 #include <atomic>
 #include <chrono>
-#include <thread>
 
 #include "support/engine_fixture.hpp"
+#include "support/wait_until.hpp"
 
 using namespace entact;
 using namespace std::chrono_literals;
@@ -59,9 +59,7 @@ BOOST_AUTO_TEST_CASE(idle_entities_are_passivated) {
   for (int i = 0; i < 10; ++i)
     BOOST_REQUIRE(db().create(key(i), "x"));
   BOOST_TEST(stats().resident == 10u);
-  auto deadline = std::chrono::steady_clock::now() + 10s;
-  while (stats().resident > 0 && std::chrono::steady_clock::now() < deadline)
-    std::this_thread::sleep_for(10ms);
+  test::wait_until([&] { return stats().resident == 0; }, 10s, 10ms);
   BOOST_TEST(stats().resident == 0u);
   BOOST_TEST(stats().passivations >= 10u);
   BOOST_TEST(db().get(key(3))->value == "x");

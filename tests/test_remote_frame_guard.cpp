@@ -26,6 +26,7 @@
 #include "support/raw_conn.hpp"
 #include "support/server_process.hpp"
 #include "support/temp_dir.hpp"
+#include "support/wait_until.hpp"
 
 using namespace entact;
 using namespace entact::test;
@@ -214,7 +215,14 @@ BOOST_AUTO_TEST_CASE(a_declared_frame_costs_only_the_bytes_that_arrive) {
     BOOST_REQUIRE(read_server_handshake(*peers.back()));
     peers.back()->send(concat(declaring(100u << 20), random_bytes(rng, 65536)));
   }
-  std::this_thread::sleep_for(300ms);
+  wait_until( // entactd has read all they sent
+    [&] {
+      for (auto& p : peers)
+        if (p->unread_by_server() > 0)
+          return false;
+      return true;
+    },
+    10s);
   auto start = steady_clock::now();
   BOOST_TEST(db->read("x")->value == "1");
   auto took = ms_since(start);
@@ -305,13 +313,12 @@ BOOST_AUTO_TEST_CASE(serve_publishes_an_engine_behind_the_guard) {
     over.send(declaring(65537));
     BOOST_TEST(over.drain_until_closed(3s));
   }
-  auto deadline = steady_clock::now() + 3s;
-  size_t logged = 0;
-  while (logged == 0 && steady_clock::now() < deadline) {
-    std::this_thread::sleep_for(5ms);
-    std::lock_guard<std::mutex> guard{mtx};
-    logged = lines.size();
-  }
+  wait_until(
+    [&] {
+      std::lock_guard<std::mutex> guard{mtx};
+      return !lines.empty();
+    },
+    3s);
   {
     std::lock_guard<std::mutex> guard{mtx};
     BOOST_REQUIRE_EQUAL(lines.size(), 1u);

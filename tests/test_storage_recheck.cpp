@@ -200,6 +200,8 @@ BOOST_AUTO_TEST_CASE(racing_outside_writer_never_loses_an_update) {
       if (txn->Put(entity_key("hot"), encode_record(*rec)).ok()
           && txn->Commit().ok())
         ++outside_ok;
+      // A short breath between its commits, so that the store's commits
+      // interleave with them instead of losing every race to this loop.
       std::this_thread::sleep_for(std::chrono::microseconds(50));
     }
   }};

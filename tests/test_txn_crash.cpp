@@ -121,6 +121,7 @@ BOOST_AUTO_TEST_CASE(transfers_survive_a_kill_whole_or_not_at_all) {
     BOOST_REQUIRE(pid >= 0);
     if (pid == 0)
       run_transfers(path, static_cast<unsigned>(round));
+    // The kill comes at a random moment: that is what the test is about.
     auto delay = std::chrono::milliseconds{300 + rng() % 500};
     std::this_thread::sleep_for(delay);
     kill(pid, SIGKILL);

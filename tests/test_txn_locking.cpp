@@ -126,6 +126,8 @@ BOOST_AUTO_TEST_CASE(opposite_order_interactive_transactions_do_not_hang) {
   auto start = clk::now();
   // t1 (older) waits for b; t2 (younger) asking for a must die.
   auto f1 = std::async(std::launch::async, [&] { return t1.lock({"b"}); });
+  // Time for t1 to queue on b: nothing outside the engine tells that it
+  // has. Were it late, t2 would die all the same and t1 get b at once.
   std::this_thread::sleep_for(50ms);
   auto r2 = t2.lock({"a"});
   BOOST_TEST(code_of(r2.error()) == errc::aborted);
@@ -174,6 +176,8 @@ BOOST_AUTO_TEST_CASE(a_locked_entity_is_not_passivated) {
   auto t = holder({"a"});
   for (int i = 0; i < 20; ++i)
     BOOST_CHECK(db().create("filler/" + std::to_string(i), "x"));
+  // Several idle timeouts pass: what must not happen (`a` passivated) has
+  // no condition to wait for.
   std::this_thread::sleep_for(100ms);
   // Still locked: a plain write waits, then lands after the commit.
   auto w = db().apply_future(write_op::unconditional("a", "after"));

@@ -7,14 +7,19 @@
 #include <cerrno>
 #include <chrono>
 #include <cstdint>
+#include <fstream>
 #include <random>
+#include <sstream>
 #include <stdexcept>
+#include <string>
 #include <vector>
 
 #include <arpa/inet.h>
+#include <linux/sockios.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <poll.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <sys/time.h>
 #include <sys/types.h>
@@ -22,11 +27,35 @@
 
 namespace entact::test {
 
+/// The receive queue of the TCP socket on this machine whose own port is
+/// `local_port` and whose peer's is `remote_port`: bytes that arrived and
+/// that its process has not read yet (/proc/net/tcp). 0 if there is no
+/// such socket.
+inline size_t tcp_unread(uint16_t local_port, uint16_t remote_port) {
+  auto port_of = [](const std::string& address) {
+    return std::stoul(address.substr(address.rfind(':') + 1), nullptr, 16);
+  };
+  for (auto* table : {"/proc/net/tcp", "/proc/net/tcp6"}) {
+    std::ifstream in{table};
+    std::string line;
+    std::getline(in, line); // the column names
+    while (std::getline(in, line)) {
+      // sl local_address rem_address st tx_queue:rx_queue ...
+      std::istringstream fields{line};
+      std::string slot, local, remote, state, queues;
+      if (fields >> slot >> local >> remote >> state >> queues
+          && port_of(local) == local_port && port_of(remote) == remote_port)
+        return std::stoul(queues.substr(queues.find(':') + 1), nullptr, 16);
+    }
+  }
+  return 0;
+}
+
 /// A plain TCP connection to 127.0.0.1:port with 1 s send/receive timeouts.
 /// Sends never raise SIGPIPE; a server that hangs up early is fine.
 class raw_conn {
 public:
-  explicit raw_conn(uint16_t port) {
+  explicit raw_conn(uint16_t port) : port_(port) {
     fd_ = ::socket(AF_INET, SOCK_STREAM, 0);
     if (fd_ < 0)
       throw std::runtime_error("socket failed");
@@ -99,6 +128,22 @@ public:
     return false;
   }
 
+  /// How many of the bytes sent on this connection the server's process
+  /// has not read yet: those still on their way (not yet acknowledged by
+  /// its kernel) and those waiting in its receive queue. 0 once it has
+  /// closed its end.
+  size_t unread_by_server() const {
+    int on_the_way = 0;
+    if (::ioctl(fd_, SIOCOUTQ, &on_the_way) != 0 || on_the_way < 0)
+      on_the_way = 0;
+    sockaddr_in self{};
+    socklen_t len = sizeof(self);
+    if (::getsockname(fd_, reinterpret_cast<sockaddr*>(&self), &len) != 0)
+      return static_cast<size_t>(on_the_way);
+    return static_cast<size_t>(on_the_way)
+           + tcp_unread(port_, ntohs(self.sin_port));
+  }
+
   /// Closes with a RST instead of a FIN.
   void reset() {
     linger l{1, 0};
@@ -113,6 +158,7 @@ public:
   }
 
 private:
+  uint16_t port_;
   int fd_ = -1;
   bool connected_ = false;
 };

@@ -2,9 +2,9 @@
 
 #include <chrono>
 #include <fstream>
+#include <memory>
 #include <stdexcept>
 #include <string>
-#include <thread>
 #include <vector>
 
 #include <signal.h>
@@ -12,7 +12,9 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "support/proc_info.hpp"
 #include "support/temp_dir.hpp"
+#include "support/wait_until.hpp"
 
 extern char** environ;
 
@@ -54,25 +56,30 @@ public:
     int status = 0;
     waitpid(pid_, &status, 0);
     pid_ = -1;
-    return WIFEXITED(status) ? WEXITSTATUS(status) : -WTERMSIG(status);
+    return exit_code(status);
   }
 
   /// Like `wait_exit`, giving up (and returning -1000) after `limit`.
   int wait_exit_for(std::chrono::milliseconds limit) {
-    auto deadline = std::chrono::steady_clock::now() + limit;
-    while (std::chrono::steady_clock::now() < deadline) {
-      int status = 0;
-      auto r = waitpid(pid_, &status, WNOHANG);
-      if (r == pid_) {
+    int code = -1000;
+    wait_until(
+      [&] {
+        int status = 0;
+        if (waitpid(pid_, &status, WNOHANG) != pid_)
+          return false;
         pid_ = -1;
-        return WIFEXITED(status) ? WEXITSTATUS(status) : -WTERMSIG(status);
-      }
-      std::this_thread::sleep_for(std::chrono::milliseconds{10});
-    }
-    return -1000;
+        code = exit_code(status);
+        return true;
+      },
+      limit, std::chrono::milliseconds{10});
+    return code;
   }
 
 private:
+  static int exit_code(int status) {
+    return WIFEXITED(status) ? WEXITSTATUS(status) : -WTERMSIG(status);
+  }
+
   pid_t pid_ = -1;
 };
 
@@ -115,14 +122,30 @@ public:
     start();
   }
 
-  /// Freezes the process (SIGSTOP): its connections stay open, nothing is
-  /// answered. `resume` thaws it.
+  /// Freezes the process (SIGSTOP) and returns once every thread of it has
+  /// stopped: from then on its connections stay open and nothing is
+  /// answered. (`kill` returns before that: on a busy machine a thread can
+  /// go on serving for a while.) Throws if it has not stopped within 10 s.
+  /// `resume` thaws it.
   void pause() {
     proc_->signal(SIGSTOP);
+    auto stopped = [&] {
+      auto t = threads_of(proc_->pid());
+      return t.threads > 0 && t.stopped == t.threads;
+    };
+    if (!wait_until(stopped, std::chrono::seconds{10},
+                    std::chrono::milliseconds{1}))
+      throw std::runtime_error("entactd did not stop on SIGSTOP");
   }
 
+  /// Thaws a paused process (SIGCONT) and returns once none of its threads
+  /// is stopped any longer. Throws if that takes more than 10 s.
   void resume() {
     proc_->signal(SIGCONT);
+    auto thawed = [&] { return threads_of(proc_->pid()).stopped == 0; };
+    if (!wait_until(thawed, std::chrono::seconds{10},
+                    std::chrono::milliseconds{1}))
+      throw std::runtime_error("entactd did not resume on SIGCONT");
   }
 
   bool running() {
@@ -137,17 +160,17 @@ private:
                                   "--port=0", "--port-file=" + port_file};
     argv.insert(argv.end(), extra_.begin(), extra_.end());
     proc_ = std::make_unique<child_process>(argv);
-    auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds{30};
-    while (std::chrono::steady_clock::now() < deadline) {
+    auto port_written = [&] {
       std::ifstream in{port_file};
       unsigned p = 0;
-      if (in >> p && p > 0) {
-        port_ = static_cast<uint16_t>(p);
-        return;
-      }
-      std::this_thread::sleep_for(std::chrono::milliseconds{20});
-    }
-    throw std::runtime_error("entactd did not start");
+      if (!(in >> p) || p == 0)
+        return false;
+      port_ = static_cast<uint16_t>(p);
+      return true;
+    };
+    if (!wait_until(port_written, std::chrono::seconds{30},
+                    std::chrono::milliseconds{20}))
+      throw std::runtime_error("entactd did not start");
   }
 
   temp_dir dir_;

@@ -2,6 +2,7 @@
 
 #include <chrono>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include <caf/scoped_actor.hpp>
@@ -13,13 +14,21 @@
 namespace entact::test {
 
 /// Drives an interactive transaction by message, as an actor or a remote
-/// client would: the scoped actor is the transaction's owner.
+/// client would: the scoped actor is the transaction's owner (if it goes
+/// away, so must the locks).
 struct txn_client {
   caf::scoped_actor self;
   coordinator_api coord;
   txn_handle handle;
 
-  txn_client(engine& eng) : self(eng.system()), coord(eng.coordinator()) {
+  txn_client(engine& eng) : txn_client(eng.system(), eng.coordinator()) {
+    // nop
+  }
+
+  /// An owner in actor system `sys` (e.g. a remote client's) talking to
+  /// `coordinator` (e.g. that client's server).
+  txn_client(caf::actor_system& sys, coordinator_api coordinator)
+    : self(sys), coord(std::move(coordinator)) {
     // nop
   }
 
