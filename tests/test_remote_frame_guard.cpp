@@ -232,7 +232,9 @@ BOOST_AUTO_TEST_CASE(a_declared_frame_costs_only_the_bytes_that_arrive) {
                      << " MiB; a read behind them took " << took << " ms");
   BOOST_TEST(peak - base < 64u * 1024,
              "peak RSS grew by " << (peak - base) / 1024 << " MiB");
-  BOOST_TEST(took < 100);
+  // Unguarded, the I/O thread stalled for seconds; a busy machine may take
+  // some hundreds of ms for any read.
+  BOOST_TEST(took < 1000);
   for (auto& p : peers)
     BOOST_TEST(!p->drain_until_closed(10ms)); // still waiting, harmlessly
   peers.clear();

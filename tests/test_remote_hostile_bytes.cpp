@@ -296,7 +296,9 @@ BOOST_AUTO_TEST_CASE(a_huge_declared_payload_is_not_allocated) {
   c.close();
   BOOST_TEST(server.running());
   BOOST_TEST(peak - base < 256u * 1024, "peak RSS grew by " << (peak - base) / 1024 << " MiB");
-  BOOST_TEST(took.count() < 100, "a read stalled " << took.count() << " ms");
+  // Unguarded, the I/O thread stalled for seconds allocating 1 GiB; a busy
+  // machine may take some hundreds of ms for any read.
+  BOOST_TEST(took.count() < 1000, "a read stalled " << took.count() << " ms");
 }
 
 BOOST_AUTO_TEST_SUITE_END()
