@@ -29,19 +29,30 @@ class database {
 public:
   virtual ~database() = default;
 
-  /// The committed record of `id`, through its entity actor (so it is
-  /// ordered after this caller's earlier writes to `id`). Errors:
-  /// `not_found` (absent or deleted), `invalid_argument`/`too_large` (bad
-  /// id), `timeout`, `closed`.
+  /// The committed record of `id`, through its entity actor.
+  /// Linearizable: never older than any record of `id` that any read
+  /// (`get`, `read`, `read_many`) has returned before this call began, nor
+  /// than any write acknowledged before it. Read-your-writes: it answers
+  /// only after every write to `id` that reached the entity before it and
+  /// was already handed to storage has finished, so this caller's earlier
+  /// writes (async ones included) are visible -- except a write still
+  /// waiting behind another transaction's lock, which is not applied yet
+  /// (a `get` never waits for a lock). Usually answered from the entity's
+  /// cache; from storage while a commit it has not learned may be visible.
+  /// Errors: `not_found` (absent or deleted), `invalid_argument`/
+  /// `too_large` (bad id), `timeout`, `closed`.
   virtual caf::expected<record> get(const entity_id& id) = 0;
 
   /// The committed record of `id`, read straight from storage without
-  /// queueing behind writes: never older than the last write acknowledged
-  /// to anyone. Same errors as `get`.
+  /// queueing behind writes or going through the entity: linearizable like
+  /// `get` (never older than anything read or acknowledged before), but it
+  /// does not wait for this caller's writes still in flight. Same errors as
+  /// `get`.
   virtual caf::expected<record> read(const entity_id& id) = 0;
 
   /// The committed records of `ids`, all from one consistent snapshot (so
-  /// never half of a transaction), in the order of `ids`. Absent entities
+  /// never half of a transaction or batch; linearizable like `read`), in
+  /// the order of `ids`. Absent entities
   /// read as `version == no_version`, deleted ones as their tombstone.
   /// Errors: `invalid_argument`/`too_large` (bad id), `storage_failure`,
   /// `closed`.
