@@ -7,8 +7,9 @@
 namespace entact::detail {
 
 void call_gate::start(caf::actor_system& sys, router_api target,
-                      caf::timespan timeout, size_t n) {
+                      caf::timespan timeout, size_t n, size_t max_in_flight) {
   timeout_ = timeout;
+  max_in_flight_ = static_cast<int64_t>(max_in_flight);
   target_ = target;
   for (size_t i = 0; i < n; ++i)
     gateways_.push_back(
@@ -24,9 +25,33 @@ bool call_gate::enter() {
 }
 
 void call_gate::leave() {
-  if (--outstanding_ == 0) {
+  auto now = --outstanding_;
+  if (now == 0 || waiting_ > 0) {
     std::lock_guard<std::mutex> guard{mtx_};
-    idle_.notify_all();
+    if (now == 0)
+      idle_.notify_all();
+    slot_free_.notify_one();
+  }
+}
+
+caf::error call_gate::admit(bool wait) {
+  auto deadline = std::chrono::steady_clock::now() + timeout_;
+  for (;;) {
+    if (!enter())
+      return closed_error();
+    if (max_in_flight_ == 0 || outstanding_ <= max_in_flight_)
+      return {};
+    leave();
+    if (!wait || std::chrono::steady_clock::now() >= deadline)
+      return make_error(errc::overloaded,
+                        "more than " + std::to_string(max_in_flight_)
+                          + " calls in flight");
+    std::unique_lock<std::mutex> guard{mtx_};
+    ++waiting_;
+    slot_free_.wait_until(guard, deadline, [this] {
+      return closed_ || outstanding_ < max_in_flight_;
+    });
+    --waiting_;
   }
 }
 
@@ -42,6 +67,7 @@ bool call_gate::close_and_drain(caf::timespan limit) {
   if (closed_.exchange(true))
     return false;
   std::unique_lock<std::mutex> guard{mtx_};
+  slot_free_.notify_all(); // blocking calls waiting for a slot give up
   idle_.wait_for(guard, limit, [this] { return outstanding_ == 0; });
   return true;
 }

@@ -23,19 +23,31 @@ namespace entact::detail {
 /// a few gateway actors turn them into requests with deadlines, and a
 /// counter of calls in flight lets `close` wait until every accepted call
 /// was answered. Shared by the embedded engine and the remote client.
+///
+/// Admission control: at most `max_in_flight` calls are in flight at once,
+/// so latency stays bounded when callers offer more than the engine can
+/// take. Past it an asynchronous call is answered `overloaded` at once; a
+/// blocking call waits for a free slot within its deadline (its thread is
+/// the caller's own back-pressure), then fails with `overloaded`.
 class call_gate {
 public:
   /// Spawns `n` gateways; entity calls go to `target`, with deadline
-  /// `timeout`. Losing `target` fails every call (see `spawn_gateway`).
+  /// `timeout`, at most `max_in_flight` at once (0: no bound). Losing
+  /// `target` fails every call (see `spawn_gateway`).
   void start(caf::actor_system& sys, router_api target,
-             caf::timespan timeout, size_t n);
+             caf::timespan timeout, size_t n, size_t max_in_flight = 0);
 
   /// Counts a call in flight, or refuses it once closing has begun. The
   /// count goes up before the check, so `drain` never misses a call.
   bool enter();
 
-  /// Ends a call counted by `enter`.
+  /// Ends a call counted by `enter` or `admit`.
   void leave();
+
+  /// Counts a call in flight within the bound: no error if admitted;
+  /// `closed`, or `overloaded` (at once unless `wait`, else once the
+  /// deadline passes without a free slot).
+  caf::error admit(bool wait);
 
   /// Set once the target went away (a remote server's connection dropped):
   /// new calls fail at once without being sent.
@@ -88,24 +100,21 @@ public:
   /// one thread reach the target in the order they were made.
   template <class... Ts>
   void send_async(const entity_id& key, record_callback done, Ts&&... xs) {
-    if (!enter()) {
-      done(closed_error());
+    if (auto err = admit(false)) {
+      done(std::move(err));
       return;
     }
-    auto wrapped = [this, done = std::move(done)](caf::expected<record> r) {
-      done(std::move(r));
-      leave();
-    };
-    send_relayed<record>(pick(key), target_, timeout_, std::move(wrapped),
-                         nullptr, std::forward<Ts>(xs)...);
+    send_admitted(key, std::move(done), std::forward<Ts>(xs)...);
   }
 
-  /// `send_async`, waiting for the outcome.
+  /// `send_async`, waiting for the outcome (and for a free slot).
   template <class... Ts>
   caf::expected<record> call(const entity_id& key, Ts&&... xs) {
+    if (auto err = admit(true))
+      return err;
     auto p = std::make_shared<std::promise<caf::expected<record>>>();
     auto f = p->get_future();
-    send_async(
+    send_admitted(
       key, [p](caf::expected<record> r) { p->set_value(std::move(r)); },
       std::forward<Ts>(xs)...);
     return wait(std::move(f), timeout_);
@@ -117,10 +126,11 @@ public:
   caf::expected<T> request(const Handle& dest, Ts&&... xs) {
     if (auto err = refusal())
       return err;
-    scope call{*this};
-    if (!call.entered())
-      return closed_error();
-    return relay<T>(dest, timeout_, std::forward<Ts>(xs)...);
+    if (auto err = admit(true))
+      return err;
+    auto res = relay<T>(dest, timeout_, std::forward<Ts>(xs)...);
+    leave();
+    return res;
   }
 
   /// A blocking request within a call already counted (the steps of a
@@ -150,6 +160,17 @@ public:
   }
 
 private:
+  /// Sends an admitted call; `leave`s once `done` has run.
+  template <class... Ts>
+  void send_admitted(const entity_id& key, record_callback done, Ts&&... xs) {
+    auto wrapped = [this, done = std::move(done)](caf::expected<record> r) {
+      done(std::move(r));
+      leave();
+    };
+    send_relayed<record>(pick(key), target_, timeout_, std::move(wrapped),
+                         nullptr, std::forward<Ts>(xs)...);
+  }
+
   /// Has `gateway` send `(xs...)` to `dest` with deadline `timeout`; `done`
   /// gets the answer, the loss of the target, or `timeout`, exactly once.
   template <class T, class Handle, class... Ts>
@@ -203,8 +224,12 @@ private:
   std::shared_ptr<std::atomic<bool>> gone_
     = std::make_shared<std::atomic<bool>>(false);
   caf::timespan timeout_{0};
+  int64_t max_in_flight_ = 0;
   std::atomic<bool> closed_{false};
   std::atomic<int64_t> outstanding_{0};
+  /// Blocking calls waiting in `admit` for a slot (woken by `leave`).
+  std::atomic<int64_t> waiting_{0};
+  std::condition_variable slot_free_;
   std::atomic<size_t> rotation_{0};
   std::mutex mtx_;
   std::condition_variable idle_;

@@ -22,6 +22,11 @@ struct engine_options {
   std::chrono::milliseconds idle_timeout = std::chrono::seconds{30};
   /// Most requests queued at one entity; past it requests get `overloaded`.
   size_t max_queue_per_entity = 4096;
+  /// Most calls in flight in the engine at once (0: no bound), so latency
+  /// stays bounded under overload: past it `apply_async` is answered
+  /// `overloaded` at once, and a blocking call waits for a free slot within
+  /// its deadline (then `overloaded`).
+  size_t max_calls_in_flight = 8192;
   /// Most entities one pessimistic transaction may lock.
   size_t max_txn_entities = 64;
   /// Deadline of each blocking call (`timeout` past it); also how long a
