@@ -2,9 +2,14 @@
 
 #include <string>
 
+#include "history/campaign.hpp"
 #include "history/checker.hpp"
+#include "history/expect.hpp"
+#include "history/reference_database.hpp"
 
-// The linearizability checker on small hand-made histories of one key.
+// The linearizability checker on small hand-made histories of one key, and
+// the whole history test (workload, recorder, checker) against a database
+// that is linearizable by construction, and one whose gets lag.
 
 using namespace entact;
 using namespace entact::test::history;
@@ -93,6 +98,30 @@ struct builder {
     return check(h, opts).v;
   }
 };
+
+struct reference_endpoint : endpoint {
+  reference_database ref;
+
+  explicit reference_endpoint(bool stale_gets) : ref(stale_gets) {
+    // nop
+  }
+
+  database& db(int) override {
+    return ref;
+  }
+};
+
+campaign record_reference(bool stale_gets) {
+  reference_endpoint ep{stale_gets};
+  campaign c;
+  c.name = stale_gets ? "reference with stale gets" : "reference";
+  workload w;
+  w.threads = 8;
+  w.moves = 40;
+  for (int r = 0; r < 3; ++r)
+    c.add(run_round(ep, w, r, {}, static_cast<unsigned>(r + 1)));
+  return c;
+}
 
 } // namespace
 
@@ -292,6 +321,18 @@ BOOST_AUTO_TEST_CASE(a_long_linearizable_history_is_decided_quickly) {
   auto r = check(b.h);
   BOOST_TEST(r.v == verdict::linearizable);
   BOOST_TEST(r.steps < 10000u);
+}
+
+BOOST_AUTO_TEST_CASE(histories_of_a_linearizable_database_pass) {
+  expect_linearizable(record_reference(false), 8);
+}
+
+BOOST_AUTO_TEST_CASE(histories_of_a_database_whose_gets_lag_fail) {
+  auto c = record_reference(true);
+  BOOST_TEST_MESSAGE(c.summary() << c.reports);
+  BOOST_TEST(c.failed_rounds == c.rounds);
+  BOOST_TEST(c.real_time_rounds > 0);
+  BOOST_TEST(c.undecided_rounds == 0);
 }
 
 BOOST_AUTO_TEST_SUITE_END()
