@@ -459,10 +459,12 @@ explanation explain(const key_history& h, const check_options& opts) {
     if (op.res == result::ok && op.act != action::read
         && op.seen.version == at.version)
       e.stuck_at.value = op.seen.value;
-  // The writes open there are the core only if the writes alone fail.
+  // The writes open there are the core only if the writes alone fail;
+  // else only those known to have taken effect are worth showing.
   std::vector<key_op> open;
   for (auto i : front)
-    if (open.size() < 8 && !keeps_state(*c.source[i]))
+    if (open.size() < 8 && !keeps_state(*c.source[i])
+        && (e.core.empty() || c.source[i]->res == result::ok))
       open.push_back(*c.source[i]);
   auto& into = e.core.empty() ? e.core : e.context;
   into.insert(into.end(), open.begin(), open.end());

@@ -165,6 +165,10 @@ private:
         write(db, k, write_op::update(key(k), r.version, fresh_value()));
         break;
       case move_kind::create:
+        // Half the time delete first: a create after a tombstone continues
+        // the version sequence.
+        if (r.exists() && chance(50))
+          learn(k, rec_.write(db, write_op::erase(key(k), r.version)));
         write(db, k, write_op::create(key(k), fresh_value()));
         break;
       case move_kind::erase:

@@ -40,8 +40,9 @@ struct mix {
   int read_then_get = 8;
   /// read_many of every key, then get of one.
   int read_many_then_get = 4;
-  /// A blocking update (after a read, half the time), create, erase
-  /// (after a read) or unconditional write, then a get.
+  /// A blocking update (after a read, half the time), create (after an
+  /// erase, half the time), erase (after a read) or unconditional write,
+  /// each followed by a get.
   int update = 6;
   int create = 3;
   int erase = 2;
