@@ -30,32 +30,28 @@ failure_kind classify(const caf::error& err) {
   }
 }
 
-action action_of(op_kind k) {
+/// The model's action and the named call of each kind of write.
+struct write_kind {
+  action act;
+  api call;
+};
+
+write_kind kind_of(op_kind k) {
   switch (k) {
     case op_kind::update_if_version:
-      return action::update_if_version;
+      return {action::update_if_version, api::update};
     case op_kind::create_if_absent:
-      return action::create_if_absent;
+      return {action::create_if_absent, api::create};
     case op_kind::erase_if_version:
-      return action::erase_if_version;
+      return {action::erase_if_version, api::erase};
     case op_kind::write_unconditionally:
       break;
   }
-  return action::write_unconditionally;
+  return {action::write_unconditionally, api::write_unconditionally};
 }
 
-api api_of(op_kind k) {
-  switch (k) {
-    case op_kind::update_if_version:
-      return api::update;
-    case op_kind::create_if_absent:
-      return api::create;
-    case op_kind::erase_if_version:
-      return api::erase;
-    case op_kind::write_unconditionally:
-      break;
-  }
-  return api::write_unconditionally;
+action action_of(op_kind k) {
+  return kind_of(k).act;
 }
 
 /// Fills in a write's outcome at time `now`; returns how the call ended.
@@ -256,7 +252,7 @@ recorder::read_many(database& db, const std::vector<entity_id>& ids) {
 }
 
 caf::expected<record> recorder::write(database& db, const write_op& op) {
-  auto k = start(api_of(op.kind), action_of(op.kind));
+  auto k = start(kind_of(op.kind).call, action_of(op.kind));
   k.id = rec_.next_id();
   set_write(k, op);
   caf::expected<record> r = make_error(errc::invalid_argument);
