@@ -1,5 +1,7 @@
 #include "frame_guard.hpp"
 
+#include "basp_check.hpp"
+
 #include <algorithm>
 #include <iostream>
 #include <unordered_map>
@@ -11,40 +13,6 @@
 
 namespace entact::detail {
 
-frame_scanner::result frame_scanner::scan(const char* data, size_t n) {
-  result res;
-  size_t pos = 0;
-  while (pos < n) {
-    if (payload_left_ > 0) {
-      auto take = std::min(payload_left_, n - pos);
-      pos += take;
-      payload_left_ -= take;
-      if (payload_left_ == 0)
-        res.complete = pos;
-      continue;
-    }
-    // In a header: only bytes 4..7 (the payload length) matter here.
-    auto take = std::min(header_size - header_seen_, n - pos);
-    for (size_t i = 0; i < take; ++i, ++header_seen_)
-      if (header_seen_ >= 4 && header_seen_ < 8)
-        declared_ = (declared_ << 8) | static_cast<uint8_t>(data[pos + i]);
-    pos += take;
-    if (header_seen_ < header_size)
-      continue;
-    if (declared_ > max_payload_) {
-      res.too_large = true;
-      res.declared = declared_;
-      return res;
-    }
-    payload_left_ = declared_;
-    header_seen_ = 0;
-    declared_ = 0;
-    if (payload_left_ == 0)
-      res.complete = pos;
-  }
-  return res;
-}
-
 namespace {
 
 using caf::io::connection_handle;
@@ -53,9 +21,9 @@ using caf::io::connection_handle;
 struct link {
   /// The other side.
   connection_handle peer;
-  /// Set on the peer's side (its bytes are scanned), null on the side
+  /// Set on the peer's side (its bytes are checked), null on the side
   /// towards BASP (relayed as they come).
-  std::unique_ptr<frame_scanner> scanner;
+  std::unique_ptr<basp_checker> checker;
   /// The peer's incomplete frame, held back until all of it has arrived:
   /// BASP sizes its buffer from a header as soon as it sees one.
   std::vector<char> pending;
@@ -65,6 +33,7 @@ struct guard_state {
   frame_guard_config cfg;
   caf::io::accept_handle acceptor;
   bool accepting = true;
+  claimed_nodes claimed; // outlives the checkers in `links`
   std::unordered_map<connection_handle, link> links;
   static inline const char* name = "entact.frame_guard";
 };
@@ -107,7 +76,8 @@ void accept(guard_actor* self, connection_handle peer) {
   }
   auto& in = st.links[peer];
   in.peer = *basp;
-  in.scanner = std::make_unique<frame_scanner>(st.cfg.max_frame_bytes);
+  in.checker = std::make_unique<basp_checker>(
+    self->system(), st.cfg.max_frame_bytes, st.claimed);
   st.links[*basp].peer = peer;
   auto chunk = caf::io::receive_policy::at_most(st.cfg.read_chunk);
   self->configure_read(peer, chunk);
@@ -122,21 +92,18 @@ void relay(guard_actor* self, caf::io::new_data_msg& msg) {
   auto& src = i->second;
   auto* data = msg.buf.data();
   auto n = msg.buf.size();
-  if (!src.scanner) { // from BASP: as it comes
+  if (!src.checker) { // from BASP: as it comes
     auto& out = self->wr_buf(src.peer);
     out.insert(out.end(), data, data + n);
     self->flush(src.peer);
     return;
   }
-  auto res = src.scanner->scan(data, n);
-  if (res.too_large) {
-    auto& cfg = self->state.cfg;
-    cfg.log("frame guard: disconnected "
-            + self->remote_addr(msg.handle) + ":"
-            + std::to_string(self->remote_port(msg.handle))
-            + ": a frame header declares a payload of "
-            + std::to_string(res.declared) + " bytes, over the limit of "
-            + std::to_string(cfg.max_frame_bytes));
+  auto res = src.checker->scan(data, n);
+  if (!res.refusal.empty()) {
+    self->state.cfg.log("frame guard: disconnected "
+                        + self->remote_addr(msg.handle) + ":"
+                        + std::to_string(self->remote_port(msg.handle)) + ": "
+                        + res.refusal);
     drop(self, msg.handle);
     return;
   }
