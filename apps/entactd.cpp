@@ -3,6 +3,12 @@
 //
 //   entactd --data-dir=/var/lib/entact --port=7411
 //   entactd --config-file=entactd.ini     (same keys, ini syntax)
+//   entactd --data-dir=... --salvage-wal  (open a store whose write-ahead
+//                                          log is damaged: drops the writes
+//                                          after the damage, says which)
+//
+// Refuses, exiting 1 with the reason: a data directory that is not an
+// entact store (nor empty), and a store whose write-ahead log is damaged.
 //
 // Prints where it listens, shuts down cleanly on SIGINT/SIGTERM: every
 // acknowledged write is committed before it exits.
@@ -16,7 +22,9 @@
 #include <caf/io/middleman.hpp>
 
 #include "entact/engine.hpp"
+#include "entact/errc.hpp"
 #include "entact/serve.hpp"
+#include "entact/storage/store.hpp"
 
 namespace {
 
@@ -35,6 +43,7 @@ public:
   size_t max_id_bytes = 256;
   size_t max_txn_entities = 64;
   size_t max_frame_bytes = 0;
+  bool salvage_wal = false;
   std::string port_file;
 
   server_config() {
@@ -55,6 +64,10 @@ public:
       .add(max_frame_bytes, "max-frame-bytes",
            "largest network frame a peer may declare; a peer that declares "
            "more is disconnected (0: derived from the limits above)")
+      .add(salvage_wal, "salvage-wal",
+           "open a store whose write-ahead log is damaged: keep the writes "
+           "before the damage, drop the rest (acknowledged writes are "
+           "lost) and log what was dropped")
       .add(port_file, "port-file", "write the listening port to this file");
     load<caf::io::middleman>();
   }
@@ -74,6 +87,31 @@ public:
 
 void log(const std::string& line) {
   std::cerr << "entactd: " << line << std::endl;
+}
+
+std::string describe(const caf::error& err) {
+  return entact::render_error(err.code(), err.category(), err.context());
+}
+
+/// Opens the store with `salvage_wal` and logs what RocksDB dropped; the
+/// salvaged store then opens as any other. Returns false if it failed.
+bool salvage(const entact::engine_options& opts) {
+  entact::storage::store_options so;
+  so.path = opts.path;
+  so.sync = opts.sync;
+  so.limits = opts.limits;
+  so.salvage_wal = true;
+  auto st = entact::storage::store::open(so);
+  if (!st) {
+    log("cannot salvage " + opts.path + ": " + describe(st.error()));
+    return false;
+  }
+  const auto& dropped = (*st)->salvage_report();
+  if (dropped.empty())
+    log("salvage of " + opts.path + ": nothing was dropped");
+  for (const auto& line : dropped)
+    log("salvage of " + opts.path + " dropped: " + line);
+  return true;
 }
 
 /// Blocks SIGINT and SIGTERM in every thread (threads inherit the mask), so
@@ -105,9 +143,11 @@ int main(int argc, char** argv) {
   serve_opts.max_frame_bytes = cfg->max_frame_bytes;
   serve_opts.log = [](const std::string& line) { log(line); };
   auto port_file = cfg->port_file;
+  if (cfg->salvage_wal && !salvage(opts))
+    return 1;
   auto eng = entact::engine::open(opts, std::move(cfg));
   if (!eng) {
-    log("cannot open " + opts.path + ": " + to_string(eng.error()));
+    log("cannot open " + opts.path + ": " + describe(eng.error()));
     return 1;
   }
   auto server = entact::serve(**eng, serve_opts);

@@ -10,29 +10,14 @@
 #include "entact/errc.hpp"
 #include "entact/storage/record_codec.hpp"
 #include "entact/storage/store.hpp"
+#include "support/store_open.hpp"
 #include "support/temp_dir.hpp"
 #include "support/print.hpp"
 
 using namespace entact;
 using namespace entact::storage;
-
-namespace {
-
-store_options options_for(const std::string& path) {
-  store_options opts;
-  opts.path = path;
-  opts.sync = false;
-  return opts;
-}
-
-std::string detail_of(const caf::error& err) {
-  const auto& ctx = err.context();
-  return ctx.size() == 1 && ctx.match_element<std::string>(0)
-           ? ctx.get_as<std::string>(0)
-           : std::string{};
-}
-
-} // namespace
+using entact::test::detail_of;
+using entact::test::options_for;
 
 BOOST_AUTO_TEST_SUITE(open)
 

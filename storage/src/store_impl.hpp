@@ -5,7 +5,9 @@
 #include <functional>
 #include <memory>
 #include <mutex>
+#include <string>
 #include <thread>
+#include <vector>
 
 #include <rocksdb/utilities/optimistic_transaction_db.h>
 
@@ -16,8 +18,9 @@ namespace entact::storage {
 
 /// State behind `store`, shared by its source files.
 struct store::impl {
-  impl(store_options o, std::unique_ptr<rocksdb::OptimisticTransactionDB> d)
-    : opts(std::move(o)), db(std::move(d)) {
+  impl(store_options o, std::unique_ptr<rocksdb::OptimisticTransactionDB> d,
+       std::vector<std::string> dropped)
+    : opts(std::move(o)), db(std::move(d)), salvaged(std::move(dropped)) {
   }
 
   /// The committer thread's loop: one group per turn until closed and
@@ -31,6 +34,8 @@ struct store::impl {
   store_options opts;
   // Declared before the thread so it outlives it.
   std::unique_ptr<rocksdb::OptimisticTransactionDB> db;
+  // What the salvage open dropped (empty without salvage_wal).
+  std::vector<std::string> salvaged;
   detail::commit_queue queue;
 
   std::atomic<uint64_t> groups{0};

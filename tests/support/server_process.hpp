@@ -83,6 +83,24 @@ private:
   pid_t pid_ = -1;
 };
 
+/// Waits until an entactd started with `--port-file=file` has written its
+/// port there and returns it; throws after 30 s.
+inline uint16_t wait_for_port_file(const std::string& file) {
+  uint16_t port = 0;
+  auto port_written = [&] {
+    std::ifstream in{file};
+    unsigned p = 0;
+    if (!(in >> p) || p == 0)
+      return false;
+    port = static_cast<uint16_t>(p);
+    return true;
+  };
+  if (!wait_until(port_written, std::chrono::seconds{30},
+                  std::chrono::milliseconds{20}))
+    throw std::runtime_error("entactd did not start");
+  return port;
+}
+
 /// A real `entactd` on an ephemeral loopback port, over a data directory
 /// that survives restarts of the server (`restart()`).
 class server_process {
@@ -160,17 +178,7 @@ private:
                                   "--port=0", "--port-file=" + port_file};
     argv.insert(argv.end(), extra_.begin(), extra_.end());
     proc_ = std::make_unique<child_process>(argv);
-    auto port_written = [&] {
-      std::ifstream in{port_file};
-      unsigned p = 0;
-      if (!(in >> p) || p == 0)
-        return false;
-      port_ = static_cast<uint16_t>(p);
-      return true;
-    };
-    if (!wait_until(port_written, std::chrono::seconds{30},
-                    std::chrono::milliseconds{20}))
-      throw std::runtime_error("entactd did not start");
+    port_ = wait_for_port_file(port_file);
   }
 
   temp_dir dir_;

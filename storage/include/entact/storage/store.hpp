@@ -3,6 +3,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <string>
 #include <string_view>
 #include <vector>
 
@@ -53,14 +54,17 @@ public:
   using commit_callback
     = std::function<void(caf::expected<std::vector<record>>)>;
 
-  /// Opens (or creates) the store at `opts.path`; recovers everything
-  /// committed before. Errors: `invalid_argument` (empty path,
-  /// `max_group_ops == 0`, data written in an unknown format version),
-  /// `storage_failure` (RocksDB could not open, e.g. locked by another
-  /// process).
+  /// Opens the store at `opts.path`, or creates one in an empty or missing
+  /// directory; recovers everything committed before. Errors:
+  /// `invalid_argument` (empty path, `max_group_ops == 0`, a directory
+  /// that is not an entact store, data written in an unknown format
+  /// version), `storage_failure` (a damaged write-ahead log without
+  /// `salvage_wal`; RocksDB could not open, e.g. locked by another
+  /// process). A refused directory is left unchanged.
   static caf::expected<std::unique_ptr<store>> open(store_options opts);
 
-  /// Commits everything queued, stops the committer thread, closes RocksDB.
+  /// Commits everything queued, stops the committer thread, flushes the
+  /// memtable to table files and closes RocksDB.
   /// Must not run on the committer thread (i.e. inside a commit callback).
   ~store();
 
@@ -93,10 +97,17 @@ public:
   caf::expected<std::vector<record>> commit(std::vector<write_op> ops);
 
   /// Stops accepting writes (later commits fail with `closed`), commits
-  /// everything already queued and stops the committer thread. Reads keep
+  /// everything already queued, stops the committer thread and flushes the
+  /// memtable, so no acknowledged write lives only in the WAL. Reads keep
   /// working until the store is destroyed. Idempotent; the destructor calls
   /// it. Called from a commit callback it only stops accepting.
   void close();
+
+  /// What opening with `salvage_wal` dropped, as RocksDB reported it: per
+  /// damaged log "<log>: dropping N bytes; Corruption: <why>", then the
+  /// point recovered to ("Point in time recovered to log #N seq #M"; the
+  /// writes after it are lost). Empty when nothing was dropped.
+  const std::vector<std::string>& salvage_report() const noexcept;
 
   /// Returns the counters so far.
   store_stats stats() const;

@@ -9,7 +9,8 @@ namespace entact::storage {
 
 /// How a `store` opens its RocksDB directory.
 struct store_options {
-  /// The RocksDB directory; created if missing.
+  /// The RocksDB directory: an entact store, or an empty or missing
+  /// directory (created as a new store). Anything else is refused.
   std::string path;
   /// Sync the WAL before acknowledging a commit. Off trades durability of
   /// the last moments before a machine crash for speed (a process crash
@@ -19,6 +20,12 @@ struct store_options {
   size_t max_group_ops = 4096;
   /// Size limits checked on every op before it reaches RocksDB.
   entact::limits limits;
+  /// Open a store whose write-ahead log is damaged: keep the writes before
+  /// the first damage and drop everything after it (RocksDB's point-in-time
+  /// recovery); `store::salvage_report` says what was dropped. Off, such a
+  /// store is refused and left untouched. Acknowledged writes are lost:
+  /// for an operator who chose that, never a default.
+  bool salvage_wal = false;
 };
 
 } // namespace entact::storage
