@@ -143,10 +143,17 @@ BOOST_AUTO_TEST_CASE(plain_writers_wait_behind_a_lock_then_see_the_new_version) 
   auto stale = db().apply_future(write_op::update("a", 1, "optimist"));
   auto lww = db().apply_future(write_op::unconditional("a", "last"));
   BOOST_TEST((stale.wait_for(150ms) == std::future_status::timeout));
-  // Committed reads stay available while locked.
-  BOOST_TEST(db().get("a")->value == "0");
+  // Committed reads from storage stay available while locked; a get waits
+  // for the writes the entity accepted before it (read-your-writes), so it
+  // answers once they have run after the commit.
   BOOST_TEST(db().read("a")->value == "0");
+  auto later = std::async(std::launch::async, [&] { return db().get("a"); });
+  BOOST_TEST((later.wait_for(100ms) == std::future_status::timeout));
   BOOST_REQUIRE(t->commit({txn_write{"a", false, "txn"}}));
+  auto seen = later.get();
+  BOOST_REQUIRE(seen);
+  BOOST_TEST(seen->value == "last");
+  BOOST_TEST(seen->version == 3u);
   auto s = stale.get();
   BOOST_REQUIRE(!s);
   auto c = conflict_of(s.error());

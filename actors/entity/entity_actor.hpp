@@ -26,7 +26,7 @@ struct queued_request {
   caf::typed_response_promise<record> rp;
 };
 
-/// A `get` waiting for the writes in the store when it came to finish.
+/// A `get` waiting for the writes accepted before it to finish.
 struct parked_get {
   /// Writes with a smaller ticket must finish first.
   uint64_t barrier = 0;
@@ -59,10 +59,9 @@ struct entity_activity {
   /// trusted (and the entity is not passivated).
   std::vector<txn_id> unreleased;
 
-  /// The smallest ticket of a write in the store (`next_ticket` if none).
-  uint64_t oldest_pending_write() const noexcept {
-    return pending.empty() ? next_ticket : pending.begin()->first;
-  }
+  /// The smallest ticket of a write not yet answered, in the store or
+  /// queued (`next_ticket` if none).
+  uint64_t oldest_unfinished_write() const noexcept;
 
   /// True if a lock may be granted now: not held, no write in flight or
   /// waiting (the lock holder reads the committed record).
@@ -111,8 +110,8 @@ struct entity_state {
 /// included (they carry the stored record).
 ///
 /// Reads never go back in time (see entity_reads.hpp): a `get` waits for
-/// the writes already in the store, and is answered from storage whenever
-/// a commit the cache has not learned yet may already be visible there.
+/// the writes accepted before it, and is answered from storage whenever a
+/// commit the cache has not learned yet may already be visible there.
 ///
 /// A transaction may lock the entity (see entity_locking.hpp): writes that
 /// arrive meanwhile wait in its activity's `queue` (within `write_wait`) and

@@ -35,6 +35,17 @@ void deliver(Promise& rp, const record& r, bool as_get) {
 
 } // namespace
 
+uint64_t entity_activity::oldest_unfinished_write() const noexcept {
+  // Pending writes were accepted before queued ones (a write queues only
+  // while the entity is locked or others wait, and leaves the queue in
+  // order), so the first queued write matters only if none is pending.
+  if (!pending.empty())
+    return pending.begin()->first;
+  auto q = std::find_if(queue.begin(), queue.end(),
+                        [](const queued_request& x) { return !x.is_lock; });
+  return q != queue.end() ? q->ticket : next_ticket;
+}
+
 void answer_committed(entity_ptr self, caf::typed_response_promise<record> rp,
                       bool for_lock, bool as_get) {
   if (cache_is_current(self, for_lock)) {
@@ -62,7 +73,7 @@ void answer_committed(entity_ptr self, caf::typed_response_promise<record> rp,
 caf::result<record> on_get(entity_ptr self) {
   auto& st = self->state;
   auto* a = st.activity.get();
-  bool waits = a != nullptr && !a->pending.empty();
+  bool waits = a != nullptr && a->oldest_unfinished_write() < a->next_ticket;
   if (!waits && cache_is_current(self, false)) {
     // The common case, without a promise.
     if (!st.cache.exists())
@@ -70,10 +81,8 @@ caf::result<record> on_get(entity_ptr self) {
     return st.cache;
   }
   auto rp = self->make_response_promise<record>();
-  // Writes queued behind a lock get their place in the store later, after
-  // every write pending now: waiting for these is waiting for all of them.
   if (waits)
-    a->gets.push_back(parked_get{a->pending.rbegin()->first + 1, rp});
+    a->gets.push_back(parked_get{a->next_ticket, rp});
   else
     answer_committed(self, rp, false, true);
   return rp;
@@ -83,7 +92,7 @@ void answer_parked_gets(entity_ptr self) {
   auto* a = self->state.activity.get();
   if (a == nullptr || a->gets.empty())
     return;
-  auto oldest = a->oldest_pending_write();
+  auto oldest = a->oldest_unfinished_write();
   auto ready = std::find_if(a->gets.begin(), a->gets.end(),
                             [&](const parked_get& g) {
                               return g.barrier > oldest;

@@ -15,22 +15,23 @@ namespace entact::detail {
 //   came, or an optimistic batch on the id is unpublished. Then the entity
 //   reads storage instead (through the detached readers) and learns what it
 //   reads. The entity's own writes are not such a case: a get waits for
-//   those in the store (next rule), and later ones cannot be visible
-//   before the get arrived.
-// - Read-your-writes: a `get` is answered only once every write the entity
-//   had handed to the store when the get arrived has finished (committed or
-//   failed), so a caller's earlier writes, async ones included, are visible
-//   to its `get`. The exception is a write still waiting behind another
-//   transaction's lock: it is not applied yet, and a get does not wait for
-//   it (committed reads are never blocked by a lock); its own answer tells
-//   when it is.
+//   the earlier ones (next rule), and later ones cannot be visible before
+//   the get arrived.
+// - Read-your-writes: the entity takes its calls in arrival order, and a
+//   `get` is answered only once every write it accepted before the get has
+//   finished (committed or failed) -- queued behind a transaction's lock
+//   included. So a caller's earlier writes, async ones included, are
+//   visible to its `get`. (Hence a transaction's body must read its locked
+//   entities through its transaction handle, not `get`: a write queued
+//   behind its own lock would make that `get` wait for the lock.) `read`
+//   and `read_many` go to storage and wait for nothing.
 // - Lock grants follow the first rule, so a transaction reads the committed
 //   record under its lock.
 
 using entity_ptr = entity_impl*;
 
-/// Handles a `get`: answers now, or parks it until the writes in the
-/// store finish.
+/// Handles a `get`: answers now, or parks it until the writes accepted
+/// before it finish.
 caf::result<record> on_get(entity_ptr self);
 
 /// Answers the parked gets whose earlier writes have all finished; call

@@ -32,13 +32,15 @@ public:
   /// The committed record of `id`, through its entity actor.
   /// Linearizable: never older than any record of `id` that any read
   /// (`get`, `read`, `read_many`) has returned before this call began, nor
-  /// than any write acknowledged before it. Read-your-writes: it answers
-  /// only after every write to `id` that reached the entity before it and
-  /// was already handed to storage has finished, so this caller's earlier
-  /// writes (async ones included) are visible -- except a write still
-  /// waiting behind another transaction's lock, which is not applied yet
-  /// (a `get` never waits for a lock). Usually answered from the entity's
-  /// cache; from storage while a commit it has not learned may be visible.
+  /// than any write acknowledged before it. Read-your-writes: the entity
+  /// takes calls in arrival order, and a `get` answers only after every
+  /// write to `id` that reached the entity before it has finished
+  /// (committed or failed), so this caller's earlier writes, async ones
+  /// included, are visible; writes queued behind a transaction's lock make
+  /// it wait for that lock (use `read` for a look that never waits, and
+  /// the transaction handle inside a transaction's body). Usually answered
+  /// from the entity's cache; from storage while a commit it has not
+  /// learned may be visible.
   /// Errors: `not_found` (absent or deleted), `invalid_argument`/
   /// `too_large` (bad id), `timeout`, `closed`.
   virtual caf::expected<record> get(const entity_id& id) = 0;
@@ -64,7 +66,7 @@ public:
   /// committed records, and commits everything it staged atomically in one
   /// RocksDB commit that re-checks every version — or nothing. Meanwhile
   /// plain writes to those entities wait and then apply on top of the
-  /// transaction's result; committed reads stay available.
+  /// transaction's result; `read` and `read_many` stay available.
   ///
   /// A transaction aborted by wait-die (an older one held a lock) or by a
   /// conflict with a write from outside is retried per `retry` with its
