@@ -58,6 +58,8 @@ int run(int argc, char** argv) {
   // W6 after W1: it offers half of W1's peak.
   if (cfg.wants("W6"))
     run_latency(cfg, rep);
+  if (cfg.wants("W6b"))
+    run_latency(cfg, rep, true);
   if (cfg.wants("W7"))
     run_remote(cfg, rep);
   machine.load_end = load_average();

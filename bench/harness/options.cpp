@@ -2,6 +2,7 @@
 
 #include <cstdlib>
 #include <iostream>
+#include <set>
 #include <vector>
 
 #include <caf/actor_system_config.hpp>
@@ -40,7 +41,7 @@ public:
            "tiny sizes and short runs (CI; the smoke defaults below), "
            "correctness still checked")
       .add(cfg.json_path, "json", "also write the results as JSON")
-      .add(only, "only", "run only these workloads, of W1,...,W7 [all]")
+      .add(only, "only", "run only these workloads, of W1,...,W6,W6b,W7 [all]")
       .add(cfg.entact_only, "entact-only", "skip the baselines (profiling)")
       .add(systems, "systems",
            "run only these systems in W1/W2/W3/W4: entact, entact-async, "
@@ -122,9 +123,11 @@ config parse_options(int argc, char** argv) {
     cfg.dir = tmp && *tmp ? tmp : "/tmp";
   }
   // What CAF cannot check.
+  const std::set<std::string> workloads{"W1", "W2", "W3", "W4", "W5",
+                                        "W6", "W6b", "W7"};
   for (const auto& w : cfg.only)
-    if (w.size() != 2 || w[0] != 'W' || w[1] < '1' || w[1] > '7')
-      bad_usage("--only: no workload " + w + " (W1 to W7)");
+    if (workloads.count(w) == 0)
+      bad_usage("--only: no workload " + w + " (W1 to W7, W6b)");
   const std::set<std::string> known{"entact", "entact-async",
                                     "entact-optimistic", "store", "raw-1",
                                     "raw-" + std::to_string(cfg.clients),

@@ -26,7 +26,7 @@ struct engine_options {
   /// stays bounded under overload: past it `apply_async` is answered
   /// `overloaded` at once, and a blocking call waits for a free slot within
   /// its deadline (then `overloaded`).
-  size_t max_calls_in_flight = 8192;
+  size_t max_calls_in_flight = 4096;
   /// Most entities one pessimistic transaction may lock.
   size_t max_txn_entities = 64;
   /// Deadline of each blocking call (`timeout` past it); also how long a
