@@ -31,6 +31,7 @@
 #include <caf/settings.hpp>
 
 #include "entact/client.hpp"
+#include "entact/not_found.hpp"
 #include "entact/register_types.hpp"
 
 namespace {
@@ -64,7 +65,8 @@ tombstone). With --json, one JSON object per line:
   {"id":"acct/1","version":3,"value":"100","deleted":false}
   {"error":"conflict","id":...,"expected_version":...,"stored":{...},
    "attempted_value":...}
-  {"error":"not_found","id":...,"message":...}   (other errors alike)
+  {"error":"not_found","id":...,"stored":{...},"message":...}
+  {"error":"invalid_argument","id":...,"message":...}   (other errors alike)
 JSON strings escape `"`, `\`, control characters, DEL and every byte
 >= 0x80 as \u00XX (one escape per byte: read them as Latin-1 to get the
 original bytes back).
@@ -72,7 +74,8 @@ original bytes back).
 exit codes:
   0   ok
   1   conflict: the write was refused; the stored record is printed
-  2   not found (absent or deleted)
+  2   not found (absent or deleted); the stored record (tombstone, or
+      version 0) is printed
   3   server unreachable, or no answer within --timeout-ms (for a write:
       its outcome is unknown, read before retrying)
   4   other error reported by the server (invalid id, too large,
@@ -371,9 +374,23 @@ int report(const caf::error& err, const std::string& id, bool json,
     }
     return exit_conflict;
   }
+  auto stored = entact::stored_of(err);
+  if (code == entact::errc::not_found && stored) {
+    // Like a conflict: what is stored (the tombstone and its version, or
+    // version 0 for an entity that never existed).
+    if (json)
+      std::cout << "{\"error\":\"not_found\",\"id\":"
+                << json_string(stored->id)
+                << ",\"stored\":" << json_record(*stored)
+                << ",\"message\":"
+                << json_string(stored->deleted ? "deleted" : "never existed")
+                << "}\n";
+    else
+      std::cerr << "entact: not_found: " << stored->id << "; stored:\n"
+                << human_record(*stored) << '\n';
+    return exit_not_found;
+  }
   auto detail = detail_of(err);
-  if (code == entact::errc::not_found && detail == id)
-    detail = "absent or deleted";
   if (code == entact::errc::timeout)
     detail = "no answer within " + std::to_string(timeout_ms)
              + " ms (a write's outcome is unknown: read before retrying)"
@@ -385,9 +402,7 @@ int report(const caf::error& err, const std::string& id, bool json,
     std::cout << ",\"message\":" << json_string(detail) << "}\n";
   } else {
     std::cerr << "entact: " << entact::to_string(code);
-    if (code == entact::errc::not_found && !id.empty())
-      std::cerr << ": " << id;
-    else if (!detail.empty())
+    if (!detail.empty())
       std::cerr << ": " << detail;
     std::cerr << '\n';
   }

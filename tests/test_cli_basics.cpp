@@ -137,6 +137,7 @@ BOOST_AUTO_TEST_CASE(delete_leaves_a_tombstone) {
   BOOST_TEST(gone.exit_code == 2);
   BOOST_TEST(gone.out == "");
   BOOST_TEST(contains(gone.err, "not_found: acct/1"), gone.err);
+  BOOST_TEST(contains(gone.err, "acct/1  v2  (deleted)"), gone.err);
   // A stale writer sees the tombstone and cannot resurrect the entity.
   auto stale = cli({"put", "acct/1", "zombie", "--if-version=1"});
   BOOST_TEST(stale.exit_code == 1);

@@ -8,6 +8,7 @@
 #include "entact/conflict.hpp"
 #include "entact/decide.hpp"
 #include "entact/errc.hpp"
+#include "entact/not_found.hpp"
 #include "entact/write_op.hpp"
 #include "support/print.hpp"
 
@@ -201,6 +202,34 @@ BOOST_AUTO_TEST_CASE(unknown_kind_is_invalid) {
   op.kind = static_cast<op_kind>(200);
   BOOST_TEST(code_of_result(decide(live("a", 1, "v"), op))
              == errc::invalid_argument);
+}
+
+BOOST_AUTO_TEST_CASE(not_found_carries_the_stored_record) {
+  // A tombstone at the version named: its version is in the error.
+  auto gone = decide(tombstone("a", 6), write_op::update("a", 6, "x"));
+  BOOST_REQUIRE(!gone);
+  BOOST_TEST(is_not_found(gone.error()));
+  auto stored = stored_of(gone.error());
+  BOOST_REQUIRE(stored);
+  BOOST_TEST((*stored == tombstone("a", 6)));
+  BOOST_TEST(!conflict_of(gone.error()));
+  // Never existed: version 0.
+  auto never = decide(absent("a"), write_op::erase("a", 0));
+  BOOST_REQUIRE(!never);
+  BOOST_TEST((stored_of(never.error()) == absent("a")));
+  // stored_of reads a conflict's stored record as well.
+  auto stale = decide(live("a", 5, "v"), write_op::update("a", 3, "x"));
+  BOOST_REQUIRE(!stale);
+  BOOST_TEST((stored_of(stale.error()) == live("a", 5, "v")));
+  BOOST_TEST(!stored_of(make_error(errc::timeout, "a")));
+  BOOST_TEST(!stored_of(make_error(errc::not_found, "no record attached")));
+}
+
+BOOST_AUTO_TEST_CASE(existing_passes_records_that_exist) {
+  BOOST_TEST((existing(live("a", 2, "v")).value() == live("a", 2, "v")));
+  auto gone = existing(tombstone("a", 3));
+  BOOST_REQUIRE(!gone);
+  BOOST_TEST((stored_of(gone.error()) == tombstone("a", 3)));
 }
 
 BOOST_AUTO_TEST_CASE(conflict_of_ignores_other_errors) {

@@ -73,6 +73,21 @@ BOOST_AUTO_TEST_CASE(a_conflict_keeps_its_payload_over_the_wire) {
   BOOST_TEST(merged->value == "Amazing Gadget + Super Gadget");
 }
 
+BOOST_AUTO_TEST_CASE(a_not_found_keeps_the_stored_record_over_the_wire) {
+  BOOST_REQUIRE(db->create("product/1", "Gadget"));
+  BOOST_REQUIRE(db->erase("product/1", 1));
+  const record tombstone{"product/1", 2, {}, true};
+  for (auto r : {db->read("product/1"), db->get("product/1"),
+                 db->update("product/1", 2, "x")}) {
+    BOOST_REQUIRE(!r);
+    BOOST_TEST(code_of(r.error()) == errc::not_found);
+    BOOST_TEST((stored_of(r.error()) == tombstone));
+  }
+  auto never = db->get("nobody");
+  BOOST_REQUIRE(!never);
+  BOOST_TEST((stored_of(never.error()) == record{"nobody", 0, {}, false}));
+}
+
 BOOST_AUTO_TEST_CASE(remote_transactions_and_batches_are_atomic) {
   BOOST_REQUIRE(db->create("acct/1", "100"));
   BOOST_REQUIRE(db->create("acct/2", "100"));

@@ -7,6 +7,7 @@
 #include <caf/send.hpp>
 #include <caf/typed_event_based_actor.hpp>
 
+#include "entact/not_found.hpp"
 #include "txn/coordinator.hpp"
 #include "engine/engine_impl.hpp"
 #include "engine/front_door.hpp"
@@ -120,9 +121,9 @@ caf::expected<record> engine::read(const entity_id& id) {
   if (impl_->gate.closed())
     return detail::call_gate::closed_error();
   auto r = impl_->store->read(id);
-  if (r && !r->exists())
-    return make_error(errc::not_found, id);
-  return r;
+  if (!r)
+    return r;
+  return existing(std::move(*r));
 }
 
 caf::expected<std::vector<record>>

@@ -7,6 +7,7 @@
 
 #include "entact/conflict.hpp"
 #include "entact/errc.hpp"
+#include "entact/not_found.hpp"
 #include "entact/storage/store.hpp"
 #include "entity/entity_locking.hpp"
 
@@ -63,7 +64,7 @@ entity_actor::behavior_type make_shared_behavior() {
     [](get_atom, const entity_id&) -> caf::result<record> {
       const auto& c = current->state.cache;
       if (!c.exists())
-        return make_error(errc::not_found, c.id);
+        return make_not_found_error(c);
       return c;
     },
     [](write_atom, write_op& op) -> caf::result<record> {

@@ -4,6 +4,9 @@
 #include <caf/message.hpp>
 #include <caf/sec.hpp>
 
+#include "entact/record.hpp"
+#include "error_context.hpp"
+
 namespace entact {
 
 const char* to_string(errc x) noexcept {
@@ -33,8 +36,7 @@ caf::error make_error(errc x) {
 }
 
 caf::error make_error(errc x, std::string detail) {
-  return caf::error{static_cast<uint8_t>(x), error_category,
-                    caf::make_message(std::move(detail))};
+  return entact::detail::error_with(x, std::move(detail));
 }
 
 errc code_of(const caf::error& err) noexcept {
@@ -58,15 +60,30 @@ errc code_of(const caf::error& err) noexcept {
   return errc::storage_failure;
 }
 
+namespace {
+
+/// What a `not_found` found: "acct/2: deleted at v3", "acct/9: never existed".
+std::string describe(const record& r) {
+  if (r.version == no_version)
+    return r.id + ": never existed";
+  return r.id + (r.deleted ? ": deleted at v" : ": exists at v")
+         + std::to_string(r.version);
+}
+
+} // namespace
+
 std::string render_error(uint8_t code, caf::atom_value,
                          const caf::message& context) {
   std::string result = "entact::";
   result += to_string(static_cast<errc>(code));
   if (!context.empty()) {
     result += " (";
-    result += context.match_element<std::string>(0) && context.size() == 1
-                ? context.get_as<std::string>(0)
-                : to_string(context);
+    if (context.size() == 1 && context.match_element<std::string>(0))
+      result += context.get_as<std::string>(0);
+    else if (context.size() == 1 && context.match_element<record>(0))
+      result += describe(context.get_as<record>(0));
+    else
+      result += to_string(context);
     result += ")";
   }
   return result;

@@ -8,6 +8,7 @@
 
 #include "entact/conflict.hpp"
 #include "entact/errc.hpp"
+#include "entact/not_found.hpp"
 #include "entact/record.hpp"
 #include "entact/retry_policy.hpp"
 #include "entact/transaction.hpp"
@@ -24,15 +25,18 @@ using record_callback = std::function<void(caf::expected<record>)>;
 /// writes, and their asynchronous forms. Every call is thread-safe.
 ///
 /// Errors are `caf::error`s of entact's category; `code_of(err)` gives the
-/// `errc`, and `conflict_of(err)` the payload of a conflict.
+/// `errc`, `conflict_of(err)` the payload of a conflict, and `stored_of(err)`
+/// the record stored when a call answered `conflict` or `not_found` (for
+/// `not_found`: the tombstone, or version 0 if the entity never existed).
 class database {
 public:
   virtual ~database() = default;
 
   /// The committed record of `id`, through its entity actor (so it is
   /// ordered after this caller's earlier writes to `id`). Errors:
-  /// `not_found` (absent or deleted), `invalid_argument`/`too_large` (bad
-  /// id), `timeout`, `closed`.
+  /// `not_found` (absent or deleted; `stored_of` gives the tombstone with
+  /// its version, or version 0), `invalid_argument`/`too_large` (bad id),
+  /// `timeout`, `closed`.
   virtual caf::expected<record> get(const entity_id& id) = 0;
 
   /// The committed record of `id`, read straight from storage without
@@ -72,7 +76,8 @@ public:
     = 0;
 
   /// Applies `op` and waits for the outcome: the new record once durable,
-  /// or `conflict` (payload via `conflict_of`), `not_found`,
+  /// or `conflict` (payload via `conflict_of`), `not_found` (the stored
+  /// tombstone or version-0 record via `stored_of`; see README's table),
   /// `invalid_argument`, `too_large`, `version_overflow`, `overloaded`,
   /// `storage_failure`, `in_doubt`, `timeout`, `closed`.
   virtual caf::expected<record> apply(write_op op) = 0;

@@ -12,8 +12,9 @@ namespace entact {
 /// returns the record to store, or
 /// - `errc::conflict` (with the payload) if the stored version differs from
 ///   `op.expected_version`, or a create finds the entity present;
-/// - `errc::not_found` if an update or erase names the current version of an
-///   entity that is deleted or never existed;
+/// - `errc::not_found` (carrying `current`, see `stored_of`) if an update
+///   or erase names the current version of an entity that is deleted or
+///   never existed;
 /// - `errc::version_overflow` if `current.version == max_version`.
 /// Pure: storage calls it inside the RocksDB transaction, which makes the
 /// stored version, not any cache, the authority.

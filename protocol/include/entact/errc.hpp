@@ -21,7 +21,9 @@ enum class errc : uint8_t {
   /// for a create-if-absent). Definitely not applied; the context carries an
   /// `entact::conflict`. Retry, reload, overwrite or merge.
   conflict,
-  /// The entity never existed or is deleted.
+  /// The entity never existed or is deleted. Definitely not applied (for a
+  /// write). The context carries the stored record, its tombstone or
+  /// version 0 (`stored_of`, see not_found.hpp).
   not_found,
   /// Malformed input: bad id, bad option, unknown operation.
   invalid_argument,

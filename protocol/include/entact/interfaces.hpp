@@ -16,12 +16,14 @@ namespace entact {
 /// entact's category (see `errc`).
 ///
 /// - `(get_atom, id) -> record`: the committed record; `errc::not_found` if
-///   the entity is absent or deleted, `errc::invalid_argument`/`too_large`
+///   the entity is absent or deleted (its context: the tombstone or the
+///   version-0 record, see `stored_of`), `errc::invalid_argument`/`too_large`
 ///   for a bad id.
 /// - `(write_atom, op) -> record`: the new record once durable with the
 ///   configured sync; `errc::conflict` (payload in the context),
-///   `not_found`, `invalid_argument`, `too_large`, `version_overflow`,
-///   `overloaded`, `storage_failure` or `in_doubt`.
+///   `not_found` (the stored record in the context), `invalid_argument`,
+///   `too_large`, `version_overflow`, `overloaded`, `storage_failure` or
+///   `in_doubt`.
 using entity_api
   = caf::typed_actor<caf::replies_to<get_atom, entity_id>::with<record>,
                      caf::replies_to<write_atom, write_op>::with<record>>;
