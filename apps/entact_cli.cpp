@@ -332,7 +332,7 @@ void print_record(const entact::record& r, bool json) {
 /// CAF's rendering.
 std::string detail_of(const caf::error& err) {
   auto& ctx = err.context();
-  if (err.category() == entact::error_category && ctx.size() == 1
+  if (err.category() == entact::error_category && !ctx.empty()
       && ctx.match_element<std::string>(0))
     return ctx.get_as<std::string>(0);
   if (err.category() == entact::error_category)

@@ -233,6 +233,7 @@ private:
 void count_failure(const caf::error& err, tally& t, user_log& log,
                    const char* call) {
   switch (entact::code_of(err)) {
+    case entact::errc::retries_exhausted: // transact's retries spent
     case entact::errc::aborted:
     case entact::errc::conflict:
       ++t.exhausted;

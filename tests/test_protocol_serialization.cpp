@@ -107,6 +107,22 @@ BOOST_AUTO_TEST_CASE(a_not_found_keeps_its_stored_record) {
   BOOST_TEST(never.find("order:8: never existed") != std::string::npos, never);
 }
 
+BOOST_AUTO_TEST_CASE(retries_exhausted_keeps_its_cause) {
+  auto back = round_trip(
+    make_retries_exhausted_error(2, make_conflict_error(sample_conflict())));
+  BOOST_TEST(code_of(back) == errc::retries_exhausted);
+  auto cause = cause_of(back);
+  BOOST_TEST(is_conflict(cause));
+  auto c = conflict_of(cause);
+  BOOST_REQUIRE(c);
+  BOOST_TEST(c->stored.value == "shipped");
+  auto text = sys.render(back);
+  BOOST_TEST(text.find("gave up after 2 attempts; the last: entact::conflict")
+               != std::string::npos,
+             text);
+  BOOST_TEST(!cause_of(make_error(errc::aborted, "insufficient funds")));
+}
+
 BOOST_AUTO_TEST_CASE(error_with_detail_round_trips_and_renders) {
   auto back = round_trip(make_error(errc::in_doubt, "disk said no"));
   BOOST_TEST(code_of(back) == errc::in_doubt);

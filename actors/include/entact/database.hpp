@@ -65,11 +65,15 @@ public:
   /// once: it must only read through `transaction` and stage writes.
   ///
   /// Returns the new records in the order staged. Errors: what `body`
-  /// returned (nothing written); `invalid_argument` (no ids, duplicates,
-  /// bad id, write to an id not locked); `too_large` (more entities than
-  /// `max_txn_entities`, oversized value); `lock_timeout`; `aborted` (retries
-  /// spent); `lease_expired` (the body took longer than `opts.lease`);
-  /// `conflict`; `storage_failure`; `in_doubt`; `closed`.
+  /// returned, unchanged (nothing written: a body's own `aborted`, such as
+  /// "insufficient funds", is the only `aborted` transact returns);
+  /// `retries_exhausted` (every attempt `retry` allows died by wait-die or
+  /// conflicted; nothing written; `cause_of` gives the last attempt's
+  /// error); `invalid_argument` (no ids, duplicates, bad id, write to an id
+  /// not locked); `too_large` (more entities than `max_txn_entities`,
+  /// oversized value); `lock_timeout`; `lease_expired` (the body took
+  /// longer than `opts.lease`); `storage_failure`; `in_doubt`; `timeout`;
+  /// `closed`.
   virtual caf::expected<std::vector<record>>
   transact(const std::vector<entity_id>& ids, const txn_body& body,
            const txn_options& opts = {}, const retry_policy& retry = {})
