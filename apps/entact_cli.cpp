@@ -433,7 +433,7 @@ connect_within(entact::client_options opts, std::chrono::milliseconds timeout,
       std::cerr << "entact: unreachable: " << msg << std::endl;
     std::_Exit(exit_unreachable);
   }};
-  auto result = entact::client::connect(std::move(opts));
+  auto result = entact::connect(std::move(opts));
   {
     std::lock_guard<std::mutex> guard{mtx};
     done = true;

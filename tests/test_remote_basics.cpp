@@ -183,6 +183,26 @@ BOOST_AUTO_TEST_CASE(calls_to_a_silent_server_time_out_at_their_deadline) {
   BOOST_CHECK(db.write_unconditionally("x", "4"));
 }
 
+// `entact::connect` takes the options directly: a short request timeout
+// set there holds for every call.
+BOOST_AUTO_TEST_CASE(connect_takes_options) {
+  auto c = entact::connect({"127.0.0.1", server.port(),
+                            std::chrono::milliseconds{300}});
+  BOOST_REQUIRE(c);
+  BOOST_REQUIRE((*c)->create("x", "1"));
+  server.pause();
+  auto start = std::chrono::steady_clock::now();
+  BOOST_TEST(code((*c)->get("x")) == errc::timeout);
+  auto took = std::chrono::steady_clock::now() - start;
+  server.resume();
+  BOOST_TEST((took >= std::chrono::milliseconds{280}));
+  BOOST_TEST((took < std::chrono::seconds{3}));
+  BOOST_TEST(code(entact::connect({"127.0.0.1", 0})) == errc::invalid_argument);
+  BOOST_TEST(code(entact::connect({"127.0.0.1", server.port(),
+                                   std::chrono::milliseconds{0}}))
+             == errc::invalid_argument);
+}
+
 BOOST_AUTO_TEST_CASE(a_client_with_one_worker_thread_gets_answers) {
   client_options opts;
   opts.port = server.port();

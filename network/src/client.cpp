@@ -55,12 +55,16 @@ caf::expected<std::unique_ptr<client>> client::connect(client_options opts) {
   return std::unique_ptr<client>{new client(std::move(ptr))};
 }
 
+caf::expected<std::unique_ptr<client>> connect(client_options opts) {
+  return client::connect(std::move(opts));
+}
+
 caf::expected<std::unique_ptr<client>> connect(const std::string& host,
                                                uint16_t port) {
   client_options opts;
   opts.host = host;
   opts.port = port;
-  return client::connect(std::move(opts));
+  return connect(std::move(opts));
 }
 
 client::client(std::unique_ptr<impl> ptr) : impl_(std::move(ptr)) {
