@@ -114,8 +114,25 @@ BOOST_AUTO_TEST_CASE(read_only_transactions_commit_nothing) {
     return t.get("acct/1") ? caf::error{} : make_error(errc::not_found);
   });
   BOOST_REQUIRE(r);
-  BOOST_TEST(r->empty());
+  // What it read, one record per id (before: nothing).
+  BOOST_REQUIRE(r->size() == 1u);
+  BOOST_TEST((*r)[0].version == 1u);
+  BOOST_TEST((*r)[0].value == "100");
   BOOST_TEST(db().read("acct/1")->version == 1u);
+}
+
+BOOST_AUTO_TEST_CASE(results_come_in_the_order_of_ids_with_new_versions) {
+  // Staged in another order than locked, and acct/1 is not written.
+  auto r = db().transact({"acct/1", "acct/2", "acct/3"}, [](transaction& t) {
+    t.put("acct/3", "103");
+    return t.erase("acct/2");
+  });
+  BOOST_REQUIRE(r);
+  BOOST_REQUIRE(r->size() == 3u);
+  BOOST_TEST(((*r)[0] == record{"acct/1", 1, "100", false})); // as read
+  BOOST_TEST(((*r)[1] == record{"acct/2", 2, {}, true}));     // tombstone
+  BOOST_TEST(((*r)[2] == record{"acct/3", 2, "103", false})); // new version
+  BOOST_TEST(((*r)[2] == db().read("acct/3").value()));
 }
 
 BOOST_AUTO_TEST_CASE(bad_input_is_refused_and_changes_nothing) {

@@ -38,6 +38,18 @@ run_body(call_gate& gate, const coordinator_api& coord, caf::timespan timeout,
   return txn.writes();
 }
 
+/// One record per locked id, in the order of `locked` (the caller's `ids`):
+/// the new record where the commit wrote one, else the record locked.
+records in_order_of_ids(records locked, records written) {
+  for (auto& w : written) {
+    auto i = std::find_if(locked.begin(), locked.end(),
+                          [&](const record& r) { return r.id == w.id; });
+    if (i != locked.end())
+      *i = std::move(w);
+  }
+  return locked;
+}
+
 /// Begin and lock go in one round trip. If their answer comes after we
 /// gave up waiting, nobody will commit or abort that transaction: the
 /// gateway aborts it, rather than let it hold its locks until its lease.
@@ -86,7 +98,9 @@ run_transaction(call_gate& gate, const coordinator_api& coord,
       return std::move(writes.error());
     auto result = gate.relay<records>(coord, timeout, commit_atom::value,
                                       handle.id, std::move(*writes));
-    if (result || !retryable(result.error()))
+    if (result)
+      return in_order_of_ids(std::move(locked), std::move(*result));
+    if (!retryable(result.error()))
       return result;
     last = std::move(result.error());
   }

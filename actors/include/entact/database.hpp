@@ -64,7 +64,10 @@ public:
   /// original age, so it is not starved. `body` may therefore run more than
   /// once: it must only read through `transaction` and stage writes.
   ///
-  /// Returns the new records in the order staged. Errors: what `body`
+  /// Returns one record per id, in the order of `ids`: for an id the body
+  /// wrote, the record as committed (its new version, or the tombstone of
+  /// an erase); for one it did not, the record it read under the lock (so a
+  /// read-only transaction returns what it read). Errors: what `body`
   /// returned, unchanged (nothing written: a body's own `aborted`, such as
   /// "insufficient funds", is the only `aborted` transact returns);
   /// `retries_exhausted` (every attempt `retry` allows died by wait-die or
