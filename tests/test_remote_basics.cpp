@@ -113,10 +113,20 @@ BOOST_AUTO_TEST_CASE(oversized_and_invalid_requests_get_clear_errors) {
   auto big = std::string(1024 * 1024 + 1, 'x');
   BOOST_TEST(code(db->write_unconditionally("big", big)) == errc::too_large);
   BOOST_TEST(code(db->create("bad id", "x")) == errc::invalid_argument);
-  std::vector<entity_id> ids(5000, "k");
+  std::vector<entity_id> ids(limits{}.max_read_ids + 1, "k");
   BOOST_TEST(code(db->read_many(ids)) == errc::too_large);
+  ids.pop_back();
+  BOOST_TEST(db->read_many(ids).value().size() == 4096u);
   BOOST_TEST(code(db->read("nobody")) == errc::not_found);
   BOOST_TEST(db->stats().value().activations == 0u);
+}
+
+BOOST_AUTO_TEST_CASE(remote_reads_follow_the_servers_read_limit) {
+  test::server_process small{{"--max-read-ids=2"}};
+  auto c = entact::connect("127.0.0.1", small.port());
+  BOOST_REQUIRE(c);
+  BOOST_CHECK((*c)->read_many({"a", "b"}));
+  BOOST_TEST(code((*c)->read_many({"a", "b", "c"})) == errc::too_large);
 }
 
 BOOST_AUTO_TEST_CASE(a_server_restart_keeps_acknowledged_data) {

@@ -32,6 +32,8 @@ caf::error check(const engine_options& opts) {
     return make_error(errc::invalid_argument, "max_txn_entities must be >= 1");
   if (opts.limits.max_id_bytes == 0)
     return make_error(errc::invalid_argument, "max_id_bytes must be >= 1");
+  if (opts.limits.max_read_ids == 0)
+    return make_error(errc::invalid_argument, "max_read_ids must be >= 1");
   return {};
 }
 
@@ -55,7 +57,7 @@ void spawn_actors(engine::impl& e, size_t workers) {
   e.coordinator = caf::actor_cast<coordinator_api>(
     sys.spawn(detail::coordinator, &e.tctx));
   e.door = sys.spawn(detail::front_door, caf::actor_cast<router_api>(e.router),
-                     e.coordinator, e.ctx.readers, e.opts.limits);
+                     e.coordinator, e.ctx.readers);
   e.gate.start(sys, caf::actor_cast<router_api>(e.router),
                e.opts.request_timeout, workers);
 }

@@ -47,8 +47,10 @@ public:
   /// The committed records of `ids`, all from one consistent snapshot (so
   /// never half of a transaction), in the order of `ids`. Absent entities
   /// read as `version == no_version`, deleted ones as their tombstone.
-  /// Errors: `invalid_argument`/`too_large` (bad id), `storage_failure`,
-  /// `closed`.
+  /// At most `limits::max_read_ids` ids (4096 by default; a remote client
+  /// gets its server's limit). Errors: `too_large` (more ids than that, or
+  /// an id over `max_id_bytes`), `invalid_argument` (bad id),
+  /// `storage_failure`, `closed`.
   virtual caf::expected<std::vector<record>>
   read_many(const std::vector<entity_id>& ids) = 0;
 

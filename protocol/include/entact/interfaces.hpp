@@ -79,7 +79,8 @@ using coordinator_api = caf::typed_actor<
 /// handle. Entity calls as `router_api`, transactions and batches as
 /// `coordinator_api`, plus committed reads that skip the entities' queues:
 /// `(read_atom, ids) -> records`, from one storage snapshot, in the order of
-/// `ids` (absent: `version == no_version`; `too_large` past 4096 ids).
+/// `ids` (absent: `version == no_version`; `too_large` past the server's
+/// `limits::max_read_ids`, 4096 by default).
 using server_api = router_api::extend_with<coordinator_api>::extend<
   caf::replies_to<read_atom, std::vector<entity_id>>::with<
     std::vector<record>>>;
