@@ -81,7 +81,7 @@ exit codes:
   4   other error reported by the server (invalid id, too large,
       overloaded, lock timeout, storage failure, in doubt, ...)
   64  bad usage (unknown command or option, wrong arguments, put mode
-      missing or ambiguous, non-numeric or zero version)
+      missing or ambiguous, non-numeric version)
 )";
 
 /// The CLI's options, through CAF's config system.
@@ -194,11 +194,10 @@ std::variant<command, usage_error> parse_command(const cli_config& cfg) {
   std::optional<entact::version_t> version;
   if (v_given) {
     version = parse_version(cfg.if_version);
+    // 0 is a version like any other: the server applies the version rule
+    // (not_found for an entity that never existed, conflict otherwise).
     if (!version)
       return fail("--if-version needs a number, got '" + cfg.if_version + "'");
-    if (*version == entact::no_version)
-      return fail("--if-version=0 names no version (versions start at 1); "
-                  "use --if-absent to create");
   }
   auto no_write_flags = [&]() -> std::optional<usage_error> {
     if (v_given || absent_given || force_given)

@@ -2,6 +2,7 @@
 
 #include <ostream>
 #include <string>
+#include <vector>
 
 #include <caf/message.hpp>
 
@@ -191,6 +192,55 @@ BOOST_AUTO_TEST_CASE(one_below_the_top_still_works) {
                      write_op::update("a", max_version - 1, "x"));
   BOOST_REQUIRE(next);
   BOOST_TEST(next->version == max_version);
+}
+
+BOOST_AUTO_TEST_SUITE_END()
+
+// README.md's table ("Semantics"), row by row: op x stored state.
+BOOST_AUTO_TEST_SUITE(the_version_rule_table)
+
+BOOST_AUTO_TEST_CASE(every_cell) {
+  struct cell {
+    record stored;
+    write_op op;
+    errc outcome;
+    version_t written = no_version; // the new version where it succeeds
+  };
+  auto never = absent("a");
+  auto there = live("a", 4, "v");
+  auto gone = tombstone("a", 4);
+  std::vector<cell> table{
+    {never, write_op::update("a", 0, "x"), errc::not_found},
+    {never, write_op::update("a", 4, "x"), errc::conflict},
+    {there, write_op::update("a", 4, "x"), errc::none, 5},
+    {there, write_op::update("a", 0, "x"), errc::conflict},
+    {gone, write_op::update("a", 4, "x"), errc::not_found},
+    {gone, write_op::update("a", 0, "x"), errc::conflict},
+    {never, write_op::erase("a", 0), errc::not_found},
+    {never, write_op::erase("a", 4), errc::conflict},
+    {there, write_op::erase("a", 4), errc::none, 5},
+    {there, write_op::erase("a", 3), errc::conflict},
+    {gone, write_op::erase("a", 4), errc::not_found},
+    {gone, write_op::erase("a", 0), errc::conflict},
+    {never, write_op::create("a", "x"), errc::none, 1},
+    {there, write_op::create("a", "x"), errc::conflict},
+    {gone, write_op::create("a", "x"), errc::none, 5},
+    {never, write_op::unconditional("a", "x"), errc::none, 1},
+    {there, write_op::unconditional("a", "x"), errc::none, 5},
+    {gone, write_op::unconditional("a", "x"), errc::none, 5},
+  };
+  for (auto& c : table) {
+    auto next = decide(c.stored, c.op);
+    auto what = std::string{to_string(c.op.kind)} + " at v"
+                + std::to_string(c.op.expected_version) + " on v"
+                + std::to_string(c.stored.version)
+                + (c.stored.deleted ? " (deleted)" : "");
+    BOOST_TEST(code_of_result(next) == c.outcome, what);
+    if (next)
+      BOOST_TEST(next->version == c.written, what);
+    else // both refusals carry the stored record
+      BOOST_TEST((stored_of(next.error()) == c.stored), what);
+  }
 }
 
 BOOST_AUTO_TEST_SUITE_END()

@@ -7,9 +7,10 @@
 
 namespace entact {
 
-/// The version rule, in one place: applies `op` to `current` (the stored
-/// record of `op.id`; `version == no_version` if it never existed) and
-/// returns the record to store, or
+/// The version rule, in one place (README.md, "Semantics", has it as a
+/// table): applies `op` to `current` (the stored record of `op.id`;
+/// `version == no_version` if it never existed) and returns the record to
+/// store, or
 /// - `errc::conflict` (with the payload) if the stored version differs from
 ///   `op.expected_version`, or a create finds the entity present;
 /// - `errc::not_found` (carrying `current`, see `stored_of`) if an update
