@@ -28,6 +28,7 @@ const char* to_string(errc x) noexcept {
     case errc::unknown_transaction: return "unknown_transaction";
     case errc::unreachable: return "unreachable";
     case errc::retries_exhausted: return "retries_exhausted";
+    case errc::unassigned: return "unassigned";
   }
   return "unknown";
 }

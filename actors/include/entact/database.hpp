@@ -10,6 +10,7 @@
 #include "entact/errc.hpp"
 #include "entact/not_found.hpp"
 #include "entact/record.hpp"
+#include "entact/result.hpp"
 #include "entact/retry_policy.hpp"
 #include "entact/transaction.hpp"
 #include "entact/txn.hpp"

@@ -68,6 +68,9 @@ enum class errc : uint8_t {
   /// attempt's error (`cause_of`). Contention, not the body's decision:
   /// trying again later may succeed.
   retries_exhausted,
+  /// A result that was declared and never assigned (`entact::unassigned`,
+  /// see result.hpp): a bug in the caller's code, never an answer of entact.
+  unassigned,
 };
 
 /// Returns the stable name of `x`, e.g. "conflict".
