@@ -31,6 +31,7 @@
 #include <caf/settings.hpp>
 
 #include "entact/client.hpp"
+#include "entact/not_found.hpp"
 #include "entact/register_types.hpp"
 
 namespace {
@@ -64,7 +65,8 @@ tombstone). With --json, one JSON object per line:
   {"id":"acct/1","version":3,"value":"100","deleted":false}
   {"error":"conflict","id":...,"expected_version":...,"stored":{...},
    "attempted_value":...}
-  {"error":"not_found","id":...,"message":...}   (other errors alike)
+  {"error":"not_found","id":...,"stored":{...},"message":...}
+  {"error":"invalid_argument","id":...,"message":...}   (other errors alike)
 JSON strings escape `"`, `\`, control characters, DEL and every byte
 >= 0x80 as \u00XX (one escape per byte: read them as Latin-1 to get the
 original bytes back).
@@ -72,13 +74,14 @@ original bytes back).
 exit codes:
   0   ok
   1   conflict: the write was refused; the stored record is printed
-  2   not found (absent or deleted)
+  2   not found (absent or deleted); the stored record (tombstone, or
+      version 0) is printed
   3   server unreachable, or no answer within --timeout-ms (for a write:
       its outcome is unknown, read before retrying)
   4   other error reported by the server (invalid id, too large,
       overloaded, lock timeout, storage failure, in doubt, ...)
   64  bad usage (unknown command or option, wrong arguments, put mode
-      missing or ambiguous, non-numeric or zero version)
+      missing or ambiguous, non-numeric version)
 )";
 
 /// The CLI's options, through CAF's config system.
@@ -191,11 +194,10 @@ std::variant<command, usage_error> parse_command(const cli_config& cfg) {
   std::optional<entact::version_t> version;
   if (v_given) {
     version = parse_version(cfg.if_version);
+    // 0 is a version like any other: the server applies the version rule
+    // (not_found for an entity that never existed, conflict otherwise).
     if (!version)
       return fail("--if-version needs a number, got '" + cfg.if_version + "'");
-    if (*version == entact::no_version)
-      return fail("--if-version=0 names no version (versions start at 1); "
-                  "use --if-absent to create");
   }
   auto no_write_flags = [&]() -> std::optional<usage_error> {
     if (v_given || absent_given || force_given)
@@ -329,7 +331,7 @@ void print_record(const entact::record& r, bool json) {
 /// CAF's rendering.
 std::string detail_of(const caf::error& err) {
   auto& ctx = err.context();
-  if (err.category() == entact::error_category && ctx.size() == 1
+  if (err.category() == entact::error_category && !ctx.empty()
       && ctx.match_element<std::string>(0))
     return ctx.get_as<std::string>(0);
   if (err.category() == entact::error_category)
@@ -371,9 +373,23 @@ int report(const caf::error& err, const std::string& id, bool json,
     }
     return exit_conflict;
   }
+  auto stored = entact::stored_of(err);
+  if (code == entact::errc::not_found && stored) {
+    // Like a conflict: what is stored (the tombstone and its version, or
+    // version 0 for an entity that never existed).
+    if (json)
+      std::cout << "{\"error\":\"not_found\",\"id\":"
+                << json_string(stored->id)
+                << ",\"stored\":" << json_record(*stored)
+                << ",\"message\":"
+                << json_string(stored->deleted ? "deleted" : "never existed")
+                << "}\n";
+    else
+      std::cerr << "entact: not_found: " << stored->id << "; stored:\n"
+                << human_record(*stored) << '\n';
+    return exit_not_found;
+  }
   auto detail = detail_of(err);
-  if (code == entact::errc::not_found && detail == id)
-    detail = "absent or deleted";
   if (code == entact::errc::timeout)
     detail = "no answer within " + std::to_string(timeout_ms)
              + " ms (a write's outcome is unknown: read before retrying)"
@@ -385,9 +401,7 @@ int report(const caf::error& err, const std::string& id, bool json,
     std::cout << ",\"message\":" << json_string(detail) << "}\n";
   } else {
     std::cerr << "entact: " << entact::to_string(code);
-    if (code == entact::errc::not_found && !id.empty())
-      std::cerr << ": " << id;
-    else if (!detail.empty())
+    if (!detail.empty())
       std::cerr << ": " << detail;
     std::cerr << '\n';
   }
@@ -418,7 +432,7 @@ connect_within(entact::client_options opts, std::chrono::milliseconds timeout,
       std::cerr << "entact: unreachable: " << msg << std::endl;
     std::_Exit(exit_unreachable);
   }};
-  auto result = entact::client::connect(std::move(opts));
+  auto result = entact::connect(std::move(opts));
   {
     std::lock_guard<std::mutex> guard{mtx};
     done = true;

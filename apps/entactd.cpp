@@ -41,6 +41,7 @@ public:
   size_t idle_timeout_ms = 30000;
   size_t max_value_bytes = 1024 * 1024;
   size_t max_id_bytes = 256;
+  size_t max_read_ids = 4096;
   size_t max_txn_entities = 64;
   size_t max_frame_bytes = 0;
   bool salvage_wal = false;
@@ -59,6 +60,7 @@ public:
       .add(idle_timeout_ms, "idle-timeout-ms", "passivate idle entities")
       .add(max_value_bytes, "max-value-bytes", "largest value accepted")
       .add(max_id_bytes, "max-id-bytes", "longest entity id accepted")
+      .add(max_read_ids, "max-read-ids", "most ids one read_many may name")
       .add(max_txn_entities, "max-txn-entities",
            "most entities in one transaction or batch")
       .add(max_frame_bytes, "max-frame-bytes",
@@ -80,6 +82,7 @@ public:
     opts.idle_timeout = std::chrono::milliseconds{idle_timeout_ms};
     opts.limits.max_value_bytes = max_value_bytes;
     opts.limits.max_id_bytes = max_id_bytes;
+    opts.limits.max_read_ids = max_read_ids;
     opts.max_txn_entities = max_txn_entities;
     return opts;
   }

@@ -276,8 +276,8 @@ row bank(clients& users, entact::client& checker_client,
         ++no_funds_total; // the source could not pay: nothing written
         continue;
       }
-      if (c == entact::errc::aborted
-          || c == entact::errc::lock_timeout || c == entact::errc::conflict) {
+      if (c == entact::errc::retries_exhausted
+          || c == entact::errc::lock_timeout) {
         ++refused; // retries spent: told, and nothing written
         continue;
       }

@@ -7,6 +7,7 @@
 #include <sys/socket.h>
 
 #include "entact/client.hpp"
+#include "support/print.hpp"
 #include "support/run_command.hpp"
 #include "support/server_process.hpp"
 
@@ -137,6 +138,7 @@ BOOST_AUTO_TEST_CASE(delete_leaves_a_tombstone) {
   BOOST_TEST(gone.exit_code == 2);
   BOOST_TEST(gone.out == "");
   BOOST_TEST(contains(gone.err, "not_found: acct/1"), gone.err);
+  BOOST_TEST(contains(gone.err, "acct/1  v2  (deleted)"), gone.err);
   // A stale writer sees the tombstone and cannot resurrect the entity.
   auto stale = cli({"put", "acct/1", "zombie", "--if-version=1"});
   BOOST_TEST(stale.exit_code == 1);
@@ -152,6 +154,26 @@ BOOST_AUTO_TEST_CASE(delete_leaves_a_tombstone) {
   auto reborn = cli({"put", "acct/1", "again", "--if-absent"});
   BOOST_TEST(reborn.exit_code == 0);
   BOOST_TEST(reborn.out == "acct/1  v3  again\n");
+}
+
+// Version 0 is a version like any other, as in the API (README's table):
+// it is the stored version of an entity that never existed.
+BOOST_AUTO_TEST_CASE(version_zero_follows_the_version_rule) {
+  auto put = cli({"put", "nobody", "x", "--if-version=0"});
+  BOOST_TEST(put.exit_code == 2, put.err);
+  BOOST_TEST(contains(put.err, "nobody  v0  (absent)"), put.err);
+  auto del = cli({"delete", "nobody", "--if-version=0"});
+  BOOST_TEST(del.exit_code == 2, del.err);
+  // Against an entity that exists, or a tombstone, 0 is stale: a conflict.
+  BOOST_REQUIRE(cli({"put", "acct/1", "100", "--if-absent"}).exit_code == 0);
+  auto stale = cli({"put", "acct/1", "x", "--if-version=0"});
+  BOOST_TEST(stale.exit_code == 1, stale.err);
+  BOOST_TEST(contains(stale.err, "acct/1  v1  100"), stale.err);
+  BOOST_REQUIRE(cli({"delete", "acct/1", "--if-version=1"}).exit_code == 0);
+  BOOST_TEST(cli({"delete", "acct/1", "--if-version=0"}).exit_code == 1);
+  auto db = connect_client();
+  BOOST_TEST(code_of(db->read("nobody").error()) == errc::not_found);
+  BOOST_TEST(code_of(db->update("nobody", 0, "x").error()) == errc::not_found);
 }
 
 BOOST_AUTO_TEST_CASE(force_is_last_write_wins) {
@@ -229,7 +251,6 @@ BOOST_AUTO_TEST_CASE(usage_errors_exit_64_without_a_server_call) {
   BOOST_TEST(cli({"stats", "--if-absent"}).exit_code == 64);
   BOOST_TEST(cli({"put", "a", "1", "--if-version=abc"}).exit_code == 64);
   BOOST_TEST(cli({"put", "a", "1", "--if-version=-1"}).exit_code == 64);
-  BOOST_TEST(cli({"put", "a", "1", "--if-version=0"}).exit_code == 64);
   BOOST_TEST(cli({"put", "a", "1", "--if-version="}).exit_code == 64);
   BOOST_TEST(cli({"delete", "a"}).exit_code == 64);
   BOOST_TEST(cli({"delete", "a", "--if-version=1", "--force"}).exit_code

@@ -123,7 +123,24 @@ BOOST_AUTO_TEST_CASE(errors_are_objects_too) {
   BOOST_TEST(missing.exit_code == 2);
   BOOST_TEST(missing.out
              == "{\"error\":\"not_found\",\"id\":\"acct/9\","
-                "\"message\":\"absent or deleted\"}\n");
+                "\"stored\":{\"id\":\"acct/9\",\"version\":0,"
+                "\"value\":\"\",\"deleted\":false},"
+                "\"message\":\"never existed\"}\n");
+  // A deleted entity: the tombstone and its version.
+  BOOST_REQUIRE(cli({"put", "acct/8", "1", "--if-absent"}).exit_code == 0);
+  BOOST_REQUIRE(cli({"delete", "acct/8", "--if-version=1"}).exit_code == 0);
+  for (auto args : {std::vector<std::string>{"get", "acct/8"},
+                    std::vector<std::string>{"put", "acct/8", "2",
+                                             "--if-version=2"}}) {
+    auto gone = cli(args);
+    BOOST_TEST(gone.exit_code == 2);
+    BOOST_TEST(gone.out
+               == "{\"error\":\"not_found\",\"id\":\"acct/8\","
+                  "\"stored\":{\"id\":\"acct/8\",\"version\":2,"
+                  "\"value\":\"\",\"deleted\":true},"
+                  "\"message\":\"deleted\"}\n");
+    BOOST_TEST(parse_json(gone.out).get<std::string>("stored.version") == "2");
+  }
   auto bad = cli({"put", "bad id!", "x", "--force"});
   BOOST_TEST(bad.exit_code == 4);
   BOOST_TEST(starts_with(bad.out, "{\"error\":\"invalid_argument\","

@@ -86,6 +86,22 @@ BOOST_AUTO_TEST_CASE(unknown_messages_get_an_error_and_the_router_survives) {
   BOOST_CHECK(db().create("after/garbage", "fine"));
 }
 
+BOOST_AUTO_TEST_CASE(read_many_is_capped_by_the_limits) {
+  // The embedded path has the remote one's cap: limits::max_read_ids.
+  BOOST_TEST(opts.limits.max_read_ids == 4096u);
+  std::vector<entity_id> ids(opts.limits.max_read_ids, "k");
+  auto at_limit = db().read_many(ids);
+  BOOST_REQUIRE(at_limit);
+  BOOST_TEST(at_limit->size() == 4096u);
+  ids.push_back("k");
+  BOOST_TEST(code(db().read_many(ids)) == errc::too_large);
+  // And it is an option like the other limits.
+  opts.limits.max_read_ids = 2;
+  reopen();
+  BOOST_CHECK(db().read_many({"a", "b"}));
+  BOOST_TEST(code(db().read_many({"a", "b", "c"})) == errc::too_large);
+}
+
 BOOST_AUTO_TEST_CASE(bad_options_are_refused) {
   auto bad = opts;
   bad.path.clear();
@@ -95,6 +111,9 @@ BOOST_AUTO_TEST_CASE(bad_options_are_refused) {
   BOOST_TEST(code(engine::open(bad)) == errc::invalid_argument);
   bad = opts;
   bad.idle_timeout = std::chrono::milliseconds{0};
+  BOOST_TEST(code(engine::open(bad)) == errc::invalid_argument);
+  bad = opts;
+  bad.limits.max_read_ids = 0;
   BOOST_TEST(code(engine::open(bad)) == errc::invalid_argument);
 }
 

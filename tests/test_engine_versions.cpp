@@ -77,6 +77,27 @@ BOOST_AUTO_TEST_CASE(erase_leaves_a_tombstone_no_stale_writer_can_pass) {
   BOOST_TEST(again->version == 3u);
 }
 
+BOOST_AUTO_TEST_CASE(not_found_tells_the_tombstones_version) {
+  BOOST_REQUIRE(db().create("item/1", "v1"));
+  BOOST_REQUIRE(db().erase("item/1", 1));
+  const record tombstone{"item/1", 2, {}, true};
+  auto read = db().read("item/1");
+  BOOST_REQUIRE(!read);
+  BOOST_TEST((stored_of(read.error()) == tombstone));
+  auto got = db().get("item/1");
+  BOOST_REQUIRE(!got);
+  BOOST_TEST((stored_of(got.error()) == tombstone));
+  // A refused write carries it too: the caller can recreate or give up
+  // without another read.
+  auto upd = db().update("item/1", 2, "x");
+  BOOST_REQUIRE(!upd);
+  BOOST_TEST(code(upd) == errc::not_found);
+  BOOST_TEST((stored_of(upd.error()) == tombstone));
+  auto never = db().read("nobody");
+  BOOST_REQUIRE(!never);
+  BOOST_TEST((stored_of(never.error()) == record{"nobody", 0, {}, false}));
+}
+
 BOOST_AUTO_TEST_CASE(update_of_unknown_entity_is_not_found) {
   auto r = db().update("nobody", 0, "x");
   BOOST_TEST(code(r) == errc::not_found);

@@ -51,23 +51,23 @@ struct builder {
   /// A get or read that returned not_found.
   uint64_t absent(int thread, double from, double to, api call = api::get) {
     auto op = at(thread, from, to, call);
-    op.res = result::absent;
+    op.res = outcome::absent;
     return add(std::move(op));
   }
 
   /// A write; with `ok`, `new_version` is the version it wrote.
   uint64_t write(int thread, double from, double to, action act,
-                 version_t expected, std::string value, result res,
+                 version_t expected, std::string value, outcome res,
                  version_t new_version = 0, api call = api::update) {
     auto op = at(thread, from, to, call);
     op.act = act;
     op.expected = expected;
     op.value = act == action::erase_if_version ? "" : value;
     op.res = res;
-    if (res == result::ok)
+    if (res == outcome::ok)
       op.seen = record{h.key, new_version, op.value,
                        act == action::erase_if_version};
-    if (res == result::unknown)
+    if (res == outcome::unknown)
       op.response = never;
     return add(std::move(op));
   }
@@ -75,13 +75,13 @@ struct builder {
   uint64_t create(int thread, double from, double to, std::string value,
                   version_t new_version, api call = api::create) {
     return write(thread, from, to, action::create_if_absent, no_version,
-                 std::move(value), result::ok, new_version, call);
+                 std::move(value), outcome::ok, new_version, call);
   }
 
   uint64_t update(int thread, double from, double to, version_t expected,
                   std::string value, api call = api::update) {
     return write(thread, from, to, action::update_if_version, expected,
-                 std::move(value), result::ok, expected + 1, call);
+                 std::move(value), outcome::ok, expected + 1, call);
   }
 
   /// `n` sequential unconditional writes by thread 0, 0.25 ms apart from
@@ -90,7 +90,7 @@ struct builder {
     for (int i = 1; i <= n; ++i)
       write(0, (i - 1) * 0.25, (i - 1) * 0.25 + 0.1,
             action::write_unconditionally, no_version,
-            "w" + std::to_string(i), result::ok, static_cast<version_t>(i),
+            "w" + std::to_string(i), outcome::ok, static_cast<version_t>(i),
             api::write_unconditionally);
   }
 
@@ -140,14 +140,14 @@ BOOST_AUTO_TEST_CASE(a_history_that_follows_the_version_rule_passes) {
   b.create(1, 0, 1, "a", 1);
   b.read(2, 2, 3, 1, "a", api::get);
   b.update(1, 4, 5, 1, "b");
-  b.write(2, 6, 7, action::update_if_version, 1, "c", result::conflict);
-  b.write(2, 8, 9, action::create_if_absent, 0, "d", result::conflict);
-  b.write(1, 10, 11, action::erase_if_version, 2, "", result::ok, 3);
+  b.write(2, 6, 7, action::update_if_version, 1, "c", outcome::conflict);
+  b.write(2, 8, 9, action::create_if_absent, 0, "d", outcome::conflict);
+  b.write(1, 10, 11, action::erase_if_version, 2, "", outcome::ok, 3);
   b.absent(2, 12, 13);
   b.read(2, 14, 15, 3, "", api::read_many, true);
-  b.write(2, 16, 17, action::update_if_version, 3, "e", result::not_found);
+  b.write(2, 16, 17, action::update_if_version, 3, "e", outcome::not_found);
   b.create(1, 18, 19, "f", 4);
-  b.write(2, 20, 21, action::write_unconditionally, 0, "g", result::ok, 5);
+  b.write(2, 20, 21, action::write_unconditionally, 0, "g", outcome::ok, 5);
   b.read(1, 22, 23, 5, "g");
   BOOST_TEST(b.run() == verdict::linearizable);
 }
@@ -173,8 +173,8 @@ BOOST_AUTO_TEST_CASE(reads_during_a_write_see_either_state_never_going_back) {
   BOOST_TEST(b.run() == verdict::linearizable);
   // Two writes that overlap may take effect in either order.
   builder c;
-  c.write(1, 0, 10, action::write_unconditionally, 0, "x", result::ok, 2);
-  c.write(2, 1, 9, action::write_unconditionally, 0, "y", result::ok, 1);
+  c.write(1, 0, 10, action::write_unconditionally, 0, "x", outcome::ok, 2);
+  c.write(2, 1, 9, action::write_unconditionally, 0, "y", outcome::ok, 1);
   BOOST_TEST(c.run() == verdict::linearizable);
 }
 
@@ -185,28 +185,28 @@ BOOST_AUTO_TEST_CASE(versions_increase_by_one_per_write) {
   BOOST_TEST(b.run() == verdict::not_linearizable); // two writes of v1
   builder c;
   c.create(1, 0, 1, "a", 1);
-  c.write(2, 2, 3, action::write_unconditionally, 0, "b", result::ok, 3);
+  c.write(2, 2, 3, action::write_unconditionally, 0, "b", outcome::ok, 3);
   BOOST_TEST(c.run() == verdict::not_linearizable); // v2 skipped
 }
 
 BOOST_AUTO_TEST_CASE(refusals_need_their_condition_to_hold) {
   builder b;
   b.create(1, 0, 1, "a", 1);
-  b.write(2, 2, 3, action::update_if_version, 1, "b", result::conflict);
+  b.write(2, 2, 3, action::update_if_version, 1, "b", outcome::conflict);
   BOOST_TEST(b.run() == verdict::not_linearizable); // v1 was current
   builder c;
   c.create(1, 0, 1, "a", 1);
-  c.write(2, 2, 3, action::update_if_version, 1, "b", result::not_found);
+  c.write(2, 2, 3, action::update_if_version, 1, "b", outcome::not_found);
   BOOST_TEST(c.run() == verdict::not_linearizable); // it existed
   builder d;
-  d.write(2, 2, 3, action::create_if_absent, 0, "b", result::conflict);
+  d.write(2, 2, 3, action::create_if_absent, 0, "b", outcome::conflict);
   BOOST_TEST(d.run() == verdict::not_linearizable); // nothing existed
 }
 
 BOOST_AUTO_TEST_CASE(a_write_of_unknown_outcome_may_take_effect_or_not) {
   builder b;
   b.create(1, 0, 1, "a", 1);
-  b.write(2, 2, 3, action::update_if_version, 1, "lost?", result::unknown);
+  b.write(2, 2, 3, action::update_if_version, 1, "lost?", outcome::unknown);
   b.read(3, 50, 51, 1, "a");
   BOOST_TEST(b.run() == verdict::linearizable); // it did not
   b.read(3, 52, 53, 2, "lost?");
@@ -216,7 +216,7 @@ BOOST_AUTO_TEST_CASE(a_write_of_unknown_outcome_may_take_effect_or_not) {
   // An unknown write explains the version a later write builds on.
   builder c;
   c.create(1, 0, 1, "a", 1);
-  c.write(2, 2, 3, action::write_unconditionally, 0, "b", result::unknown);
+  c.write(2, 2, 3, action::write_unconditionally, 0, "b", outcome::unknown);
   c.update(1, 4, 5, 2, "c");
   BOOST_TEST(c.run() == verdict::linearizable);
 }
@@ -238,7 +238,7 @@ BOOST_AUTO_TEST_CASE(an_async_write_a_get_did_not_wait_for_never_took_effect) {
   builder b;
   b.create(1, 0, 1, "a", 1);
   auto w = b.write(1, 2, 3, action::update_if_version, 1, "b",
-                   result::unknown, 0, api::apply_async);
+                   outcome::unknown, 0, api::apply_async);
   b.read(1, 3, 4, 1, "a", api::get);
   b.h.ops.back().after = {w};
   BOOST_TEST(b.run() == verdict::linearizable); // it failed
@@ -253,7 +253,7 @@ BOOST_AUTO_TEST_CASE(the_issue_15_shapes_fail) {
   // v82 is a tombstone; t5's create of v83 spans [23.289, 24.192].
   builder b;
   b.prefix(81);
-  b.write(0, 20.5, 20.6, action::erase_if_version, 81, "", result::ok, 82,
+  b.write(0, 20.5, 20.6, action::erase_if_version, 81, "", outcome::ok, 82,
           api::erase);
   b.create(5, 23.289, 24.192, "t5-118", 83);
   b.read(3, 24.099, 24.102, 83, "t5-118");
@@ -289,7 +289,7 @@ BOOST_AUTO_TEST_CASE(a_spent_step_budget_is_reported_not_passed) {
   b.create(1, 0, 1, "a", 1);
   for (int t = 0; t < 12; ++t)
     b.write(t, 2, 3, action::write_unconditionally, 0,
-            "u" + std::to_string(t), result::unknown);
+            "u" + std::to_string(t), outcome::unknown);
   b.read(1, 50, 51, 1, "nobody wrote this");
   check_options tight;
   tight.step_budget = 10;
@@ -315,7 +315,7 @@ BOOST_AUTO_TEST_CASE(a_long_linearizable_history_is_decided_quickly) {
       ++v;
     } else {
       b.write(thread, t, t + 1.5, action::update_if_version, v + 7, "x",
-              result::conflict);
+              outcome::conflict);
     }
   }
   auto r = check(b.h);

@@ -2,12 +2,14 @@
 
 #include <ostream>
 #include <string>
+#include <vector>
 
 #include <caf/message.hpp>
 
 #include "entact/conflict.hpp"
 #include "entact/decide.hpp"
 #include "entact/errc.hpp"
+#include "entact/not_found.hpp"
 #include "entact/write_op.hpp"
 #include "support/print.hpp"
 
@@ -194,6 +196,55 @@ BOOST_AUTO_TEST_CASE(one_below_the_top_still_works) {
 
 BOOST_AUTO_TEST_SUITE_END()
 
+// README.md's table ("Semantics"), row by row: op x stored state.
+BOOST_AUTO_TEST_SUITE(the_version_rule_table)
+
+BOOST_AUTO_TEST_CASE(every_cell) {
+  struct cell {
+    record stored;
+    write_op op;
+    errc outcome;
+    version_t written = no_version; // the new version where it succeeds
+  };
+  auto never = absent("a");
+  auto there = live("a", 4, "v");
+  auto gone = tombstone("a", 4);
+  std::vector<cell> table{
+    {never, write_op::update("a", 0, "x"), errc::not_found},
+    {never, write_op::update("a", 4, "x"), errc::conflict},
+    {there, write_op::update("a", 4, "x"), errc::none, 5},
+    {there, write_op::update("a", 0, "x"), errc::conflict},
+    {gone, write_op::update("a", 4, "x"), errc::not_found},
+    {gone, write_op::update("a", 0, "x"), errc::conflict},
+    {never, write_op::erase("a", 0), errc::not_found},
+    {never, write_op::erase("a", 4), errc::conflict},
+    {there, write_op::erase("a", 4), errc::none, 5},
+    {there, write_op::erase("a", 3), errc::conflict},
+    {gone, write_op::erase("a", 4), errc::not_found},
+    {gone, write_op::erase("a", 0), errc::conflict},
+    {never, write_op::create("a", "x"), errc::none, 1},
+    {there, write_op::create("a", "x"), errc::conflict},
+    {gone, write_op::create("a", "x"), errc::none, 5},
+    {never, write_op::unconditional("a", "x"), errc::none, 1},
+    {there, write_op::unconditional("a", "x"), errc::none, 5},
+    {gone, write_op::unconditional("a", "x"), errc::none, 5},
+  };
+  for (auto& c : table) {
+    auto next = decide(c.stored, c.op);
+    auto what = std::string{to_string(c.op.kind)} + " at v"
+                + std::to_string(c.op.expected_version) + " on v"
+                + std::to_string(c.stored.version)
+                + (c.stored.deleted ? " (deleted)" : "");
+    BOOST_TEST(code_of_result(next) == c.outcome, what);
+    if (next)
+      BOOST_TEST(next->version == c.written, what);
+    else // both refusals carry the stored record
+      BOOST_TEST((stored_of(next.error()) == c.stored), what);
+  }
+}
+
+BOOST_AUTO_TEST_SUITE_END()
+
 BOOST_AUTO_TEST_SUITE(misc)
 
 BOOST_AUTO_TEST_CASE(unknown_kind_is_invalid) {
@@ -201,6 +252,34 @@ BOOST_AUTO_TEST_CASE(unknown_kind_is_invalid) {
   op.kind = static_cast<op_kind>(200);
   BOOST_TEST(code_of_result(decide(live("a", 1, "v"), op))
              == errc::invalid_argument);
+}
+
+BOOST_AUTO_TEST_CASE(not_found_carries_the_stored_record) {
+  // A tombstone at the version named: its version is in the error.
+  auto gone = decide(tombstone("a", 6), write_op::update("a", 6, "x"));
+  BOOST_REQUIRE(!gone);
+  BOOST_TEST(is_not_found(gone.error()));
+  auto stored = stored_of(gone.error());
+  BOOST_REQUIRE(stored);
+  BOOST_TEST((*stored == tombstone("a", 6)));
+  BOOST_TEST(!conflict_of(gone.error()));
+  // Never existed: version 0.
+  auto never = decide(absent("a"), write_op::erase("a", 0));
+  BOOST_REQUIRE(!never);
+  BOOST_TEST((stored_of(never.error()) == absent("a")));
+  // stored_of reads a conflict's stored record as well.
+  auto stale = decide(live("a", 5, "v"), write_op::update("a", 3, "x"));
+  BOOST_REQUIRE(!stale);
+  BOOST_TEST((stored_of(stale.error()) == live("a", 5, "v")));
+  BOOST_TEST(!stored_of(make_error(errc::timeout, "a")));
+  BOOST_TEST(!stored_of(make_error(errc::not_found, "no record attached")));
+}
+
+BOOST_AUTO_TEST_CASE(existing_passes_records_that_exist) {
+  BOOST_TEST((existing(live("a", 2, "v")).value() == live("a", 2, "v")));
+  auto gone = existing(tombstone("a", 3));
+  BOOST_REQUIRE(!gone);
+  BOOST_TEST((stored_of(gone.error()) == tombstone("a", 3)));
 }
 
 BOOST_AUTO_TEST_CASE(conflict_of_ignores_other_errors) {

@@ -12,6 +12,7 @@
 
 #include "entact/conflict.hpp"
 #include "entact/errc.hpp"
+#include "entact/not_found.hpp"
 #include "entact/record.hpp"
 #include "entact/register_types.hpp"
 #include "entact/write_op.hpp"
@@ -92,6 +93,34 @@ BOOST_AUTO_TEST_CASE(error_carrying_a_conflict_round_trips) {
   BOOST_TEST(c->stored.version == 6u);
   BOOST_TEST(c->stored.value == "shipped");
   BOOST_TEST(c->attempted_value == "cancelled");
+}
+
+BOOST_AUTO_TEST_CASE(a_not_found_keeps_its_stored_record) {
+  auto back = round_trip(make_not_found_error(record{"order:9", 7, {}, true}));
+  BOOST_TEST(is_not_found(back));
+  auto stored = stored_of(back);
+  BOOST_REQUIRE(stored);
+  BOOST_TEST((*stored == record{"order:9", 7, {}, true}));
+  auto text = sys.render(back);
+  BOOST_TEST(text.find("order:9: deleted at v7") != std::string::npos, text);
+  auto never = sys.render(make_not_found_error(record{"order:8", 0, {}, false}));
+  BOOST_TEST(never.find("order:8: never existed") != std::string::npos, never);
+}
+
+BOOST_AUTO_TEST_CASE(retries_exhausted_keeps_its_cause) {
+  auto back = round_trip(
+    make_retries_exhausted_error(2, make_conflict_error(sample_conflict())));
+  BOOST_TEST(code_of(back) == errc::retries_exhausted);
+  auto cause = cause_of(back);
+  BOOST_TEST(is_conflict(cause));
+  auto c = conflict_of(cause);
+  BOOST_REQUIRE(c);
+  BOOST_TEST(c->stored.value == "shipped");
+  auto text = sys.render(back);
+  BOOST_TEST(text.find("gave up after 2 attempts; the last: entact::conflict")
+               != std::string::npos,
+             text);
+  BOOST_TEST(!cause_of(make_error(errc::aborted, "insufficient funds")));
 }
 
 BOOST_AUTO_TEST_CASE(error_with_detail_round_trips_and_renders) {

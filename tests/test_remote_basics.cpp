@@ -73,6 +73,21 @@ BOOST_AUTO_TEST_CASE(a_conflict_keeps_its_payload_over_the_wire) {
   BOOST_TEST(merged->value == "Amazing Gadget + Super Gadget");
 }
 
+BOOST_AUTO_TEST_CASE(a_not_found_keeps_the_stored_record_over_the_wire) {
+  BOOST_REQUIRE(db->create("product/1", "Gadget"));
+  BOOST_REQUIRE(db->erase("product/1", 1));
+  const record tombstone{"product/1", 2, {}, true};
+  for (auto r : {db->read("product/1"), db->get("product/1"),
+                 db->update("product/1", 2, "x")}) {
+    BOOST_REQUIRE(!r);
+    BOOST_TEST(code_of(r.error()) == errc::not_found);
+    BOOST_TEST((stored_of(r.error()) == tombstone));
+  }
+  auto never = db->get("nobody");
+  BOOST_REQUIRE(!never);
+  BOOST_TEST((stored_of(never.error()) == record{"nobody", 0, {}, false}));
+}
+
 BOOST_AUTO_TEST_CASE(remote_transactions_and_batches_are_atomic) {
   BOOST_REQUIRE(db->create("acct/1", "100"));
   BOOST_REQUIRE(db->create("acct/2", "100"));
@@ -98,10 +113,20 @@ BOOST_AUTO_TEST_CASE(oversized_and_invalid_requests_get_clear_errors) {
   auto big = std::string(1024 * 1024 + 1, 'x');
   BOOST_TEST(code(db->write_unconditionally("big", big)) == errc::too_large);
   BOOST_TEST(code(db->create("bad id", "x")) == errc::invalid_argument);
-  std::vector<entity_id> ids(5000, "k");
+  std::vector<entity_id> ids(limits{}.max_read_ids + 1, "k");
   BOOST_TEST(code(db->read_many(ids)) == errc::too_large);
+  ids.pop_back();
+  BOOST_TEST(db->read_many(ids).value().size() == 4096u);
   BOOST_TEST(code(db->read("nobody")) == errc::not_found);
   BOOST_TEST(db->stats().value().activations == 0u);
+}
+
+BOOST_AUTO_TEST_CASE(remote_reads_follow_the_servers_read_limit) {
+  test::server_process small{{"--max-read-ids=2"}};
+  auto c = entact::connect("127.0.0.1", small.port());
+  BOOST_REQUIRE(c);
+  BOOST_CHECK((*c)->read_many({"a", "b"}));
+  BOOST_TEST(code((*c)->read_many({"a", "b", "c"})) == errc::too_large);
 }
 
 BOOST_AUTO_TEST_CASE(a_server_restart_keeps_acknowledged_data) {
@@ -166,6 +191,26 @@ BOOST_AUTO_TEST_CASE(calls_to_a_silent_server_time_out_at_their_deadline) {
   BOOST_REQUIRE(after);
   BOOST_TEST(after->version >= 1u);
   BOOST_CHECK(db.write_unconditionally("x", "4"));
+}
+
+// `entact::connect` takes the options directly: a short request timeout
+// set there holds for every call.
+BOOST_AUTO_TEST_CASE(connect_takes_options) {
+  auto c = entact::connect({"127.0.0.1", server.port(),
+                            std::chrono::milliseconds{300}});
+  BOOST_REQUIRE(c);
+  BOOST_REQUIRE((*c)->create("x", "1"));
+  server.pause();
+  auto start = std::chrono::steady_clock::now();
+  BOOST_TEST(code((*c)->get("x")) == errc::timeout);
+  auto took = std::chrono::steady_clock::now() - start;
+  server.resume();
+  BOOST_TEST((took >= std::chrono::milliseconds{280}));
+  BOOST_TEST((took < std::chrono::seconds{3}));
+  BOOST_TEST(code(entact::connect({"127.0.0.1", 0})) == errc::invalid_argument);
+  BOOST_TEST(code(entact::connect({"127.0.0.1", server.port(),
+                                   std::chrono::milliseconds{0}}))
+             == errc::invalid_argument);
 }
 
 BOOST_AUTO_TEST_CASE(a_client_with_one_worker_thread_gets_answers) {

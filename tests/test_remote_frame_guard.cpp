@@ -267,6 +267,10 @@ BOOST_AUTO_TEST_CASE(the_default_limit_follows_the_engine_limits) {
   engine_options huge;
   huge.limits.max_value_bytes = size_t{1} << 62;
   BOOST_TEST(default_max_frame_bytes(huge) == 0xffffffffu); // BASP's u32
+  // A read_many of max_read_ids ids is a legal request too.
+  engine_options reads = small;
+  reads.limits.max_read_ids = 100000;
+  BOOST_TEST(default_max_frame_bytes(reads) == 2 * 100000 * 256 + mib);
   // A server whose largest legal request is above the floor: a batch and a
   // transaction of 64 values of 300 000 bytes pass, a header one byte over
   // the derived limit does not.

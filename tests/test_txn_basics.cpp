@@ -65,6 +65,38 @@ BOOST_AUTO_TEST_CASE(a_body_error_aborts_and_writes_nothing) {
   BOOST_CHECK(transfer("acct/1", "acct/2", 10));
 }
 
+BOOST_AUTO_TEST_CASE(giving_up_after_retries_is_not_the_bodys_abort) {
+  // An older transaction holds acct/1: every attempt of a younger one dies
+  // by wait-die, and transact stops after its three.
+  test::txn_client old{db()};
+  BOOST_REQUIRE(old.begin(test::txn_opts(1s, 10s, 1)));
+  BOOST_REQUIRE(old.lock({"acct/1"}));
+  retry_policy three;
+  three.max_attempts = 3;
+  three.initial_backoff = std::chrono::microseconds{100};
+  three.max_backoff = std::chrono::microseconds{1000};
+  int runs = 0;
+  auto r = db().transact(
+    {"acct/1", "acct/2"},
+    [&](transaction& t) {
+      ++runs;
+      return t.put("acct/1", "0");
+    },
+    txn_options{}, three);
+  BOOST_TEST(code(r) == errc::retries_exhausted);
+  BOOST_TEST(runs == 0);
+  BOOST_TEST(code_of(cause_of(r.error())) == errc::aborted);
+  auto text = db().system().render(r.error());
+  BOOST_TEST(text.find("gave up after 3 attempts") != std::string::npos, text);
+  BOOST_TEST(text.find("wait-die") != std::string::npos, text);
+  BOOST_REQUIRE(old.abort());
+  BOOST_TEST(db().read("acct/1")->version == 1u);
+  // The body's own abort stays `aborted`, with no cause attached.
+  auto poor = transfer("acct/1", "acct/2", 1000);
+  BOOST_TEST(code(poor) == errc::aborted);
+  BOOST_TEST(!cause_of(poor.error()));
+}
+
 BOOST_AUTO_TEST_CASE(a_transaction_can_create_and_erase) {
   auto r = db().transact({"acct/1", "acct/new"}, [](transaction& t) {
     BOOST_TEST(t.get("acct/new")->version == no_version);
@@ -82,8 +114,25 @@ BOOST_AUTO_TEST_CASE(read_only_transactions_commit_nothing) {
     return t.get("acct/1") ? caf::error{} : make_error(errc::not_found);
   });
   BOOST_REQUIRE(r);
-  BOOST_TEST(r->empty());
+  // What it read, one record per id (before: nothing).
+  BOOST_REQUIRE(r->size() == 1u);
+  BOOST_TEST((*r)[0].version == 1u);
+  BOOST_TEST((*r)[0].value == "100");
   BOOST_TEST(db().read("acct/1")->version == 1u);
+}
+
+BOOST_AUTO_TEST_CASE(results_come_in_the_order_of_ids_with_new_versions) {
+  // Staged in another order than locked, and acct/1 is not written.
+  auto r = db().transact({"acct/1", "acct/2", "acct/3"}, [](transaction& t) {
+    t.put("acct/3", "103");
+    return t.erase("acct/2");
+  });
+  BOOST_REQUIRE(r);
+  BOOST_REQUIRE(r->size() == 3u);
+  BOOST_TEST(((*r)[0] == record{"acct/1", 1, "100", false})); // as read
+  BOOST_TEST(((*r)[1] == record{"acct/2", 2, {}, true}));     // tombstone
+  BOOST_TEST(((*r)[2] == record{"acct/3", 2, "103", false})); // new version
+  BOOST_TEST(((*r)[2] == db().read("acct/3").value()));
 }
 
 BOOST_AUTO_TEST_CASE(bad_input_is_refused_and_changes_nothing) {

@@ -7,6 +7,7 @@
 #include <caf/send.hpp>
 #include <caf/typed_event_based_actor.hpp>
 
+#include "entact/not_found.hpp"
 #include "txn/coordinator.hpp"
 #include "engine/engine_impl.hpp"
 #include "engine/front_door.hpp"
@@ -31,6 +32,8 @@ caf::error check(const engine_options& opts) {
     return make_error(errc::invalid_argument, "max_txn_entities must be >= 1");
   if (opts.limits.max_id_bytes == 0)
     return make_error(errc::invalid_argument, "max_id_bytes must be >= 1");
+  if (opts.limits.max_read_ids == 0)
+    return make_error(errc::invalid_argument, "max_read_ids must be >= 1");
   return {};
 }
 
@@ -56,7 +59,7 @@ void spawn_actors(engine::impl& e, size_t workers) {
   e.coordinator = caf::actor_cast<coordinator_api>(
     sys.spawn(detail::coordinator, &e.tctx));
   e.door = sys.spawn(detail::front_door, caf::actor_cast<router_api>(e.router),
-                     e.coordinator, e.ctx.readers, e.opts.limits);
+                     e.coordinator, e.ctx.readers);
   e.gate.start(sys, caf::actor_cast<router_api>(e.router),
                e.opts.request_timeout, workers, e.opts.max_calls_in_flight);
 }
@@ -122,9 +125,9 @@ caf::expected<record> engine::read(const entity_id& id) {
   if (impl_->gate.closed())
     return detail::call_gate::closed_error();
   auto r = impl_->store->read(id);
-  if (r && !r->exists())
-    return make_error(errc::not_found, id);
-  return r;
+  if (!r)
+    return r;
+  return existing(std::move(*r));
 }
 
 caf::expected<std::vector<record>>

@@ -1,13 +1,9 @@
 #pragma once
 
 #include "entact/interfaces.hpp"
-#include "entact/limits.hpp"
 #include "internal.hpp"
 
 namespace entact::detail {
-
-/// Most ids one remote committed read may name.
-constexpr size_t max_read_ids = 4096;
 
 /// The one actor a server publishes: forwards entity calls to the router,
 /// transactions and batches to the coordinator and committed reads to the
@@ -17,7 +13,6 @@ constexpr size_t max_read_ids = 4096;
 server_api::behavior_type front_door(server_api::pointer self,
                                      router_api router,
                                      coordinator_api coordinator,
-                                     entity_context::reader_api readers,
-                                     entact::limits limits);
+                                     entity_context::reader_api readers);
 
 } // namespace entact::detail

@@ -7,6 +7,7 @@
 
 #include "entact/conflict.hpp"
 #include "entact/errc.hpp"
+#include "entact/not_found.hpp"
 #include "entact/storage/store.hpp"
 #include "entity/entity_locking.hpp"
 #include "entity/entity_reads.hpp"

@@ -6,6 +6,7 @@
 #include <caf/typed_event_based_actor.hpp>
 
 #include "entact/errc.hpp"
+#include "entact/not_found.hpp"
 #include "entity/entity_locking.hpp"
 #include "entity/unpublished.hpp"
 
@@ -28,7 +29,7 @@ bool cache_is_current(entity_ptr self, bool for_lock) {
 template <class Promise>
 void deliver(Promise& rp, const record& r, bool as_get) {
   if (as_get && !r.exists())
-    rp.deliver(make_error(errc::not_found, r.id));
+    rp.deliver(make_not_found_error(r));
   else
     rp.deliver(r);
 }
@@ -77,7 +78,7 @@ caf::result<record> on_get(entity_ptr self) {
   if (!waits && cache_is_current(self, false)) {
     // The common case, without a promise.
     if (!st.cache.exists())
-      return make_error(errc::not_found, st.cache.id);
+      return make_not_found_error(st.cache);
     return st.cache;
   }
   auto rp = self->make_response_promise<record>();

@@ -38,6 +38,18 @@ run_body(call_gate& gate, const coordinator_api& coord, caf::timespan timeout,
   return txn.writes();
 }
 
+/// One record per locked id, in the order of `locked` (the caller's `ids`):
+/// the new record where the commit wrote one, else the record locked.
+records in_order_of_ids(records locked, records written) {
+  for (auto& w : written) {
+    auto i = std::find_if(locked.begin(), locked.end(),
+                          [&](const record& r) { return r.id == w.id; });
+    if (i != locked.end())
+      *i = std::move(w);
+  }
+  return locked;
+}
+
 /// Begin and lock go in one round trip. If their answer comes after we
 /// gave up waiting, nobody will commit or abort that transaction: the
 /// gateway aborts it, rather than let it hold its locks until its lease.
@@ -62,8 +74,9 @@ run_transaction(call_gate& gate, const coordinator_api& coord,
   if (!call.entered())
     return call_gate::closed_error();
   auto attempt_opts = opts;
-  caf::expected<records> result = make_error(errc::aborted);
-  for (unsigned n = 0; n < std::max(retry.max_attempts, 1u); ++n) {
+  auto attempts = std::max(retry.max_attempts, 1u);
+  caf::error last;
+  for (unsigned n = 0; n < attempts; ++n) {
     if (n > 0)
       back_off(retry, n - 1);
     auto begun = gate.relay_or_undo<txn_begun>(
@@ -73,22 +86,27 @@ run_transaction(call_gate& gate, const coordinator_api& coord,
       return std::move(begun.error());
     attempt_opts.age = begun->handle.age; // a retry keeps its age
     if (begun->error) {
-      result = std::move(begun->error);
-      if (retryable(result.error()))
-        continue;
-      return result;
+      if (!retryable(begun->error))
+        return std::move(begun->error);
+      last = std::move(begun->error);
+      continue;
     }
     auto& handle = begun->handle;
     auto& locked = begun->locked;
     auto writes = run_body(gate, coord, timeout, handle.id, locked, body);
     if (!writes)
       return std::move(writes.error());
-    result = gate.relay<records>(coord, timeout, commit_atom::value,
-                                 handle.id, std::move(*writes));
-    if (result || !retryable(result.error()))
+    auto result = gate.relay<records>(coord, timeout, commit_atom::value,
+                                      handle.id, std::move(*writes));
+    if (result)
+      return in_order_of_ids(std::move(locked), std::move(*result));
+    if (!retryable(result.error()))
       return result;
+    last = std::move(result.error());
   }
-  return result;
+  // Contention, not the body: say so, so that a body's own `aborted`
+  // ("insufficient funds") stays the body's.
+  return make_retries_exhausted_error(attempts, std::move(last));
 }
 
 } // namespace entact::detail

@@ -68,6 +68,7 @@ transfer pick_transfer(const dataset& data, std::mt19937_64& rng) {
 
 outcome txn_outcome(const caf::error& err, slot& s) {
   switch (entact::code_of(err)) {
+    case entact::errc::retries_exhausted:
     case entact::errc::conflict:
     case entact::errc::aborted:
     case entact::errc::lock_timeout:

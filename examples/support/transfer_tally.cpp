@@ -32,6 +32,7 @@ void transfer_tally::acknowledge(unsigned u, const transfer& tr,
 void transfer_tally::count_failure(unsigned u, const caf::error& err,
                                    const char* call, problem_log& problems) {
   switch (entact::code_of(err)) {
+    case entact::errc::retries_exhausted: // transact's retries spent
     case entact::errc::aborted:
     case entact::errc::conflict:
       ++exhausted;

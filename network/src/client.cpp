@@ -4,6 +4,7 @@
 #include <caf/io/middleman.hpp>
 
 #include "callers/call_gate.hpp"
+#include "entact/not_found.hpp"
 #include "entact/register_types.hpp"
 #include "txn/run_transaction.hpp"
 
@@ -54,12 +55,16 @@ caf::expected<std::unique_ptr<client>> client::connect(client_options opts) {
   return std::unique_ptr<client>{new client(std::move(ptr))};
 }
 
+caf::expected<std::unique_ptr<client>> connect(client_options opts) {
+  return client::connect(std::move(opts));
+}
+
 caf::expected<std::unique_ptr<client>> connect(const std::string& host,
                                                uint16_t port) {
   client_options opts;
   opts.host = host;
   opts.port = port;
-  return client::connect(std::move(opts));
+  return connect(std::move(opts));
 }
 
 client::client(std::unique_ptr<impl> ptr) : impl_(std::move(ptr)) {
@@ -86,9 +91,11 @@ caf::expected<record> client::read(const entity_id& id) {
   auto recs = read_many({id});
   if (!recs)
     return std::move(recs.error());
-  if (recs->size() != 1 || !recs->front().exists())
-    return make_error(errc::not_found, id);
-  return std::move(recs->front());
+  if (recs->size() != 1)
+    return make_error(errc::invalid_argument,
+                      "the server answered a read of one id with "
+                        + std::to_string(recs->size()) + " records");
+  return existing(std::move(recs->front()));
 }
 
 caf::expected<records> client::read_many(const std::vector<entity_id>& ids) {

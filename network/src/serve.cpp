@@ -37,7 +37,9 @@ constexpr size_t basp_max_payload = std::numeric_limits<uint32_t>::max();
 size_t default_max_frame_bytes(const engine_options& opts) {
   constexpr size_t mib = 1024 * 1024;
   auto entity = add_sat(opts.limits.max_value_bytes, opts.limits.max_id_bytes);
-  auto request = mul_sat(mul_sat(entity, opts.max_txn_entities), 2);
+  auto read = mul_sat(opts.limits.max_read_ids, opts.limits.max_id_bytes);
+  auto largest = std::max(mul_sat(entity, opts.max_txn_entities), read);
+  auto request = mul_sat(largest, 2);
   auto limit = std::max(add_sat(request, mib), 16 * mib);
   return std::min(limit, basp_max_payload);
 }

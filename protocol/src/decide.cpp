@@ -2,6 +2,7 @@
 
 #include "entact/conflict.hpp"
 #include "entact/errc.hpp"
+#include "entact/not_found.hpp"
 
 namespace entact {
 
@@ -26,7 +27,7 @@ caf::expected<record> decide(const record& current, const write_op& op) {
       if (current.version != op.expected_version)
         return refuse(current, op);
       if (!current.exists())
-        return make_error(errc::not_found, op.id);
+        return make_not_found_error(current);
       break;
     case op_kind::create_if_absent:
       if (current.exists())

@@ -30,4 +30,16 @@ caf::error validate_id(std::string_view id, const limits& lim) {
   return {};
 }
 
+caf::error validate_read(const std::vector<entity_id>& ids,
+                         const limits& lim) {
+  if (ids.size() > lim.max_read_ids)
+    return make_error(errc::too_large,
+                      "a read names at most " + std::to_string(lim.max_read_ids)
+                        + " ids, this one " + std::to_string(ids.size()));
+  for (const auto& id : ids)
+    if (auto err = validate_id(id, lim))
+      return err;
+  return {};
+}
+
 } // namespace entact

@@ -32,13 +32,14 @@ caf::expected<record> store::read(std::string_view id) const {
 
 caf::expected<std::vector<record>>
 store::read_many(const std::vector<entity_id>& ids) const {
+  // The one place the read limits are enforced: the embedded engine and
+  // a server's readers both read through here.
+  if (auto err = validate_read(ids, impl_->opts.limits))
+    return err;
   std::vector<std::string> keys;
   keys.reserve(ids.size());
-  for (const auto& id : ids) {
-    if (auto err = validate_id(id, impl_->opts.limits))
-      return err;
+  for (const auto& id : ids)
     keys.push_back(entity_key(id));
-  }
   std::vector<rocksdb::Slice> slices{keys.begin(), keys.end()};
   // One snapshot for all keys: the records are one consistent state even
   // while the committer writes. ManagedSnapshot releases it on every path.

@@ -29,7 +29,7 @@ struct state {
 /// An operation as the search sees it.
 struct step {
   action act = action::read;
-  result res = result::ok;
+  outcome res = outcome::ok;
   version_t expected = no_version;
   int value = 0;
   state seen;
@@ -65,7 +65,7 @@ compiled compile(std::vector<const key_op*> ops, bool session_order) {
     s.value = intern(op->value);
     s.seen = state{op->seen.version, intern(op->seen.value), op->seen.deleted};
     s.invoke = op->invoke;
-    s.known = op->res != result::unknown;
+    s.known = op->res != outcome::unknown;
     s.response = s.known ? op->response : never;
     c.known += s.known ? 1 : 0;
     index.emplace(op->id, c.steps.size());
@@ -90,8 +90,8 @@ state next(const state& s, const step& o) {
 bool apply(const step& o, const state& s, state& out) {
   out = s;
   if (o.act == action::read)
-    return o.res == result::absent ? !s.exists()
-                                   : o.res == result::ok && s == o.seen;
+    return o.res == outcome::absent ? !s.exists()
+                                   : o.res == outcome::ok && s == o.seen;
   bool conflict = false;
   bool not_found = false;
   switch (o.act) {
@@ -107,17 +107,17 @@ bool apply(const step& o, const state& s, state& out) {
       break;
   }
   switch (o.res) {
-    case result::conflict:
+    case outcome::conflict:
       return conflict;
-    case result::not_found:
+    case outcome::not_found:
       return not_found;
-    case result::ok:
-    case result::unknown:
+    case outcome::ok:
+    case outcome::unknown:
       if (conflict || not_found)
         return false;
       out = next(s, o);
-      return o.res == result::unknown || out == o.seen;
-    case result::absent:
+      return o.res == outcome::unknown || out == o.seen;
+    case outcome::absent:
       break;
   }
   return false;
@@ -315,8 +315,8 @@ selection kept(const selection& ops, const std::vector<bool>& gone) {
 }
 
 bool keeps_state(const key_op& op) {
-  return op.act == action::read || op.res == result::conflict
-         || op.res == result::not_found;
+  return op.act == action::read || op.res == outcome::conflict
+         || op.res == outcome::not_found;
 }
 
 /// The writes of `h` next to the core: see `explanation::context`.
@@ -328,7 +328,7 @@ std::vector<key_op> context_of(const key_history& h,
   for (auto& op : core) {
     in_core.insert(op.id);
     waited_for.insert(op.after.begin(), op.after.end());
-    if (op.res == result::ok) {
+    if (op.res == outcome::ok) {
       versions.insert(op.seen.version);
       versions.insert(op.seen.version + 1);
       if (op.act != action::read)
@@ -339,11 +339,11 @@ std::vector<key_op> context_of(const key_history& h,
   for (auto& w : h.ops) {
     if (w.act == action::read || in_core.count(w.id) > 0 || r.size() >= 10)
       continue;
-    bool near = w.res == result::ok && versions.count(w.seen.version) > 0;
+    bool near = w.res == outcome::ok && versions.count(w.seen.version) > 0;
     bool unknown_seen = false;
     for (auto& c : core)
       unknown_seen = unknown_seen
-                     || (w.res == result::unknown && c.res == result::ok
+                     || (w.res == outcome::unknown && c.res == outcome::ok
                          && !c.seen.deleted && w.value == c.seen.value);
     if (near || unknown_seen || waited_for.count(w.id) > 0)
       r.push_back(w);
@@ -362,7 +362,7 @@ std::string time_of(nanos t) {
 std::string line_of(const key_op& op, bool core,
                     const std::set<uint64_t>& shown) {
   std::string s = core ? "  * [" : "    [";
-  s += time_of(op.invoke) + "," + time_of(op.res == result::unknown
+  s += time_of(op.invoke) + "," + time_of(op.res == outcome::unknown
                                              ? never
                                              : op.response);
   s += "] t" + std::to_string(op.thread) + " #" + std::to_string(op.id) + " "
@@ -455,7 +455,7 @@ explanation explain(const key_history& h, const check_options& opts) {
   e.total = c.known;
   e.stuck_at = record{h.key, at.version, {}, at.deleted};
   for (auto& op : h.ops)
-    if (op.res == result::ok && op.act != action::read
+    if (op.res == outcome::ok && op.act != action::read
         && op.seen.version == at.version)
       e.stuck_at.value = op.seen.value;
   // The writes open there are the core only if the writes alone fail;
@@ -463,7 +463,7 @@ explanation explain(const key_history& h, const check_options& opts) {
   std::vector<key_op> open;
   for (auto i : front)
     if (open.size() < 8 && !keeps_state(*c.source[i])
-        && (e.core.empty() || c.source[i]->res == result::ok))
+        && (e.core.empty() || c.source[i]->res == outcome::ok))
       open.push_back(*c.source[i]);
   auto& into = e.core.empty() ? e.core : e.context;
   into.insert(into.end(), open.begin(), open.end());

@@ -71,7 +71,7 @@ std::string describe_call(const key_op& op) {
 
 std::string describe_outcome(const key_op& op) {
   switch (op.res) {
-    case result::ok:
+    case outcome::ok:
       if (op.act != action::read)
         return "ok " + v(op.seen.version);
       if (op.seen.deleted)
@@ -79,13 +79,13 @@ std::string describe_outcome(const key_op& op) {
       if (op.seen.version == no_version)
         return "v0 (never existed)";
       return v(op.seen.version) + " " + quoted(op.seen.value);
-    case result::absent:
+    case outcome::absent:
       return "not_found (absent or deleted)";
-    case result::conflict:
+    case outcome::conflict:
       return "conflict";
-    case result::not_found:
+    case outcome::not_found:
       return "not_found";
-    case result::unknown:
+    case outcome::unknown:
       return "unknown outcome";
   }
   return "?";

@@ -49,7 +49,7 @@ enum class action : uint8_t {
 };
 
 /// How an operation ended, as far as its caller knows.
-enum class result : uint8_t {
+enum class outcome : uint8_t {
   /// A read observed `seen`; a write took effect and `seen` is the record
   /// it wrote.
   ok,
@@ -77,7 +77,7 @@ struct key_op {
   version_t expected = no_version;
   /// The value a write stores (none for an erase).
   std::string value;
-  result res = result::ok;
+  outcome res = outcome::ok;
   /// With `ok`: the record read, or the record written.
   record seen;
   nanos invoke = 0;

@@ -11,22 +11,22 @@ namespace {
 /// What a failed call tells.
 struct failure_kind {
   ending e;
-  result r;
+  outcome r;
 };
 
 failure_kind classify(const caf::error& err) {
   switch (code_of(err)) {
     case errc::conflict:
-      return {ending::refused, result::conflict};
+      return {ending::refused, outcome::conflict};
     case errc::not_found:
-      return {ending::refused, result::not_found};
+      return {ending::refused, outcome::not_found};
     case errc::timeout:
     case errc::in_doubt:
     case errc::unreachable:
     case errc::closed:
-      return {ending::unknown, result::unknown};
+      return {ending::unknown, outcome::unknown};
     default:
-      return {ending::failed, result::unknown};
+      return {ending::failed, outcome::unknown};
   }
 }
 
@@ -58,13 +58,13 @@ action action_of(op_kind k) {
 ending settle(key_op& op, const caf::expected<record>& r, nanos now) {
   op.response = now;
   if (r) {
-    op.res = result::ok;
+    op.res = outcome::ok;
     op.seen = *r;
     return ending::ok;
   }
   auto f = classify(r.error());
   op.res = f.r;
-  if (f.r == result::unknown)
+  if (f.r == outcome::unknown)
     op.response = never;
   return f.e;
 }
@@ -163,7 +163,7 @@ std::vector<key_history> recording::histories() const {
       auto op = en.op;
       if (ordered_after_async(op.call))
         for (auto* w : async[en.key])
-          if (w->res == result::unknown || w->response > op.invoke)
+          if (w->res == outcome::unknown || w->response > op.invoke)
             op.after.push_back(w->id);
       if (op.call == api::apply_async)
         async[en.key].push_back(&en.op);
@@ -219,7 +219,7 @@ caf::expected<record> recorder::read_one(api call, database& db,
   if (r) {
     op.seen = *r;
   } else if (code_of(r.error()) == errc::not_found) {
-    op.res = result::absent;
+    op.res = outcome::absent;
     e = ending::refused;
   } else {
     note(r.error());

@@ -5,6 +5,7 @@
 #include <caf/expected.hpp>
 
 #include "entact/errc.hpp"
+#include "entact/result.hpp"
 #include "entact/write_op.hpp"
 
 // Lets Boost.Test print entact's enums in failure messages.
@@ -25,7 +26,7 @@ namespace entact::test {
 /// The `errc` of an expected's error, or `errc::none` if it holds a value.
 template <class T>
 errc code(const caf::expected<T>& x) {
-  return x ? errc::none : code_of(x.error());
+  return code_of(x);
 }
 
 } // namespace entact::test

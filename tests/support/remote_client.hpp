@@ -13,10 +13,7 @@ namespace entact::test {
 inline std::unique_ptr<client>
 connect_or_throw(uint16_t port,
                  std::chrono::milliseconds timeout = std::chrono::seconds{30}) {
-  client_options opts;
-  opts.port = port;
-  opts.request_timeout = timeout;
-  auto c = client::connect(opts);
+  auto c = entact::connect({"127.0.0.1", port, timeout});
   if (!c)
     throw std::runtime_error("connect failed: " + to_string(c.error()));
   return std::move(*c);

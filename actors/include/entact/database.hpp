@@ -8,7 +8,9 @@
 
 #include "entact/conflict.hpp"
 #include "entact/errc.hpp"
+#include "entact/not_found.hpp"
 #include "entact/record.hpp"
+#include "entact/result.hpp"
 #include "entact/retry_policy.hpp"
 #include "entact/transaction.hpp"
 #include "entact/txn.hpp"
@@ -24,7 +26,9 @@ using record_callback = std::function<void(caf::expected<record>)>;
 /// writes, and their asynchronous forms. Every call is thread-safe.
 ///
 /// Errors are `caf::error`s of entact's category; `code_of(err)` gives the
-/// `errc`, and `conflict_of(err)` the payload of a conflict.
+/// `errc`, `conflict_of(err)` the payload of a conflict, and `stored_of(err)`
+/// the record stored when a call answered `conflict` or `not_found` (for
+/// `not_found`: the tombstone, or version 0 if the entity never existed).
 class database {
 public:
   virtual ~database() = default;
@@ -41,7 +45,8 @@ public:
   /// the transaction handle inside a transaction's body). Usually answered
   /// from the entity's cache; from storage while a commit it has not
   /// learned may be visible.
-  /// Errors: `not_found` (absent or deleted), `invalid_argument`/
+  /// Errors: `not_found` (absent or deleted; `stored_of` gives the
+  /// tombstone with its version, or version 0), `invalid_argument`/
   /// `too_large` (bad id), `timeout`, `closed`.
   virtual caf::expected<record> get(const entity_id& id) = 0;
 
@@ -56,8 +61,10 @@ public:
   /// never half of a transaction or batch; linearizable like `read`), in
   /// the order of `ids`. Absent entities
   /// read as `version == no_version`, deleted ones as their tombstone.
-  /// Errors: `invalid_argument`/`too_large` (bad id), `storage_failure`,
-  /// `closed`.
+  /// At most `limits::max_read_ids` ids (4096 by default; a remote client
+  /// gets its server's limit). Errors: `too_large` (more ids than that, or
+  /// an id over `max_id_bytes`), `invalid_argument` (bad id),
+  /// `storage_failure`, `closed`.
   virtual caf::expected<std::vector<record>>
   read_many(const std::vector<entity_id>& ids) = 0;
 
@@ -73,19 +80,27 @@ public:
   /// original age, so it is not starved. `body` may therefore run more than
   /// once: it must only read through `transaction` and stage writes.
   ///
-  /// Returns the new records in the order staged. Errors: what `body`
-  /// returned (nothing written); `invalid_argument` (no ids, duplicates,
-  /// bad id, write to an id not locked); `too_large` (more entities than
-  /// `max_txn_entities`, oversized value); `lock_timeout`; `aborted` (retries
-  /// spent); `lease_expired` (the body took longer than `opts.lease`);
-  /// `conflict`; `storage_failure`; `in_doubt`; `closed`.
+  /// Returns one record per id, in the order of `ids`: for an id the body
+  /// wrote, the record as committed (its new version, or the tombstone of
+  /// an erase); for one it did not, the record it read under the lock (so a
+  /// read-only transaction returns what it read). Errors: what `body`
+  /// returned, unchanged (nothing written: a body's own `aborted`, such as
+  /// "insufficient funds", is the only `aborted` transact returns);
+  /// `retries_exhausted` (every attempt `retry` allows died by wait-die or
+  /// conflicted; nothing written; `cause_of` gives the last attempt's
+  /// error); `invalid_argument` (no ids, duplicates, bad id, write to an id
+  /// not locked); `too_large` (more entities than `max_txn_entities`,
+  /// oversized value); `lock_timeout`; `lease_expired` (the body took
+  /// longer than `opts.lease`); `storage_failure`; `in_doubt`; `timeout`;
+  /// `closed`.
   virtual caf::expected<std::vector<record>>
   transact(const std::vector<entity_id>& ids, const txn_body& body,
            const txn_options& opts = {}, const retry_policy& retry = {})
     = 0;
 
   /// Applies `op` and waits for the outcome: the new record once durable,
-  /// or `conflict` (payload via `conflict_of`), `not_found`,
+  /// or `conflict` (payload via `conflict_of`), `not_found` (the stored
+  /// tombstone or version-0 record via `stored_of`; see README's table),
   /// `invalid_argument`, `too_large`, `version_overflow`, `overloaded`,
   /// `storage_failure`, `in_doubt`, `timeout`, `closed`.
   virtual caf::expected<record> apply(write_op op) = 0;

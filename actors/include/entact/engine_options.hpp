@@ -34,7 +34,7 @@ struct engine_options {
   std::chrono::milliseconds request_timeout = std::chrono::seconds{30};
   /// Worker threads of the actor system (0: one per core).
   size_t worker_threads = 0;
-  /// Size limits for ids and values.
+  /// Size limits for ids, values and reads (`max_read_ids`).
   entact::limits limits;
 };
 

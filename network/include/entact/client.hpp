@@ -14,12 +14,20 @@
 
 namespace entact {
 
-/// Where and how a client reaches an `entactd` server.
+/// Where and how a client reaches an `entactd` server (or a service that
+/// calls `entact::serve`). An aggregate, in this order:
+///
+/// ```
+/// auto db = entact::connect({"10.0.0.7", 7411, std::chrono::seconds{2}});
+/// ```
 struct client_options {
+  /// Address of the server.
   std::string host = "127.0.0.1";
+  /// Port of the server (required: 0 is `invalid_argument`).
   uint16_t port = 0;
-  /// Deadline of each call; past it a call fails with `timeout` (for a
-  /// write: outcome unknown).
+  /// Deadline of each call (must be positive); past it a call fails with
+  /// `timeout` (for a write: outcome unknown). A transaction's steps get
+  /// this plus their lock wait.
   std::chrono::milliseconds request_timeout = std::chrono::seconds{30};
   /// Actor system threads of the client (at least 2 are used).
   size_t worker_threads = 2;
@@ -35,8 +43,7 @@ struct client_options {
 /// the transaction and releases its locks.
 class client : public database {
 public:
-  /// Connects to the server. Errors: `unreachable` (nothing listening, or
-  /// not an entact server), `invalid_argument` (bad options).
+  /// Connects to the server; see `entact::connect(client_options)`.
   static caf::expected<std::unique_ptr<client>> connect(client_options opts);
 
   /// Closes the client (see `close`).
@@ -74,7 +81,17 @@ private:
   std::unique_ptr<impl> impl_;
 };
 
-/// Shorthand for `client::connect` with default options.
+/// Connects to the server `opts` names, with its deadlines and threads:
+/// the same as `client::connect(opts)`. Errors: `unreachable` (nothing
+/// listening, or not an entact server), `invalid_argument` (no host, port
+/// 0, a request timeout that is not positive). `request_timeout` bounds
+/// every call once connected, not the connect itself: CAF 0.17's connect
+/// has no deadline, so a host that drops packets, or a listener that never
+/// answers, keeps it waiting (the `entact` CLI runs it under a watchdog).
+caf::expected<std::unique_ptr<client>> connect(client_options opts);
+
+/// `connect` with `host`, `port` and every other option at its default
+/// (`request_timeout` 30 s).
 caf::expected<std::unique_ptr<client>> connect(const std::string& host,
                                                uint16_t port);
 

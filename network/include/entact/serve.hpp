@@ -35,13 +35,15 @@ struct serve_options {
 };
 
 /// The frame limit `serve` uses when `serve_options::max_frame_bytes` is 0:
-/// `max(16 MiB, 2 * max_txn_entities * (max_value_bytes + max_id_bytes)
-/// + 1 MiB)`, at most 4 GiB - 1 (BASP's length field is 32 bits).
+/// `max(16 MiB, 2 * max(max_txn_entities * (max_value_bytes + max_id_bytes),
+/// max_read_ids * max_id_bytes) + 1 MiB)`, at most 4 GiB - 1 (BASP's
+/// length field is 32 bits).
 ///
 /// The largest legal request is a batch or a transaction commit with
-/// `max_txn_entities` writes, each an id and a value at their limits; the
-/// factor 2 and the extra MiB leave room for CAF's encoding and the BASP
-/// routing data around them. The 16 MiB floor keeps requests that are
+/// `max_txn_entities` writes, each an id and a value at their limits, or a
+/// `read_many` of `max_read_ids` ids at their limit; the factor 2 and the
+/// extra MiB leave room for CAF's encoding and the BASP routing data
+/// around them. The 16 MiB floor keeps requests that are
 /// merely over a value limit (an 8 MiB value to a server with small limits)
 /// on the wire, so that the engine refuses them with `too_large` instead
 /// of the connection being cut. With the defaults (1 MiB values, 256-byte

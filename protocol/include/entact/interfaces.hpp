@@ -16,12 +16,14 @@ namespace entact {
 /// entact's category (see `errc`).
 ///
 /// - `(get_atom, id) -> record`: the committed record; `errc::not_found` if
-///   the entity is absent or deleted, `errc::invalid_argument`/`too_large`
+///   the entity is absent or deleted (its context: the tombstone or the
+///   version-0 record, see `stored_of`), `errc::invalid_argument`/`too_large`
 ///   for a bad id.
 /// - `(write_atom, op) -> record`: the new record once durable with the
 ///   configured sync; `errc::conflict` (payload in the context),
-///   `not_found`, `invalid_argument`, `too_large`, `version_overflow`,
-///   `overloaded`, `storage_failure` or `in_doubt`.
+///   `not_found` (the stored record in the context), `invalid_argument`,
+///   `too_large`, `version_overflow`, `overloaded`, `storage_failure` or
+///   `in_doubt`.
 using entity_api
   = caf::typed_actor<caf::replies_to<get_atom, entity_id>::with<record>,
                      caf::replies_to<write_atom, write_op>::with<record>>;
@@ -77,7 +79,8 @@ using coordinator_api = caf::typed_actor<
 /// handle. Entity calls as `router_api`, transactions and batches as
 /// `coordinator_api`, plus committed reads that skip the entities' queues:
 /// `(read_atom, ids) -> records`, from one storage snapshot, in the order of
-/// `ids` (absent: `version == no_version`; `too_large` past 4096 ids).
+/// `ids` (absent: `version == no_version`; `too_large` past the server's
+/// `limits::max_read_ids`, 4096 by default).
 using server_api = router_api::extend_with<coordinator_api>::extend<
   caf::replies_to<read_atom, std::vector<entity_id>>::with<
     std::vector<record>>>;

@@ -78,7 +78,8 @@ public:
   caf::expected<record> read(std::string_view id) const;
 
   /// Reads several records from one consistent snapshot (same conventions as
-  /// `read`, results in the order of `ids`).
+  /// `read`, results in the order of `ids`). Errors as `read`, and
+  /// `too_large` for more than `limits.max_read_ids` ids.
   caf::expected<std::vector<record>>
   read_many(const std::vector<entity_id>& ids) const;
 
