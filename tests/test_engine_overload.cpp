@@ -1,6 +1,8 @@
 #include <boost/test/unit_test.hpp>
 
 #include <atomic>
+#include <future>
+#include <vector>
 #include <thread>
 
 #include "support/engine_fixture.hpp"
@@ -18,6 +20,24 @@ struct tiny_queue_fixture : entact::test::engine_fixture {
   }
 };
 
+/// How many of `futures` committed and how many were refused `overloaded`.
+struct outcomes {
+  int committed = 0;
+  int overloaded = 0;
+};
+
+outcomes count(std::vector<std::future<caf::expected<record>>>& futures) {
+  outcomes n;
+  for (auto& f : futures) {
+    auto r = f.get();
+    if (r)
+      ++n.committed;
+    else if (code(r) == errc::overloaded)
+      ++n.overloaded;
+  }
+  return n;
+}
+
 } // namespace
 
 BOOST_FIXTURE_TEST_SUITE(engine_overload, tiny_queue_fixture)
@@ -28,15 +48,7 @@ BOOST_AUTO_TEST_CASE(a_full_entity_queue_refuses_with_overloaded) {
   for (int i = 0; i < n; ++i)
     futures.push_back(db().apply_future(
       write_op::unconditional("hot", std::to_string(i))));
-  int committed = 0;
-  int overloaded = 0;
-  for (auto& f : futures) {
-    auto r = f.get();
-    if (r)
-      ++committed;
-    else if (code(r) == errc::overloaded)
-      ++overloaded;
-  }
+  auto [committed, overloaded] = count(futures);
   BOOST_TEST(committed + overloaded == n);
   BOOST_TEST(overloaded > 0);
   BOOST_TEST(committed >= 4);
@@ -58,15 +70,7 @@ BOOST_AUTO_TEST_CASE(calls_past_the_in_flight_bound_are_refused_at_once) {
   for (int i = 0; i < n; ++i)
     futures.push_back(db().apply_future(
       write_op::unconditional("k/" + std::to_string(i % 16), "x")));
-  int committed = 0;
-  int overloaded = 0;
-  for (auto& f : futures) {
-    auto r = f.get();
-    if (r)
-      ++committed;
-    else if (code(r) == errc::overloaded)
-      ++overloaded;
-  }
+  auto [committed, overloaded] = count(futures);
   BOOST_TEST(committed + overloaded == n);
   BOOST_TEST(overloaded > 0);
   BOOST_TEST(committed >= 8);
