@@ -1,6 +1,5 @@
 #include "txn/coordinator.hpp"
 
-#include <algorithm>
 #include <set>
 #include <utility>
 
@@ -133,23 +132,21 @@ caf::result<records> batch(self_ptr self, const txn_context* ctx,
   return rp;
 }
 
-/// Tells every entity of the batch its outcome (the record it wrote, or
-/// the stored one on a conflict, or nothing: a version-0 record), which
-/// also lifts the batch's marks, and then answers the caller.
-template <class T>
+/// Tells every entity of the batch its outcome, which also lifts the
+/// batch's marks, then answers the caller. `learned(k, id)` is what the
+/// batch's k-th entity learns: the record written, the stored one on a
+/// conflict, or a version-0 record (nothing).
+template <class T, class Learned>
 void batch_done(self_ptr self, const txn_context* ctx, uint64_t seq,
-                T&& outcome, const std::vector<record>& learned) {
+                T&& outcome, Learned learned) {
   auto i = self->state.batches.find(seq);
   if (i == self->state.batches.end())
     return;
   auto b = std::move(i->second);
   self->state.batches.erase(i);
-  for (auto& id : b.ids) {
-    auto r = std::find_if(learned.begin(), learned.end(),
-                          [&](const record& x) { return x.id == id; });
-    self->send(ctx->router, publish_atom::value, id,
-               r != learned.end() ? *r : record{});
-  }
+  for (size_t k = 0; k < b.ids.size(); ++k)
+    self->send(ctx->router, publish_atom::value, b.ids[k],
+               learned(k, b.ids[k]));
   b.rp.deliver(std::forward<T>(outcome));
 }
 
@@ -197,14 +194,17 @@ coordinator_actor::behavior_type coordinator(self_ptr self,
       return batch(self, ctx, std::move(ops));
     },
     [self, ctx](done_atom, uint64_t seq, records& recs) {
-      auto learned = recs;
-      batch_done(self, ctx, seq, std::move(recs), learned);
+      // One record per op, in op order; moved into the answer only after
+      // the entities were told.
+      batch_done(self, ctx, seq, std::move(recs),
+                 [&](size_t k, const entity_id&) { return recs[k]; });
     },
     [self, ctx](done_atom, uint64_t seq, caf::error& err) {
-      records learned;
-      if (auto c = conflict_of(err))
-        learned.push_back(c->stored);
-      batch_done(self, ctx, seq, std::move(err), learned);
+      auto c = conflict_of(err);
+      batch_done(self, ctx, seq, std::move(err),
+                 [&](size_t, const entity_id& id) {
+                   return c && c->id == id ? c->stored : record{};
+                 });
     },
   };
 }
