@@ -87,12 +87,12 @@ inline thread_tally threads_of(pid_t pid) {
   return out;
 }
 
-/// The peak resident set size of process `pid` (VmHWM), in KiB.
-inline uint64_t peak_rss_kib(pid_t pid) {
+/// The field `key` (e.g. "VmRSS:") of /proc/`pid`/status, in KiB.
+inline uint64_t status_kib(pid_t pid, const std::string& field) {
   std::ifstream in{"/proc/" + std::to_string(pid) + "/status"};
   std::string key;
   while (in >> key) {
-    if (key == "VmHWM:") {
+    if (key == field) {
       uint64_t kib = 0;
       in >> kib;
       return kib;
@@ -100,6 +100,16 @@ inline uint64_t peak_rss_kib(pid_t pid) {
     in.ignore(4096, '\n');
   }
   return 0;
+}
+
+/// The peak resident set size of process `pid` (VmHWM), in KiB.
+inline uint64_t peak_rss_kib(pid_t pid) {
+  return status_kib(pid, "VmHWM:");
+}
+
+/// The resident set size of process `pid` now (VmRSS), in KiB.
+inline uint64_t rss_kib(pid_t pid) {
+  return status_kib(pid, "VmRSS:");
 }
 
 } // namespace entact::test

@@ -84,6 +84,14 @@ public:
     return connected_;
   }
 
+  /// Replaces the 1 s send and receive timeouts (0: none).
+  void set_timeouts(std::chrono::milliseconds limit) {
+    timeval tv{static_cast<time_t>(limit.count() / 1000),
+               static_cast<suseconds_t>(limit.count() % 1000 * 1000)};
+    ::setsockopt(fd_, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+    ::setsockopt(fd_, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
+  }
+
   /// Sends what it can; false once the peer hung up or the send timed out.
   bool send(const std::vector<uint8_t>& bytes) {
     size_t done = 0;
@@ -142,6 +150,16 @@ public:
       return static_cast<size_t>(on_the_way);
     return static_cast<size_t>(on_the_way)
            + tcp_unread(port_, ntohs(self.sin_port));
+  }
+
+  /// True once the server has closed its end (its FIN or RST arrived),
+  /// found without reading anything.
+  bool closed_by_server() const {
+    tcp_info info{};
+    socklen_t len = sizeof(info);
+    if (::getsockopt(fd_, IPPROTO_TCP, TCP_INFO, &info, &len) != 0)
+      return true;
+    return info.tcpi_state == TCP_CLOSE_WAIT || info.tcpi_state == TCP_CLOSE;
   }
 
   /// Closes with a RST instead of a FIN.

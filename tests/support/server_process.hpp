@@ -118,12 +118,13 @@ public:
     return data_;
   }
 
-  /// Stops with SIGTERM and returns entactd's exit code.
-  int stop() {
+  /// Stops with SIGTERM and returns entactd's exit code (-1000 if it has
+  /// not exited within `limit`).
+  int stop(std::chrono::milliseconds limit = std::chrono::seconds{30}) {
     if (!proc_)
       return 0;
     proc_->signal(SIGTERM);
-    auto code = proc_->wait_exit_for(std::chrono::seconds{30});
+    auto code = proc_->wait_exit_for(limit);
     proc_.reset();
     return code;
   }
@@ -164,6 +165,10 @@ public:
     if (!wait_until(thawed, std::chrono::seconds{10},
                     std::chrono::milliseconds{1}))
       throw std::runtime_error("entactd did not resume on SIGCONT");
+  }
+
+  pid_t pid() const {
+    return proc_ ? proc_->pid() : -1;
   }
 
   bool running() {
