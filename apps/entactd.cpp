@@ -44,6 +44,10 @@ public:
   size_t max_read_ids = 4096;
   size_t max_txn_entities = 64;
   size_t max_frame_bytes = 0;
+  size_t max_queued_bytes = entact::serve_options{}.max_queued_bytes;
+  size_t max_in_flight = entact::serve_options{}.max_in_flight;
+  size_t stall_timeout_ms = entact::serve_options{}.stall_timeout.count();
+  size_t max_connections = entact::serve_options{}.max_connections;
   bool salvage_wal = false;
   std::string port_file;
 
@@ -66,6 +70,16 @@ public:
       .add(max_frame_bytes, "max-frame-bytes",
            "largest network frame a peer may declare; a peer that declares "
            "more is disconnected (0: derived from the limits above)")
+      .add(max_queued_bytes, "max-queued-bytes",
+           "bytes of replies queued for one peer over which its requests "
+           "are no longer read")
+      .add(max_in_flight, "max-in-flight",
+           "requests of one peer in flight at which its requests are no "
+           "longer read")
+      .add(stall_timeout_ms, "stall-timeout-ms",
+           "disconnect a peer that leaves its replies unread this long")
+      .add(max_connections, "max-connections",
+           "most clients connected at once (each takes 3 descriptors)")
       .add(salvage_wal, "salvage-wal",
            "open a store whose write-ahead log is damaged: keep the writes "
            "before the damage, drop the rest (acknowledged writes are "
@@ -144,6 +158,10 @@ int main(int argc, char** argv) {
   serve_opts.host = cfg->host;
   serve_opts.port = cfg->port;
   serve_opts.max_frame_bytes = cfg->max_frame_bytes;
+  serve_opts.max_queued_bytes = cfg->max_queued_bytes;
+  serve_opts.max_in_flight = cfg->max_in_flight;
+  serve_opts.stall_timeout = std::chrono::milliseconds{cfg->stall_timeout_ms};
+  serve_opts.max_connections = cfg->max_connections;
   serve_opts.log = [](const std::string& line) { log(line); };
   auto port_file = cfg->port_file;
   if (cfg->salvage_wal && !salvage(opts))

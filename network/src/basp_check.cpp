@@ -4,6 +4,7 @@
 
 #include <caf/binary_deserializer.hpp>
 #include <caf/io/basp/message_type.hpp>
+#include <caf/message_id.hpp>
 
 namespace entact::detail {
 
@@ -89,6 +90,15 @@ std::string check_fields(const basp_header& hdr) {
   }
 }
 
+/// A direct message whose message id asks for a response (CAF 0.17's
+/// `message_id::is_request`).
+bool is_request(const basp_header& hdr) {
+  auto mid = hdr.operation_data;
+  return hdr.operation == message_type::direct_message
+         && (mid & caf::message_id::request_id_mask) != 0
+         && (mid & caf::message_id::response_flag_mask) == 0;
+}
+
 } // namespace
 
 basp_checker::basp_checker(caf::actor_system& sys, size_t max_payload,
@@ -102,10 +112,11 @@ basp_checker::~basp_checker() {
     claimed_.erase(peer_);
 }
 
-basp_checker::result basp_checker::scan(const char* data, size_t n) {
+basp_checker::result basp_checker::scan(const char* data, size_t n,
+                                        size_t max_requests) {
   result res;
   size_t pos = 0;
-  while (pos < n) {
+  while (pos < n && res.requests < max_requests) {
     if (payload_left_ > 0) {
       auto take = std::min(payload_left_, n - pos);
       if (kept_.size() < keep_) {
@@ -137,8 +148,11 @@ basp_checker::result basp_checker::scan(const char* data, size_t n) {
     res.refusal = check_frame();
     if (!res.refusal.empty())
       return res;
+    if (is_request(hdr_))
+      ++res.requests;
     res.complete = pos;
   }
+  res.scanned = pos;
   return res;
 }
 

@@ -51,8 +51,14 @@ public:
     /// Length of the chunk's prefix that ends the last frame completed
     /// and accepted in it (0: none ends in this chunk).
     size_t complete = 0;
+    /// Length of the prefix scanned: all of the chunk, unless the scan
+    /// stopped after its `max_requests`th request.
+    size_t scanned = 0;
     /// Empty, or why the stream is refused.
     std::string refusal;
+    /// How many of the frames completed in the chunk are requests (direct
+    /// messages that expect a response): the guard counts them in flight.
+    size_t requests = 0;
   };
 
   /// Checks frames for a guard in `sys` (whose node is the server's),
@@ -65,9 +71,11 @@ public:
   basp_checker(const basp_checker&) = delete;
   basp_checker& operator=(const basp_checker&) = delete;
 
-  /// Scans the next `n` bytes of the stream. After a refusal, nothing
-  /// more may be scanned.
-  result scan(const char* data, size_t n);
+  /// Scans the next `n` bytes of the stream, stopping after the frame
+  /// that completes the `max_requests`th request (the rest is for the
+  /// next call). After a refusal, nothing more may be scanned.
+  result scan(const char* data, size_t n,
+              size_t max_requests = static_cast<size_t>(-1));
 
 private:
   /// Checks a complete header; empty if it may be followed by its payload.

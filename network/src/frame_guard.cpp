@@ -1,11 +1,17 @@
 #include "frame_guard.hpp"
 
 #include "basp_check.hpp"
+#include "basp_replies.hpp"
+#include "private_endpoint.hpp"
 
 #include <algorithm>
+#include <cerrno>
+#include <cstring>
 #include <iostream>
 #include <unordered_map>
 #include <vector>
+
+#include <sys/socket.h>
 
 #include <caf/actor_system.hpp>
 #include <caf/io/broker.hpp>
@@ -16,6 +22,29 @@ namespace entact::detail {
 namespace {
 
 using caf::io::connection_handle;
+using std::chrono::steady_clock;
+
+/// Time to look for peers that have stopped reading their replies.
+using guard_tick_atom = caf::atom_constant<caf::atom("g_tick")>;
+
+/// How a peer's connection is doing: what is held for it, and whether the
+/// guard reads from it.
+struct peer_flow {
+  /// Its address, for the log (the socket may be gone when it is needed).
+  std::string who;
+  /// Bytes in its write buffer (CAF's), not yet written to its socket.
+  size_t queued = 0;
+  /// Its requests forwarded to BASP and not yet answered.
+  size_t in_flight = 0;
+  /// False while its replies or requests are over the bounds.
+  bool reading = true;
+  /// CAF stopped reading from its socket (the guard gave it no more
+  /// activity tokens); the guard must give it one to resume.
+  bool passivated = false;
+  /// When bytes of `queued` were last written (or `queued` last became
+  /// non-empty).
+  steady_clock::time_point last_write;
+};
 
 /// What the guard keeps about one side of a relayed connection.
 struct link {
@@ -24,15 +53,24 @@ struct link {
   /// Set on the peer's side (its bytes are checked), null on the side
   /// towards BASP (relayed as they come).
   std::unique_ptr<basp_checker> checker;
+  /// Set on the side towards BASP: counts the responses it sends.
+  std::unique_ptr<basp_reply_counter> replies;
   /// The peer's incomplete frame, held back until all of it has arrived:
   /// BASP sizes its buffer from a header as soon as it sees one.
   std::vector<char> pending;
+  /// Bytes read from the peer but not yet scanned: they hold requests past
+  /// `max_in_flight`. At most one read; no more is read until they are
+  /// gone.
+  std::vector<char> unscanned;
+  /// On the peer's side.
+  peer_flow flow;
 };
 
 struct guard_state {
   frame_guard_config cfg;
   caf::io::accept_handle acceptor;
   bool accepting = true;
+  size_t peers = 0;      // connected through the guard
   claimed_nodes claimed; // outlives the checkers in `links`
   std::unordered_map<connection_handle, link> links;
   static inline const char* name = "entact.frame_guard";
@@ -43,45 +81,199 @@ using guard_actor = caf::io::stateful_broker<guard_state>;
 /// Past this, a drained `pending` buffer gives its memory back.
 constexpr size_t keep_capacity = 1024 * 1024;
 
+/// Closes connection `hdl`, also from its own read handler: a peer read
+/// with activity tokens must lose them first, or CAF 0.17, which counts
+/// this read's token after the handler returns, reports the connection
+/// passivated to a broker it no longer belongs to (a null dereference).
+void close_now(guard_actor* self, connection_handle hdl) {
+  self->halt(hdl);
+  self->close(hdl);
+}
+
+/// Ends connection `hdl` at once: its socket is shut down both ways, so
+/// CAF drops what it still holds to write (the bytes already in the
+/// kernel still go out, then a FIN). A graceful close would wait for a
+/// peer that never reads, and keep the middleman from stopping.
+void cut(guard_actor* self, connection_handle hdl) {
+  // In CAF 0.17's default multiplexer a connection's id is its socket.
+  ::shutdown(static_cast<int>(hdl.id()), SHUT_RDWR);
+  close_now(self, hdl);
+}
+
 void stop_guard(guard_actor* self) {
+  for (auto& kvp : self->state.links)
+    cut(self, kvp.first);
   self->state.links.clear();
-  self->close_all();
+  self->state.peers = 0;
+  self->close_all(); // the acceptor
   self->quit();
 }
 
-/// Closes both sides of the connection `hdl` belongs to.
-void drop(guard_actor* self, connection_handle hdl) {
+/// Closes both sides of the connection `hdl` belongs to: at once, dropping
+/// what is queued, if `now` or if replies are still queued for the peer
+/// (it may never read them); else gracefully.
+void drop(guard_actor* self, connection_handle hdl, bool now = false) {
   auto& links = self->state.links;
   auto i = links.find(hdl);
   if (i == links.end())
     return;
-  auto peer = i->second.peer;
+  auto other = i->second.peer;
+  auto j = links.find(other);
+  --self->state.peers;
+  auto& peer_side = i->second.checker || j == links.end() ? i->second
+                                                           : j->second;
+  if (peer_side.flow.queued > 0)
+    now = true;
   links.erase(i);
-  links.erase(peer);
-  self->close(hdl);
-  self->close(peer);
+  links.erase(other);
+  for (auto h : {hdl, other}) {
+    if (now)
+      cut(self, h);
+    else
+      close_now(self, h);
+  }
   if (!self->state.accepting && links.empty())
     stop_guard(self);
 }
 
+void relay_to_basp(guard_actor* self, connection_handle hdl, link& src,
+                   const char* data, size_t n, bool in_read);
+
+/// Stops or resumes reading from the peer `hdl` as its flow requires;
+/// resuming, it first forwards what it held back. Returns false if the
+/// peer has been dropped meanwhile.
+bool pace(guard_actor* self, connection_handle hdl, link& src) {
+  auto& cfg = self->state.cfg;
+  auto& flow = src.flow;
+  bool over = flow.queued > cfg.max_queued_bytes
+              || flow.in_flight >= cfg.max_in_flight;
+  bool under = flow.queued <= cfg.max_queued_bytes / 2
+               && flow.in_flight <= cfg.max_in_flight / 2;
+  if (flow.reading && over) {
+    flow.reading = false; // its current token runs out: CAF passivates it
+  } else if (!flow.reading && under) {
+    flow.reading = true;
+    if (!src.unscanned.empty()) {
+      std::vector<char> held;
+      held.swap(src.unscanned);
+      relay_to_basp(self, hdl, src, held.data(), held.size(), false);
+      return self->state.links.count(hdl) > 0;
+    }
+    if (flow.passivated) {
+      flow.passivated = false;
+      self->trigger(hdl, 1);
+    }
+  }
+  return true;
+}
+
 void accept(guard_actor* self, connection_handle peer) {
   auto& st = self->state;
-  auto basp = self->add_tcp_scribe("127.0.0.1", st.cfg.internal_port);
-  if (!basp) {
-    st.cfg.log("frame guard: cannot reach the server's own port "
-               + std::to_string(st.cfg.internal_port) + ": "
-               + self->system().render(basp.error()));
+  if (st.peers >= st.cfg.max_connections) {
+    st.cfg.log("frame guard: refused " + self->remote_addr(peer) + ":"
+               + std::to_string(self->remote_port(peer)) + ": "
+               + std::to_string(st.peers)
+               + " peers connected, the most allowed");
+    cut(self, peer);
+    return;
+  }
+  auto fd = connect_private(st.cfg.endpoint);
+  if (fd < 0) {
+    st.cfg.log("frame guard: cannot reach the front door's endpoint @"
+               + st.cfg.endpoint + ": " + std::strerror(errno));
     self->close(peer);
     return;
   }
+  auto basp = self->add_scribe(fd);
+  ++st.peers;
   auto& in = st.links[peer];
-  in.peer = *basp;
+  in.peer = basp;
   in.checker = std::make_unique<basp_checker>(
     self->system(), st.cfg.max_frame_bytes, st.claimed);
-  st.links[*basp].peer = peer;
+  in.flow.who = self->remote_addr(peer) + ":"
+                + std::to_string(self->remote_port(peer));
+  auto& out = st.links[basp];
+  out.peer = peer;
+  out.replies = std::make_unique<basp_reply_counter>(self->system());
   auto chunk = caf::io::receive_policy::at_most(st.cfg.read_chunk);
+  self->configure_read(basp, chunk);
   self->configure_read(peer, chunk);
-  self->configure_read(*basp, chunk);
+  self->ack_writes(peer, true);
+  // The peer is read one chunk at a time: each read needs a token, and
+  // the guard hands out the next one only while the peer is within its
+  // bounds (CAF would otherwise read on, up to 50 chunks an event).
+  self->trigger(peer, 1);
+}
+
+/// Bytes from BASP to the peer: as they come.
+void relay_to_peer(guard_actor* self, link& src, const char* data, size_t n) {
+  auto& links = self->state.links;
+  auto i = links.find(src.peer);
+  if (i == links.end())
+    return;
+  auto& flow = i->second.flow;
+  auto answered = src.replies->scan(data, n);
+  flow.in_flight -= std::min(answered, flow.in_flight);
+  if (flow.queued == 0)
+    flow.last_write = steady_clock::now();
+  flow.queued += n;
+  auto peer = src.peer;
+  auto& out = self->wr_buf(peer);
+  out.insert(out.end(), data, data + n);
+  self->flush(peer);
+  pace(self, peer, i->second); // may drop `src`
+}
+
+/// Bytes from the peer to BASP: only whole frames that pass the checker,
+/// and requests only up to `max_in_flight` (the rest waits in
+/// `unscanned`). `in_read`: called for a read from the peer's socket
+/// (which used up its token), not for bytes held back before.
+void relay_to_basp(guard_actor* self, connection_handle hdl, link& src,
+                   const char* data, size_t n, bool in_read) {
+  auto max = self->state.cfg.max_in_flight;
+  auto room = max - std::min(src.flow.in_flight, max);
+  if (room == 0 || !src.unscanned.empty()) {
+    src.unscanned.insert(src.unscanned.end(), data, data + n);
+    src.flow.reading = false;
+    return; // resumed by `pace`
+  }
+  auto res = src.checker->scan(data, n, room);
+  if (!res.refusal.empty()) {
+    self->state.cfg.log("frame guard: disconnected " + src.flow.who + ": "
+                        + res.refusal);
+    drop(self, hdl);
+    return;
+  }
+  src.flow.in_flight += res.requests;
+  if (res.complete == 0) {
+    src.pending.insert(src.pending.end(), data, data + res.scanned);
+  } else {
+    auto& out = self->wr_buf(src.peer);
+    if (!src.pending.empty()) {
+      if (out.empty())
+        out.swap(src.pending);
+      else
+        out.insert(out.end(), src.pending.begin(), src.pending.end());
+      src.pending.clear();
+      if (src.pending.capacity() > keep_capacity)
+        std::vector<char>{}.swap(src.pending);
+    }
+    out.insert(out.end(), data, data + res.complete);
+    src.pending.assign(data + res.complete, data + res.scanned);
+    self->flush(src.peer);
+  }
+  if (res.scanned < n) // stopped at `room` requests
+    src.unscanned.assign(data + res.scanned, data + n);
+  if (!pace(self, hdl, src))
+    return;
+  if (!src.flow.reading || !src.unscanned.empty())
+    return; // no token: CAF passivates the peer after this read
+  if (in_read) {
+    self->trigger(hdl, 1); // for the next read
+  } else if (src.flow.passivated) {
+    src.flow.passivated = false;
+    self->trigger(hdl, 1);
+  }
 }
 
 void relay(guard_actor* self, caf::io::new_data_msg& msg) {
@@ -89,41 +281,51 @@ void relay(guard_actor* self, caf::io::new_data_msg& msg) {
   auto i = links.find(msg.handle);
   if (i == links.end())
     return;
-  auto& src = i->second;
   auto* data = msg.buf.data();
   auto n = msg.buf.size();
-  if (!src.checker) { // from BASP: as it comes
-    auto& out = self->wr_buf(src.peer);
-    out.insert(out.end(), data, data + n);
-    self->flush(src.peer);
+  if (i->second.checker)
+    relay_to_basp(self, msg.handle, i->second, data, n, true);
+  else
+    relay_to_peer(self, i->second, data, n);
+}
+
+void written(guard_actor* self, const caf::io::data_transferred_msg& msg) {
+  auto& links = self->state.links;
+  auto i = links.find(msg.handle);
+  if (i == links.end() || !i->second.checker)
     return;
+  auto& flow = i->second.flow;
+  flow.queued = msg.remaining;
+  flow.last_write = steady_clock::now();
+  pace(self, msg.handle, i->second);
+}
+
+/// Cuts off the peers that have left their replies unread for longer than
+/// the stall timeout: everything held for them is freed.
+void cut_stalled(guard_actor* self) {
+  auto& st = self->state;
+  auto now = steady_clock::now();
+  std::vector<connection_handle> stalled;
+  for (auto& [hdl, l] : st.links)
+    if (l.checker && l.flow.queued > 0
+        && now - l.flow.last_write > st.cfg.stall_timeout)
+      stalled.push_back(hdl);
+  for (auto hdl : stalled) {
+    auto& flow = st.links[hdl].flow;
+    st.cfg.log("frame guard: disconnected " + flow.who + ": it left "
+               + std::to_string(flow.queued)
+               + " bytes of replies unread for over "
+               + std::to_string(st.cfg.stall_timeout.count()) + " ms");
+    drop(self, hdl, true);
   }
-  auto res = src.checker->scan(data, n);
-  if (!res.refusal.empty()) {
-    self->state.cfg.log("frame guard: disconnected "
-                        + self->remote_addr(msg.handle) + ":"
-                        + std::to_string(self->remote_port(msg.handle)) + ": "
-                        + res.refusal);
-    drop(self, msg.handle);
-    return;
-  }
-  if (res.complete == 0) {
-    src.pending.insert(src.pending.end(), data, data + n);
-    return;
-  }
-  auto& out = self->wr_buf(src.peer);
-  if (!src.pending.empty()) {
-    if (out.empty())
-      out.swap(src.pending);
-    else
-      out.insert(out.end(), src.pending.begin(), src.pending.end());
-    src.pending.clear();
-    if (src.pending.capacity() > keep_capacity)
-      std::vector<char>{}.swap(src.pending);
-  }
-  out.insert(out.end(), data, data + res.complete);
-  src.pending.assign(data + res.complete, data + n);
-  self->flush(src.peer);
+}
+
+/// How often `cut_stalled` runs: a quarter of the stall timeout, within
+/// [10 ms, 1 s].
+std::chrono::milliseconds tick_interval(const frame_guard_config& cfg) {
+  using std::chrono::milliseconds;
+  return std::clamp(cfg.stall_timeout / 4, milliseconds{10},
+                    milliseconds{1000});
 }
 
 caf::behavior frame_guard(guard_actor* self, caf::io::doorman_ptr door,
@@ -138,13 +340,25 @@ caf::behavior frame_guard(guard_actor* self, caf::io::doorman_ptr door,
   self->add_doorman(std::move(door));
   self->monitor(watched);
   self->set_down_handler([self](caf::down_msg&) { stop_guard(self); });
+  self->delayed_send(self, tick_interval(st.cfg), guard_tick_atom::value);
   return {
     [self](const caf::io::new_connection_msg& msg) {
       accept(self, msg.handle);
     },
     [self](caf::io::new_data_msg& msg) { relay(self, msg); },
+    [self](const caf::io::data_transferred_msg& msg) { written(self, msg); },
+    [self](const caf::io::connection_passivated_msg& msg) {
+      auto i = self->state.links.find(msg.handle);
+      if (i != self->state.links.end())
+        i->second.flow.passivated = true;
+    },
     [self](const caf::io::connection_closed_msg& msg) {
       drop(self, msg.handle);
+    },
+    [self](guard_tick_atom) {
+      cut_stalled(self);
+      self->delayed_send(self, tick_interval(self->state.cfg),
+                         guard_tick_atom::value);
     },
     [self](const caf::io::acceptor_closed_msg&) {
       self->state.accepting = false;

@@ -4,6 +4,7 @@
 // lets through only the frames CAF's BASP handles safely (see
 // `entact::serve`; what passes is `basp_checker`'s to say).
 
+#include <chrono>
 #include <cstddef>
 #include <cstdint>
 #include <functional>
@@ -20,22 +21,38 @@ namespace entact::detail {
 using guard_stop_atom = caf::atom_constant<caf::atom("g_stop")>;
 
 struct frame_guard_config {
-  /// Where the BASP broker listens (127.0.0.1).
-  uint16_t internal_port = 0;
+  /// The abstract name of the BASP broker's private endpoint
+  /// (`publish_privately`).
+  std::string endpoint;
   /// Largest payload a frame from a peer may declare.
   size_t max_frame_bytes = 0;
   /// Most bytes read from a socket at once.
   size_t read_chunk = 64 * 1024;
-  /// Gets one line per peer disconnected for a frame it may not send.
+  /// Bytes queued towards a peer past which the guard stops reading from
+  /// it; it reads again once they are down to half.
+  size_t max_queued_bytes = 0;
+  /// A peer's requests in flight (forwarded, not yet answered) at which
+  /// the guard stops reading from it; it reads again at half.
+  size_t max_in_flight = 0;
+  /// A peer with bytes queued and none of them written for this long is
+  /// disconnected.
+  std::chrono::milliseconds stall_timeout{0};
+  /// Most peers connected at once; one more is closed as it arrives.
+  size_t max_connections = 0;
+  /// Gets one line per peer disconnected for a frame it may not send or
+  /// for replies it does not read.
   std::function<void(const std::string&)> log;
 };
 
 /// Spawns the guard on `door`, the listening socket. Each accepted
-/// connection gets its own connection to `cfg.internal_port`; bytes are
+/// connection gets its own connection to `cfg.endpoint`; bytes are
 /// relayed both ways, a frame from the peer only once it is complete and
-/// checked, and when either side closes so does the other. The guard stops when
-/// `watched` (the published actor) terminates, or after `guard_stop_atom`
-/// once its last connection has closed.
+/// checked, and when either side closes so does the other. Each peer is
+/// read from only while its queued replies and requests in flight are
+/// within the bounds of `cfg`. The guard stops when `watched` (the
+/// published actor) terminates, or after `guard_stop_atom` once its last
+/// connection has closed; stopping, it drops what is still queued for its
+/// peers, so that no peer can hold up the shutdown.
 caf::actor spawn_frame_guard(caf::actor_system& sys, caf::io::doorman_ptr door,
                              caf::actor watched, frame_guard_config cfg);
 

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <atomic>
 #include <chrono>
+#include <iostream>
 #include <limits>
 
 #include <caf/io/middleman.hpp>
@@ -12,6 +13,7 @@
 #include "entact/engine.hpp"
 #include "entact/errc.hpp"
 #include "frame_guard.hpp"
+#include "private_endpoint.hpp"
 
 namespace entact {
 
@@ -49,7 +51,6 @@ size_t default_max_frame_bytes(const engine_options& opts) {
 struct listener::impl {
   caf::actor_system* sys = nullptr;
   caf::weak_actor_ptr door;
-  uint16_t internal_port = 0;
   uint16_t port = 0;
   size_t max_frame_bytes = 0;
   caf::weak_actor_ptr guard;
@@ -87,8 +88,9 @@ void listener::stop() {
                   detail::guard_stop_atom::value)
       .receive([](bool) {}, [](const caf::error&) {});
   }
+  // The private endpoint is filed under the public port.
   if (auto door = caf::actor_cast<caf::actor>(impl_->door.lock()))
-    impl_->sys->middleman().unpublish(door, impl_->internal_port);
+    impl_->sys->middleman().unpublish(door, impl_->port);
 }
 
 caf::expected<std::unique_ptr<listener>> serve(engine& eng,
@@ -105,29 +107,39 @@ caf::expected<std::unique_ptr<listener>> serve(engine& eng,
                  ? default_max_frame_bytes(eng.options())
                  : std::min(opts.max_frame_bytes, basp_max_payload);
   auto& mm = sys.middleman();
-  auto internal = mm.publish(door, 0, "127.0.0.1");
-  if (!internal)
-    return std::move(internal.error());
   auto acceptor = mm.backend().new_tcp_doorman(
     opts.port, opts.host.empty() ? nullptr : opts.host.c_str(),
     opts.reuse_address);
-  if (!acceptor) {
-    mm.unpublish(door, *internal);
+  if (!acceptor)
     return std::move(acceptor.error());
-  }
+  auto port = (*acceptor)->port();
+  auto log = opts.log;
+  if (!log)
+    log = [](const std::string& line) {
+      std::cerr << "entact: " << line << std::endl;
+    };
+  auto endpoint = detail::publish_privately(
+    sys, caf::actor_cast<caf::actor>(door), sys.message_types(door), port,
+    log);
+  if (!endpoint)
+    return std::move(endpoint.error()); // the acceptor closes with its ptr
   auto st = std::make_unique<listener::impl>();
   st->sys = &sys;
   st->door = caf::actor_cast<caf::weak_actor_ptr>(door);
-  st->internal_port = *internal;
-  st->port = (*acceptor)->port();
+  st->port = port;
   st->max_frame_bytes = limit;
   st->door_gone = std::make_shared<std::atomic<bool>>(false);
   caf::actor_cast<caf::abstract_actor*>(door)->attach_functor(
     [flag = st->door_gone] { *flag = true; });
   detail::frame_guard_config cfg;
-  cfg.internal_port = *internal;
+  cfg.endpoint = endpoint->name;
   cfg.max_frame_bytes = limit;
-  cfg.log = std::move(opts.log);
+  cfg.max_queued_bytes = std::max<size_t>(opts.max_queued_bytes, 1);
+  cfg.max_in_flight = std::max<size_t>(opts.max_in_flight, 1);
+  cfg.stall_timeout = std::max(opts.stall_timeout,
+                               std::chrono::milliseconds{1});
+  cfg.max_connections = opts.max_connections;
+  cfg.log = std::move(log);
   auto guard = detail::spawn_frame_guard(sys, std::move(*acceptor),
                                          caf::actor_cast<caf::actor>(door),
                                          std::move(cfg));

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <chrono>
 #include <cstddef>
 #include <cstdint>
 #include <functional>
@@ -26,6 +27,24 @@ struct serve_options {
   size_t max_frame_bytes = 0;
   /// Bind even if the port is in TIME_WAIT from an earlier server.
   bool reuse_address = true;
+  /// Bytes of replies queued for one peer (in the guard's write buffer,
+  /// past what its socket took) over which the guard stops reading that
+  /// peer's requests: they wait in the kernel's socket buffers, not in
+  /// entactd's memory. Reading resumes once the peer has drained half.
+  size_t max_queued_bytes = 4 * 1024 * 1024;
+  /// Most requests of one peer in flight (forwarded to the engine, not
+  /// yet answered). Past it, the guard holds back the rest of the read
+  /// (at most 64 KiB) and stops reading from the peer until half are
+  /// answered.
+  size_t max_in_flight = 64;
+  /// A peer that has replies queued and none of them written to its
+  /// socket for this long is disconnected (logged), and all held for it is
+  /// freed.
+  std::chrono::milliseconds stall_timeout{10000};
+  /// Most peers connected at once; one more is closed as it arrives
+  /// (logged). Each takes three file descriptors (its socket and both ends
+  /// of its connection to BASP): keep `ulimit -n` above three times this.
+  size_t max_connections = 256;
   /// Gets one line (no newline) per peer the guard disconnects, e.g.
   /// `frame guard: disconnected 10.0.0.7:51234: a frame header declares a
   /// payload of 4294967295 bytes, over the limit of 135299072`. Called in
@@ -91,8 +110,13 @@ private:
 /// frames, forwards a frame only once all of it has arrived (so memory
 /// follows the bytes a peer really sends, never what it declares), and
 /// disconnects a peer whose header declares more than the limit. The
-/// front door itself is published on an ephemeral port of 127.0.0.1 for
-/// the guard to connect to (local processes can reach it too, unguarded).
+/// front door itself is published on a Unix socket in Linux's abstract
+/// namespace that accepts only connections from this process (checked
+/// with `SO_PEERCRED` before BASP reads a byte): no other process reaches
+/// BASP without passing the guard. Each peer is read from only while the
+/// replies queued for it and its requests in flight are within
+/// `opts.max_queued_bytes` and `opts.max_in_flight`, and cut off when it
+/// leaves its replies unread for `opts.stall_timeout`.
 ///
 /// The limit must leave room for BASP's handshake (a few hundred bytes)
 /// and for every request the engine should see.

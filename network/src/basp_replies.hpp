@@ -1,0 +1,29 @@
+#pragma once
+
+// What the frame guard learns from the bytes BASP sends a peer: how many
+// of its requests have been answered.
+
+#include <cstddef>
+#include <vector>
+
+#include <caf/actor_system.hpp>
+
+namespace entact::detail {
+
+/// Splits the byte stream BASP writes towards one peer into frames and
+/// counts the responses among them (direct messages whose message id is a
+/// response). BASP's own output: trusted to be well formed.
+class basp_reply_counter {
+public:
+  explicit basp_reply_counter(caf::actor_system& sys);
+
+  /// Scans the next `n` bytes; returns how many responses begin in them.
+  size_t scan(const char* data, size_t n);
+
+private:
+  caf::actor_system& sys_;
+  std::vector<char> header_bytes_; // of the current header, as far as seen
+  size_t payload_left_ = 0;        // of the current frame
+};
+
+} // namespace entact::detail
