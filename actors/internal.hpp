@@ -45,6 +45,9 @@ using expire_atom = caf::atom_constant<caf::atom("e_expire")>;
 using gone_atom = caf::atom_constant<caf::atom("e_gone")>;
 /// A transaction's lease timer.
 using lease_atom = caf::atom_constant<caf::atom("t_lease")>;
+/// Tells the coordinator that a transaction ended, and whether it
+/// committed (or may have).
+using ended_atom = caf::atom_constant<caf::atom("t_ended")>;
 
 /// A transaction asking an entity for its exclusive lock.
 struct lock_request {

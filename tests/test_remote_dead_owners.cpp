@@ -52,19 +52,34 @@ caf::error begin_and_lock(txn_client& txn, const std::vector<entity_id>& ids,
   return {};
 }
 
-/// True if another transaction cannot lock `ids` right now: an old one
-/// (age 1, so wait-die makes it wait) gives up after a short wait.
+/// True if another transaction cannot lock `ids` right now: a new one,
+/// younger than the holder, dies by wait-die at once.
 bool locks_held(client& c, const std::vector<entity_id>& ids) {
   auto probe = c.transact(
-    ids, [](transaction&) { return make_error(errc::aborted, "probe only"); },
-    txn_opts(300ms, 5s, 1), no_retry());
-  return code(probe) == errc::lock_timeout;
+    ids,
+    [](transaction&) {
+      return make_error(errc::invalid_argument, "locked: probe only");
+    },
+    txn_opts(300ms, 5s), no_retry());
+  return code(probe) == errc::retries_exhausted
+         && code_of(cause_of(probe.error())) == errc::aborted;
 }
 
-/// Locks `ids` (lock_wait much shorter than the 60 s lease of the
-/// abandoned transaction) and writes `value` to them. Age 1: the oldest
-/// possible, so wait-die makes this transaction wait for the holder instead
-/// of dying. Returns how long it took, or throws.
+/// Retries until the server has let the locks go: every attempt is
+/// younger than the holder (the server assigns ages in order of `begin`),
+/// so it dies at once while the holder lives. About 30 s of attempts at
+/// most: far beyond the 5 s the tests allow.
+retry_policy until_free() {
+  retry_policy p;
+  p.max_attempts = 6000;
+  p.initial_backoff = 1ms;
+  p.max_backoff = 10ms;
+  return p;
+}
+
+/// Locks `ids` (each wait-die death retried, see `until_free`; the
+/// abandoned transaction's lease is 60 s) and writes `value` to them.
+/// Returns how long it took, or throws.
 std::chrono::milliseconds take_over(client& c,
                                     const std::vector<entity_id>& ids,
                                     const std::string& value) {
@@ -77,7 +92,7 @@ std::chrono::milliseconds take_over(client& c,
           return err;
       return {};
     },
-    txn_opts(10s, 20s, 1), no_retry());
+    txn_opts(10s, 20s), until_free());
   auto took = std::chrono::duration_cast<std::chrono::milliseconds>(
     steady_clock::now() - start);
   if (!done)

@@ -22,6 +22,7 @@
 #include "support/basp_frames.hpp"
 #include "support/print.hpp"
 #include "support/remote_client.hpp"
+#include "support/txn_client.hpp"
 #include "support/txn_helpers.hpp"
 #include "support/proc_info.hpp"
 #include "support/raw_conn.hpp"
@@ -184,6 +185,10 @@ BOOST_AUTO_TEST_CASE(a_client_cut_off_mid_transaction_releases_its_locks) {
   auto db = connect_or_throw(server.port(), 30s);
   auto cut = connect_or_throw(server.port(), 30s);
   auto ids = ids_of("acct/", 2);
+  // Older than the cut-off client's transaction: it waits, not dies.
+  auto older = aged_opts(db->system(),
+                         caf::actor_cast<coordinator_api>(db->server()),
+                         txn_opts(10s, 20s));
   // Its commit is over the frame limit: the guard disconnects it while
   // it holds both locks for a 60 s lease.
   auto r = cut->transact(
@@ -204,7 +209,7 @@ BOOST_AUTO_TEST_CASE(a_client_cut_off_mid_transaction_releases_its_locks) {
           return err;
       return {};
     },
-    txn_opts(10s, 20s, 1), no_retry());
+    older, no_retry());
   BOOST_TEST(code(mine) == errc::none);
   BOOST_TEST_MESSAGE("locks of the cut-off client taken over after "
                      << ms_since(start) << " ms");

@@ -17,10 +17,13 @@
 #include <utility>
 #include <vector>
 
+#include <caf/actor_cast.hpp>
+
 #include "entact/client.hpp"
 #include "support/print.hpp"
 #include "support/remote_client.hpp"
 #include "support/server_process.hpp"
+#include "support/txn_client.hpp"
 #include "support/wait_until.hpp"
 
 using namespace entact;
@@ -226,6 +229,11 @@ BOOST_AUTO_TEST_CASE(transactions_under_way_fail_fast_when_the_server_dies) {
   auto holder = connect_or_throw(server.port(), 30s);
   auto waiter = connect_or_throw(server.port(), 30s);
   BOOST_REQUIRE(holder->create("x", "1"));
+  txn_options patient;
+  patient.lock_wait = 30s;
+  auto old_and_patient = aged_opts(
+    waiter->system(), caf::actor_cast<coordinator_api>(waiter->server()),
+    patient);
   std::atomic<bool> in_body{false};
   std::atomic<bool> crashed{false};
   caf::expected<std::vector<record>> held = std::vector<record>{};
@@ -246,13 +254,11 @@ BOOST_AUTO_TEST_CASE(transactions_under_way_fail_fast_when_the_server_dies) {
   }};
   wait_until([&] { return in_body.load(); }, 30s, 1ms);
   std::thread wait_thread{[&] {
-    txn_options old_and_patient;
-    old_and_patient.age = 1; // older than the holder: it waits, not dies
-    old_and_patient.lock_wait = 30s;
+    // Older than the holder (its age reserved before the holder began): it
+    // waits, not dies.
     auto start = steady_clock::now();
     waited = waiter->transact(
-      {"x"}, [](transaction& t) { return t.put("x", "3"); },
-      old_and_patient);
+      {"x"}, [](transaction& t) { return t.put("x", "3"); }, old_and_patient);
     waited_ms = since(start);
   }};
   // Time for the waiter to queue on the lock: nothing outside the server

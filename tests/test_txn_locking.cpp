@@ -25,12 +25,12 @@ struct locking_fixture : entact::test::engine_fixture {
         throw std::runtime_error("setup failed");
   }
 
-  /// Locks `ids` in a new transaction of age `age` (0: a fresh one).
+  /// Locks `ids` in a new transaction: younger than every one begun
+  /// before (the coordinator gives ages in the order of `begin`).
   std::unique_ptr<txn_client> holder(std::vector<entity_id> ids,
-                                     std::chrono::milliseconds lease = 10s,
-                                     uint64_t age = 0) {
+                                     std::chrono::milliseconds lease = 10s) {
     auto c = std::make_unique<txn_client>(db());
-    if (!c->begin(txn_opts(1s, lease, age)) || !c->lock(std::move(ids)))
+    if (!c->begin(txn_opts(1s, lease)) || !c->lock(std::move(ids)))
       throw std::runtime_error("could not lock");
     return c;
   }
@@ -41,9 +41,9 @@ struct locking_fixture : entact::test::engine_fixture {
 BOOST_FIXTURE_TEST_SUITE(txn_locking, locking_fixture)
 
 BOOST_AUTO_TEST_CASE(an_older_waiter_times_out_with_lock_timeout) {
-  auto young = holder({"a"}, 10s, 1000);
   txn_client old{db()};
-  BOOST_REQUIRE(old.begin(txn_opts(150ms, 10s, 1)));
+  BOOST_REQUIRE(old.begin(txn_opts(150ms, 10s))); // begun first: older
+  auto young = holder({"a"});
   auto start = clk::now();
   auto r = old.lock({"a"});
   BOOST_TEST(code_of(r.error()) == errc::lock_timeout);
@@ -69,15 +69,15 @@ BOOST_AUTO_TEST_CASE(a_younger_requester_dies_at_once) {
 // while its request waits on another, that request must go with it, not
 // be granted later to a transaction that no longer exists.
 BOOST_AUTO_TEST_CASE(a_request_left_waiting_by_a_dead_transaction_is_dropped) {
-  auto oldest = holder({"a"}, 10s, 1);
-  auto young = holder({"b"}, 10s, 50);
+  auto oldest = holder({"a"});
   txn_client middle{db()};
-  BOOST_REQUIRE(middle.begin(txn_opts(5s, 10s, 10)));
+  BOOST_REQUIRE(middle.begin(txn_opts(5s, 10s)));
+  auto young = holder({"b"});
   // Waits on b (older than its holder), dies on a (younger than its holder).
   BOOST_TEST(code_of(middle.lock({"a", "b"}).error()) == errc::aborted);
   BOOST_REQUIRE(young->abort());
   txn_client next{db()};
-  BOOST_REQUIRE(next.begin(txn_opts(200ms, 10s, 100)));
+  BOOST_REQUIRE(next.begin(txn_opts(200ms, 10s)));
   auto r = next.lock({"b"});
   BOOST_TEST(static_cast<bool>(r),
              "b still locked: " << (r ? "" : to_string(r.error())));
@@ -85,11 +85,11 @@ BOOST_AUTO_TEST_CASE(a_request_left_waiting_by_a_dead_transaction_is_dropped) {
 }
 
 BOOST_AUTO_TEST_CASE(lease_expiry_frees_the_locks) {
-  auto abandoned = holder({"a", "b"}, 200ms);
-  auto start = clk::now();
   // A transaction older than the abandoned one waits for it.
   txn_client next{db()};
-  BOOST_REQUIRE(next.begin(txn_opts(5s, 10s, 1)));
+  BOOST_REQUIRE(next.begin(txn_opts(5s, 10s)));
+  auto abandoned = holder({"a", "b"}, 200ms);
+  auto start = clk::now();
   auto r = next.lock({"a", "b"});
   BOOST_REQUIRE(r);
   BOOST_TEST((clk::now() - start < 3s));
@@ -103,6 +103,8 @@ BOOST_AUTO_TEST_CASE(lease_expiry_frees_the_locks) {
 }
 
 BOOST_AUTO_TEST_CASE(the_owner_dying_frees_the_locks) {
+  // Older than the owner: it waits for the locks rather than die.
+  auto older = test::aged_opts(db(), txn_opts(5s, 10s));
   {
     auto owner = holder({"a", "b"}, 60s);
     // `owner` goes out of scope here without commit or abort.
@@ -110,7 +112,7 @@ BOOST_AUTO_TEST_CASE(the_owner_dying_frees_the_locks) {
   auto start = clk::now();
   auto r = db().transact({"a", "b"}, [](transaction& t) {
     return t.put("a", "after");
-  }, txn_opts(5s, 10s, 1));
+  }, older);
   BOOST_REQUIRE(r);
   BOOST_TEST((clk::now() - start < 2s)); // far sooner than the 60 s lease
   BOOST_TEST(db().read("a")->value == "after");

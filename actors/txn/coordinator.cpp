@@ -33,19 +33,60 @@ caf::error check(const txn_options& opts) {
   return {};
 }
 
+/// The age of transaction `id`: its own id, or the age of the attempt it
+/// retries if that attempt may pass it on (then no other retry may).
+caf::expected<uint64_t> age_for(self_ptr self, txn_id id,
+                                const txn_options& opts) {
+  auto& st = self->state;
+  if (opts.retry_of == 0)
+    return id;
+  if (opts.retry_of >= st.next_id)
+    return retry_refused(opts.retry_of, "it was never begun");
+  if (st.txns.count(opts.retry_of) > 0)
+    return retry_refused(opts.retry_of, "it is still running");
+  auto age = st.ended.take(opts.retry_of, opts.retry_token);
+  if (!age)
+    return age;
+  // Forgotten (more transactions ended since than the table holds): the
+  // caller did nothing wrong, so it begins as a new transaction.
+  return *age != 0 ? *age : id;
+}
+
+uint64_t new_token(self_ptr self) {
+  auto& rd = self->state.tokens;
+  return (uint64_t{rd()} << 32) | uint64_t{rd()};
+}
+
 caf::expected<txn_handle> begin(self_ptr self, const txn_context* ctx,
                                 const txn_options& opts) {
   if (auto err = check(opts))
     return err;
   auto& st = self->state;
-  txn_handle handle{st.next_id++, opts.age};
-  if (handle.age == 0)
-    handle.age = handle.id;
-  auto t = self->spawn(txn, handle, opts, self->current_sender(), ctx);
+  auto age = age_for(self, st.next_id, opts);
+  if (!age)
+    return std::move(age.error());
+  txn_handle handle{st.next_id++, *age, new_token(self)};
+  auto me = caf::actor_cast<txn_end_listener>(self);
+  auto t = self->spawn(txn, handle, opts, self->current_sender(), me, ctx);
   self->monitor(t);
   st.by_actor.emplace(t->id(), handle.id);
-  st.txns.emplace(handle.id, std::move(t));
+  st.txns.emplace(handle.id, coordinator_state::running{std::move(t), handle});
   return handle;
+}
+
+/// Transaction `id` ended: it is remembered for a retry and forgotten as
+/// running. Only its own actor may say so.
+void ended(self_ptr self, txn_id id, bool committed) {
+  auto& st = self->state;
+  auto i = st.txns.find(id);
+  if (i == st.txns.end()
+      || self->current_sender() != caf::actor_cast<caf::strong_actor_ptr>(
+           i->second.actor))
+    return;
+  auto& h = i->second.handle;
+  st.ended.ended(h.id, h.age, h.token, committed);
+  st.by_actor.erase(i->second.actor->id());
+  st.txns.erase(i);
 }
 
 /// `begin`, then the first `lock`, answered together: one round trip
@@ -58,8 +99,8 @@ caf::result<txn_begun> begin_and_lock(self_ptr self, const txn_context* ctx,
     return std::move(handle.error());
   auto rp = self->make_response_promise<txn_begun>();
   auto h = *handle;
-  self->request(self->state.txns.at(h.id), caf::infinite, lock_atom::value,
-                h.id, std::move(ids))
+  self->request(self->state.txns.at(h.id).actor, caf::infinite,
+                lock_atom::value, h.id, std::move(ids))
     .then(
       [rp, h](records& recs) mutable {
         rp.deliver(txn_begun{h, std::move(recs), {}});
@@ -78,7 +119,7 @@ caf::result<T> forward(self_ptr self, txn_id id, Ts... xs) {
   if (i == self->state.txns.end())
     return unknown(id);
   auto rp = self->make_response_promise<T>();
-  self->request(i->second, caf::infinite, std::move(xs)...)
+  self->request(i->second.actor, caf::infinite, std::move(xs)...)
     .then([rp](T& x) mutable { rp.deliver(std::move(x)); },
           [rp, id](caf::error& err) mutable {
             if (err == caf::sec::request_receiver_down)
@@ -154,6 +195,9 @@ void batch_done(self_ptr self, const txn_context* ctx, uint64_t seq,
 
 coordinator_actor::behavior_type coordinator(self_ptr self,
                                            const txn_context* ctx) {
+  self->state.ended = retry_table{ctx->max_retryable};
+  // A transaction actor tells how it ended before it quits; one that went
+  // down without saying so is forgotten, and a retry of it begins afresh.
   self->set_down_handler([self](caf::down_msg& dm) {
     auto& st = self->state;
     auto i = st.by_actor.find(dm.source.id());
@@ -164,7 +208,7 @@ coordinator_actor::behavior_type coordinator(self_ptr self,
   });
   self->set_exit_handler([self](caf::exit_msg& msg) {
     for (auto& kvp : self->state.txns)
-      self->send_exit(kvp.second, msg.reason);
+      self->send_exit(kvp.second.actor, msg.reason);
     self->quit(std::move(msg.reason));
   });
   return {
@@ -205,6 +249,9 @@ coordinator_actor::behavior_type coordinator(self_ptr self,
                  [&](size_t, const entity_id& id) {
                    return c && c->id == id ? c->stored : record{};
                  });
+    },
+    [self](ended_atom, txn_id id, bool committed) {
+      ended(self, id, committed);
     },
   };
 }

@@ -1,8 +1,10 @@
 #pragma once
 
+#include <random>
 #include <unordered_map>
 
 #include "entact/interfaces.hpp"
+#include "txn/retry_table.hpp"
 #include "txn/txn_actor.hpp"
 
 namespace entact::detail {
@@ -10,7 +12,8 @@ namespace entact::detail {
 /// The coordinator as spawned: its API plus the store's batch outcomes.
 using coordinator_actor = coordinator_api::extend<
   caf::reacts_to<done_atom, uint64_t, std::vector<record>>,
-  caf::reacts_to<done_atom, uint64_t, caf::error>>;
+  caf::reacts_to<done_atom, uint64_t, caf::error>,
+  caf::reacts_to<ended_atom, txn_id, bool>>;
 
 struct coordinator_state {
   txn_id next_id = 1;
@@ -23,16 +26,27 @@ struct coordinator_state {
   /// Batches handed to the store, by sequence number.
   uint64_t next_batch = 0;
   std::unordered_map<uint64_t, batch> batches;
-  std::unordered_map<txn_id, txn_actor> txns;
+  /// A running transaction: its actor and what `begin` answered.
+  struct running {
+    txn_actor actor;
+    txn_handle handle;
+  };
+  std::unordered_map<txn_id, running> txns;
+  /// Ended transactions, for retries that keep their age.
+  retry_table ended;
+  /// Where retry tokens come from: unpredictable, so that no client can
+  /// guess the token of another's transaction.
+  std::random_device tokens;
   /// Transaction actor ids, to forget a transaction when its actor ends.
   std::unordered_map<caf::actor_id, txn_id> by_actor;
   static inline const char* name = "entact.coordinator";
 };
 
 /// Starts transactions and forwards each call to its transaction's actor.
-/// A transaction's id is also its wait-die age unless a retry passes the
-/// age of its first attempt. Ids are never reused, so a call on a finished
-/// transaction is always `errc::unknown_transaction`.
+/// It alone assigns wait-die ages: a transaction's id is its age, unless it
+/// retries an attempt that may pass its age on (see `txn_options`). Ids are
+/// never reused, so a call on a finished transaction is always
+/// `errc::unknown_transaction`.
 coordinator_actor::behavior_type
 coordinator(coordinator_actor::stateful_pointer<coordinator_state> self,
             const txn_context* ctx);

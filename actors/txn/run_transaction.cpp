@@ -73,6 +73,8 @@ run_transaction(call_gate& gate, const coordinator_api& coord,
   call_gate::scope call{gate};
   if (!call.entered())
     return call_gate::closed_error();
+  // The caller may name an attempt to retry; later attempts each name the
+  // one before, so all keep the first one's age.
   auto attempt_opts = opts;
   auto attempts = std::max(retry.max_attempts, 1u);
   caf::error last;
@@ -84,7 +86,7 @@ run_transaction(call_gate& gate, const coordinator_api& coord,
       begin_atom::value, attempt_opts, ids);
     if (!begun)
       return std::move(begun.error());
-    attempt_opts.age = begun->handle.age; // a retry keeps its age
+    attempt_opts = retry_options(attempt_opts, begun->handle);
     if (begun->error) {
       if (!retryable(begun->error))
         return std::move(begun->error);

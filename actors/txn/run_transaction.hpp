@@ -11,7 +11,8 @@ namespace entact::detail {
 
 /// The client side of `database::transact`, for any coordinator, local or
 /// remote: begin, lock, run `body`, commit; retry wait-die victims and
-/// conflicts with their original age, and answer `retries_exhausted`
+/// conflicts, each retry naming the attempt before (see `txn_options`) so
+/// that all keep the first attempt's age, and answer `retries_exhausted`
 /// (carrying the last of them) once `retry.max_attempts` are spent. A
 /// commit's records come back in the order of `ids`, one per id (see
 /// `database::transact`). Counted as one call of `gate`,

@@ -40,10 +40,22 @@ void release_all(self_ptr self, const txn_context* ctx,
       release(id);
 }
 
+/// Tells the coordinator that the transaction ended, before any answer
+/// that says so: the caller may retry at once, and its retry must find this
+/// attempt ended (messages from one actor to another keep their order).
+void tell_ended(self_ptr self, bool committed) {
+  auto& st = self->state;
+  if (st.told_ended)
+    return;
+  st.told_ended = true;
+  self->send(st.coordinator, ended_atom::value, st.handle.id, committed);
+}
+
 /// Ends the transaction without writing: answers the call under way with
 /// `err` and quits.
 void end(self_ptr self, const txn_context* ctx, caf::error err) {
   release_all(self, ctx);
+  tell_ended(self, false);
   if (self->state.call.pending())
     self->state.call.deliver(std::move(err));
   self->quit();
@@ -62,6 +74,7 @@ caf::result<records> refuse(self_ptr self, const txn_context* ctx,
                             caf::error err) {
   if (self->state.now == txn_state::phase::committing)
     return err;
+  tell_ended(self, false);
   auto rp = self->make_response_promise<records>();
   rp.deliver(err);
   end(self, ctx, std::move(err)); // also answers a lock call under way
@@ -185,6 +198,7 @@ caf::result<records> commit(self_ptr self, const txn_context* ctx,
     return refuse(self, ctx, std::move(ops.error()));
   if (ops->empty()) {
     release_all(self, ctx);
+    tell_ended(self, true); // nothing to write: done, as if committed
     self->quit();
     return records{};
   }
@@ -210,6 +224,7 @@ void committed(self_ptr self, const txn_context* ctx, records& recs) {
   for (auto& r : recs)
     published.emplace(r.id, r);
   release_all(self, ctx, published);
+  tell_ended(self, true);
   self->state.call.deliver(std::move(recs));
   self->quit();
 }
@@ -221,6 +236,8 @@ void refused(self_ptr self, const txn_context* ctx, caf::error& err) {
   if (auto c = conflict_of(err))
     published.emplace(c->id, c->stored);
   release_all(self, ctx, published);
+  // In doubt, it may have committed: no retry may keep its age.
+  tell_ended(self, code_of(err) == errc::in_doubt);
   self->state.call.deliver(std::move(err));
   self->quit();
 }
@@ -229,9 +246,11 @@ void refused(self_ptr self, const txn_context* ctx, caf::error& err) {
 
 txn_actor::behavior_type txn(self_ptr self, txn_handle handle,
                              txn_options opts, caf::strong_actor_ptr owner,
+                             txn_end_listener coordinator,
                              const txn_context* ctx) {
   self->state.handle = handle;
   self->state.opts = opts;
+  self->state.coordinator = std::move(coordinator);
   if (owner) {
     self->monitor(owner);
     self->set_down_handler([self, ctx](caf::down_msg&) {

@@ -21,6 +21,10 @@ using txn_actor = caf::typed_actor<
   caf::reacts_to<done_atom, std::vector<record>>,
   caf::reacts_to<done_atom, caf::error>>;
 
+/// Where a transaction says that it ended: its coordinator.
+using txn_end_listener
+  = caf::typed_actor<caf::reacts_to<ended_atom, txn_id, bool>>;
+
 /// What every transaction of one engine shares. Outlives all actors.
 struct txn_context {
   router_actor router;
@@ -30,12 +34,17 @@ struct txn_context {
   entact::limits limits;
   /// Most entities one transaction may lock.
   size_t max_entities = 0;
+  /// Most ended transactions the coordinator remembers for retries.
+  size_t max_retryable = 0;
 };
 
 struct txn_state {
   enum class phase { active, locking, committing };
   txn_handle handle;
   txn_options opts;
+  txn_end_listener coordinator;
+  /// Set once the coordinator was told that the transaction ended.
+  bool told_ended = false;
   phase now = phase::active;
   /// Locked entities and their committed records when locked.
   std::map<entity_id, record> locked;
@@ -57,10 +66,11 @@ struct txn_state {
 /// the new records. The lease ends the transaction if it is not committed
 /// in time. A refused call (bad ids, a write to an entity not locked)
 /// ends the transaction too. The actor quits when the transaction ends,
-/// however it ends.
+/// however it ends, and tells `coordinator` so before its last answer.
 txn_actor::behavior_type txn(txn_actor::stateful_pointer<txn_state> self,
                              txn_handle handle, txn_options opts,
                              caf::strong_actor_ptr owner,
+                             txn_end_listener coordinator,
                              const txn_context* ctx);
 
 } // namespace entact::detail

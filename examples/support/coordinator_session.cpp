@@ -39,7 +39,8 @@ coordinator_session::begin_and_lock(const std::vector<entact::entity_id>& ids,
     if (!handle)
       return std::move(handle.error());
     handle_ = *handle;
-    opts.age = handle_.age; // wait-die: a retry keeps its age
+    // wait-die: the retry names this attempt, so it keeps its age
+    opts = entact::retry_options(opts, handle_);
     locked = request<std::vector<entact::record>>(entact::lock_atom::value,
                                                   handle_.id, ids);
     if (locked || entact::code_of(locked.error()) != entact::errc::aborted)

@@ -23,7 +23,8 @@ public:
 
   /// Begins a transaction with `opts` and locks `ids`; while wait-die
   /// aborts the lock (`errc::aborted`: an older transaction holds one),
-  /// backs off per `retry` and begins anew with the first attempt's age.
+  /// backs off per `retry` and begins anew as a retry of the attempt before
+  /// (`entact::retry_options`), so it keeps the first attempt's age.
   /// Returns the records of `ids`, locked, in their order.
   caf::expected<std::vector<entact::record>>
   begin_and_lock(const std::vector<entact::entity_id>& ids,

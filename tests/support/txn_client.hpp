@@ -1,6 +1,7 @@
 #pragma once
 
 #include <chrono>
+#include <stdexcept>
 #include <string>
 #include <utility>
 #include <vector>
@@ -62,5 +63,24 @@ struct txn_client {
     return call<bool>(abort_atom::value, handle.id);
   }
 };
+
+/// `opts` for a transaction older (under wait-die) than every one begun
+/// after this call: the retry of an attempt begun and aborted now, which
+/// keeps that attempt's age. Ages are the coordinator's to give, so this is
+/// the one way for a transaction to be older than one begun before it.
+/// `coord` may be a remote client's server, `sys` that client's system.
+/// Throws if the coordinator refuses.
+inline txn_options aged_opts(caf::actor_system& sys, coordinator_api coord,
+                             txn_options opts) {
+  txn_client reserve{sys, std::move(coord)};
+  auto h = reserve.begin(opts);
+  if (!h || !reserve.abort())
+    throw std::runtime_error("cannot reserve an age");
+  return retry_options(opts, *h);
+}
+
+inline txn_options aged_opts(engine& eng, txn_options opts) {
+  return aged_opts(eng.system(), eng.coordinator(), opts);
+}
 
 } // namespace entact::test

@@ -11,13 +11,12 @@
 
 namespace entact::test {
 
+/// Options of a new transaction (the coordinator gives it its age).
 inline txn_options txn_opts(std::chrono::milliseconds lock_wait,
-                            std::chrono::milliseconds lease,
-                            uint64_t age = 0) {
+                            std::chrono::milliseconds lease) {
   txn_options opts;
   opts.lock_wait = lock_wait;
   opts.lease = lease;
-  opts.age = age;
   return opts;
 }
 

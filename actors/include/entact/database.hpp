@@ -77,7 +77,9 @@ public:
   ///
   /// A transaction aborted by wait-die (an older one held a lock) or by a
   /// conflict with a write from outside is retried per `retry` with its
-  /// original age, so it is not starved. `body` may therefore run more than
+  /// original age (assigned by the coordinator; `opts.retry_of` may name an
+  /// earlier attempt to keep its age, see `txn_options`), so it is not
+  /// starved. `body` may therefore run more than
   /// once: it must only read through `transaction` and stage writes.
   ///
   /// Returns one record per id, in the order of `ids`: for an id the body
@@ -89,7 +91,7 @@ public:
   /// `retries_exhausted` (every attempt `retry` allows died by wait-die or
   /// conflicted; nothing written; `cause_of` gives the last attempt's
   /// error); `invalid_argument` (no ids, duplicates, bad id, write to an id
-  /// not locked); `too_large` (more entities than `max_txn_entities`,
+  /// not locked, an `opts.retry_of` that may not be retried); `too_large` (more entities than `max_txn_entities`,
   /// oversized value); `lock_timeout`; `lease_expired` (the body took
   /// longer than `opts.lease`); `storage_failure`; `in_doubt`; `timeout`;
   /// `closed`.

@@ -29,6 +29,10 @@ struct engine_options {
   size_t max_calls_in_flight = 4096;
   /// Most entities one pessimistic transaction may lock.
   size_t max_txn_entities = 64;
+  /// Most ended transactions the coordinator remembers so that a retry may
+  /// keep their wait-die age (see `txn_options`); a retry of one forgotten
+  /// since begins with a fresh age. About 64 bytes each.
+  size_t max_retryable_txns = 16384;
   /// Deadline of each blocking call (`timeout` past it); also how long a
   /// plain write may wait behind a transaction's lock.
   std::chrono::milliseconds request_timeout = std::chrono::seconds{30};

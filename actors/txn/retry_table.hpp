@@ -1,0 +1,60 @@
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <deque>
+#include <string>
+#include <unordered_map>
+
+#include <caf/error.hpp>
+
+#include <caf/expected.hpp>
+
+#include "entact/txn.hpp"
+
+namespace entact::detail {
+
+/// `errc::invalid_argument`: a `begin` may not retry attempt `id`.
+caf::error retry_refused(txn_id id, const std::string& why);
+
+/// The coordinator's memory of ended transactions, so that a retry may
+/// keep the age of the attempt it names (see `txn_options`). Bounded: it
+/// holds the last `capacity` attempts that ended, the earliest ended
+/// forgotten first.
+class retry_table {
+public:
+  explicit retry_table(size_t capacity = 0);
+
+  /// Remembers that attempt `id` ended, committed or not.
+  void ended(txn_id id, uint64_t age, uint64_t token, bool committed);
+
+  /// The age a retry of attempt `id` showing `token` keeps; from then on
+  /// the attempt cannot be retried again. 0 if the attempt is not (or no
+  /// longer) remembered. `errc::invalid_argument`, and nothing changes, if
+  /// it committed, was retried already, or `token` is not its token.
+  caf::expected<uint64_t> take(txn_id id, uint64_t token);
+
+  size_t size() const {
+    return entries_.size();
+  }
+
+  size_t capacity() const {
+    return capacity_;
+  }
+
+private:
+  enum class state : uint8_t { retryable, committed, retried };
+
+  struct entry {
+    uint64_t age;
+    uint64_t token;
+    state now;
+  };
+
+  size_t capacity_;
+  std::unordered_map<txn_id, entry> entries_;
+  /// The ids of `entries_`, earliest ended first.
+  std::deque<txn_id> order_;
+};
+
+} // namespace entact::detail
