@@ -23,12 +23,12 @@
 #include <vector>
 
 #include <caf/actor_system.hpp>
-#include <caf/actor_system_config.hpp>
 #include <caf/binary_deserializer.hpp>
 #include <caf/io/basp/header.hpp>
 #include <caf/io/basp/message_type.hpp>
 
 #include "basp_check.hpp"
+#include "entact/register_types.hpp"
 
 namespace {
 
@@ -41,7 +41,7 @@ constexpr size_t max_payload = 2048;
 /// One actor system for the whole run, never destroyed: CAF 0.17's
 /// actor_system crashes when it is torn down among the exit handlers.
 caf::actor_system& fuzz_system() {
-  static auto* sys = new caf::actor_system{*new caf::actor_system_config};
+  static auto* sys = new caf::actor_system{*new entact::config};
   return *sys;
 }
 
