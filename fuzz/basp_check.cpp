@@ -11,7 +11,8 @@
 // - every frame of the accepted prefix is one a CAF client may send (the
 //   rules restated independently: a client handshake first with a
 //   payload, no server handshake or routed message, BASP's own validity,
-//   the payload limit);
+//   the payload limit), and CAF reads each accepted message's payload
+//   without a crash, finding no forwarding stack and nothing that nests;
 // - a checker's claim on its node id ends with it.
 
 #include <algorithm>
@@ -22,10 +23,12 @@
 #include <string>
 #include <vector>
 
+#include <caf/actor_control_block.hpp>
 #include <caf/actor_system.hpp>
 #include <caf/binary_deserializer.hpp>
 #include <caf/io/basp/header.hpp>
 #include <caf/io/basp/message_type.hpp>
+#include <caf/message.hpp>
 
 #include "basp_check.hpp"
 #include "entact/register_types.hpp"
@@ -82,6 +85,22 @@ verdict feed(const std::vector<char>& stream, const std::vector<size_t>& cuts) {
   return out;
 }
 
+/// Reads an accepted direct message's payload as BASP does: it has no
+/// forwarding stack, and what CAF reads of it holds no message (nor an
+/// error, whose context is one) that could nest.
+void check_accepted_message(const char* payload, size_t size) {
+  caf::binary_deserializer source{fuzz_system(), payload, size};
+  std::vector<caf::strong_actor_ptr> stages;
+  caf::message msg;
+  if (source(stages, msg))
+    return; // CAF drops it
+  if (!stages.empty())
+    fail("an accepted message has a forwarding stack");
+  for (size_t i = 0; i < msg.size(); ++i)
+    if (msg.match_element<caf::message>(i) || msg.match_element<caf::error>(i))
+      fail("an accepted message holds a message or an error");
+}
+
 /// Walks the frames of an accepted prefix and checks each against the
 /// rules every accepted frame obeys.
 void check_accepted(const std::vector<char>& stream, size_t completed) {
@@ -108,6 +127,9 @@ void check_accepted(const std::vector<char>& stream, size_t completed) {
       fail("an accepted frame has an operation a client never sends");
     if (op == message_type::client_handshake && hdr.payload_len == 0)
       fail("an accepted client handshake has no payload");
+    if (op == message_type::direct_message)
+      check_accepted_message(stream.data() + pos + basp_checker::header_size,
+                             hdr.payload_len);
     pos += basp_checker::header_size + hdr.payload_len;
     first = false;
   }
