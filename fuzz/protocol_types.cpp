@@ -26,6 +26,7 @@
 #include <caf/binary_serializer.hpp>
 #include <caf/error.hpp>
 
+#include "caf_quirks.hpp"
 #include "entact/conflict.hpp"
 #include "entact/engine_stats.hpp"
 #include "entact/entity_id.hpp"
@@ -126,6 +127,8 @@ void round_trip(const char* data, size_t size) {
   if (!load(data, size, first))
     return;
   check(first);
+  if (fuzz::may_hold_floating_point(data, size))
+    return; // an error's context may hold anything
   auto bytes = save(first);
   T second;
   if (!load(bytes.data(), bytes.size(), second))
