@@ -8,9 +8,13 @@
 #   RocksDB 7             librocksdb-dev (pulls its compression -dev packages)
 #   Boost.Test 1.74       libboost-test-dev (BoostConfig.cmake)
 #   Threads, sanitizers   g++ (libasan/libubsan come with libgcc-12-dev)
+#   fuzzing (fuzz/)       clang, libclang-rt-14-dev (libFuzzer and clang's
+#                         sanitizer runtimes: -fsanitize=fuzzer,address,...)
 set -euo pipefail
 
-packages=(g++ cmake make libcaf-dev librocksdb-dev libboost-test-dev)
+packages=(g++ cmake make libcaf-dev librocksdb-dev libboost-test-dev
+          # The libFuzzer targets of fuzz/ (ENTACT_FUZZ=ON) build with clang.
+          clang libclang-rt-14-dev)
 
 if ! command -v dpkg-query >/dev/null 2>&1 || ! command -v apt-get >/dev/null 2>&1; then
   echo "setup: needs a Debian bookworm system (apt-get, dpkg-query)." >&2

@@ -1,11 +1,15 @@
 #!/usr/bin/env bash
 # Builds entact and runs every test, as CI does:
 #   1. Release build in build/ with -Werror, then ctest (2 tests at a time);
-#   2. address+undefined sanitizer build in build-asan/, then ctest again
+#   2. the libFuzzer targets (fuzz/, clang) in build-fuzz/, each run for
+#      20 s over its seed corpus by fuzz/run.sh: a crash, leak or timeout
+#      fails CI;
+#   3. address+undefined sanitizer build in build-asan/, then ctest again
 #      (without package_consumer: an installed sanitized package is no use;
 #      no benchmarks or examples either: they are not tests, and the Release
 #      build already compiles them).
-# ENTACT_SKIP_ASAN=1 skips step 2 for a quick local run.
+# ENTACT_SKIP_FUZZ=1 skips step 2, ENTACT_SKIP_ASAN=1 step 3, for a quick
+# local run.
 # Exits non-zero on the first failure. Works from any directory.
 set -euo pipefail
 
@@ -29,6 +33,13 @@ cmake --build "$root/build" --parallel "$jobs"
 
 section "Release: tests"
 ctest --test-dir "$root/build" --output-on-failure --no-tests=error -j2
+
+if [[ "${ENTACT_SKIP_FUZZ:-0}" == 1 ]]; then
+  section "fuzzing: skipped (ENTACT_SKIP_FUZZ=1)"
+else
+  section "fuzzing: build and run each target (build-fuzz/)"
+  bash "$root/fuzz/run.sh" 20
+fi
 
 if [[ "${ENTACT_SKIP_ASAN:-0}" == 1 ]]; then
   section "sanitizers: skipped (ENTACT_SKIP_ASAN=1)"

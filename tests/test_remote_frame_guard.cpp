@@ -150,7 +150,7 @@ BOOST_AUTO_TEST_CASE(a_frame_within_the_limit_passes_through_to_basp) {
   constexpr uint64_t request = 1; // a message id: request 1
   auto frame = concat(client_handshake(next_node()),
                       basp_frame(basp_direct_message,
-                                 std::vector<uint8_t>(65536, 0xff), request,
+                                 request_payload(65536), request,
                                  5, 999999));
   send_in_pieces(c, {frame.begin(), frame.begin() + 100}, 3);
   c.send({frame.begin() + 100, frame.end() - 1});

@@ -14,6 +14,12 @@
 #include <string>
 #include <vector>
 
+#include <caf/actor_system.hpp>
+#include <caf/actor_system_config.hpp>
+#include <caf/binary_deserializer.hpp>
+#include <caf/error.hpp>
+#include <caf/message.hpp>
+
 #include "entact/client.hpp"
 #include "support/basp_frames.hpp"
 #include "support/print.hpp"
@@ -87,7 +93,8 @@ bytes heartbeat() {
 }
 
 bytes message_to(uint64_t actor, uint8_t flags = 0) {
-  return basp_frame(basp_direct_message, bytes(16, 0), 0, 0, actor, flags);
+  return basp_frame(basp_direct_message, request_payload(40), 0, 0, actor,
+                    flags);
 }
 
 bytes monitor(const caf::node_id& from, const caf::node_id& to,
@@ -113,6 +120,71 @@ bytes header_with(uint8_t op, uint32_t len, uint64_t op_data, uint64_t src,
                   uint64_t dst, uint8_t flags = 0) {
   return concat(basp_header(op, len, op_data, src, dst, flags), bytes(len, 0));
 }
+
+/// The bytes of `depth` messages nested in one another (CAF 0.17's binary
+/// format: a message is a zero u16 and its type names, "@<>+..." as a
+/// string; an error is its code, its category atom and its context).
+bytes nested_messages(size_t depth) {
+  const std::string message_in_message{"\0\0\x0c@<>+@message", 15};
+  const std::string empty_message{"\0\0\x03@<>", 6};
+  std::string out;
+  for (size_t i = 0; i < depth; ++i)
+    out += message_in_message;
+  out += empty_message;
+  return {out.begin(), out.end()};
+}
+
+bytes nested_errors(size_t depth) {
+  // Code 1 of a category whose atom value is 1, in an error's context.
+  const std::string code_and_category{"\x01\0\0\0\0\0\0\0\x01", 9};
+  const std::string error_in_message{"\0\0\x0a@<>+@error", 13};
+  const std::string empty_message{"\0\0\x03@<>", 6};
+  std::string out;
+  for (size_t i = 0; i < depth; ++i)
+    out += code_and_category + error_in_message;
+  out += code_and_category + empty_message;
+  return {out.begin(), out.end()};
+}
+
+/// How deep `payload` nests, read back by CAF itself: proof that the
+/// bytes above are what CAF reads.
+size_t depth_of_nested(const bytes& payload) {
+  std::vector<char> buf{payload.begin(), payload.end()};
+  caf::actor_system_config cfg;
+  caf::actor_system sys{cfg};
+  caf::binary_deserializer source{sys, buf};
+  caf::message msg;
+  if (source(msg) || source.remaining() != 0)
+    return 0;
+  size_t depth = 0;
+  while (msg.match_elements<caf::message>()) {
+    caf::message inner = msg.get_as<caf::message>(0);
+    msg = std::move(inner);
+    ++depth;
+  }
+  return depth;
+}
+
+size_t depth_of_nested_errors(const bytes& payload) {
+  std::vector<char> buf{payload.begin(), payload.end()};
+  caf::actor_system_config cfg;
+  caf::actor_system sys{cfg};
+  caf::binary_deserializer source{sys, buf};
+  caf::error err;
+  if (source(err) || source.remaining() != 0)
+    return 0;
+  size_t depth = 0;
+  while (err.context().match_elements<caf::error>()) {
+    caf::error inner = err.context().get_as<caf::error>(0);
+    err = std::move(inner);
+    ++depth;
+  }
+  return depth;
+}
+
+/// Deep enough to overflow any thread's stack (8 MiB here): 3 MB of
+/// message, well within entactd's default frame limit.
+constexpr size_t stack_overflow_depth = 200000;
 
 } // namespace
 
@@ -142,6 +214,39 @@ BOOST_AUTO_TEST_CASE(an_empty_client_handshake_after_a_valid_one) {
   guarded_server s;
   BOOST_TEST(s.closes([](auto&) {
     return concat(hs(next_node()), basp_header(basp_client_handshake, 0, 0));
+  }));
+  BOOST_TEST(s.still_serving());
+}
+
+// A caf::message holds values by type name, and "@message" and "@error"
+// (whose context is a message) hold messages again: CAF 0.17.6
+// deserialises them recursively without a depth limit, so one frame of
+// nested messages overflows the stack of the thread that reads it. Found
+// by fuzz/caf_message.cpp.
+
+BOOST_AUTO_TEST_CASE(the_nesting_is_what_caf_reads) {
+  BOOST_TEST(depth_of_nested(nested_messages(3)) == 3u);
+  BOOST_TEST(depth_of_nested_errors(nested_errors(3)) == 3u);
+}
+
+BOOST_AUTO_TEST_CASE(a_request_nesting_messages_deeply) {
+  guarded_server s;
+  BOOST_TEST(s.closes([](auto& srv) {
+    // No forwarding stages, then the message; a request to the server.
+    auto payload = concat(bytes{0}, nested_messages(stack_overflow_depth));
+    return concat(hs(next_node()),
+                  basp_frame(basp_direct_message, payload, 1, 0, srv.door));
+  }));
+  BOOST_TEST(s.still_serving());
+}
+
+BOOST_AUTO_TEST_CASE(a_down_message_nesting_errors_deeply) {
+  guarded_server s;
+  BOOST_TEST(s.closes([](auto& srv) {
+    auto me = next_node();
+    auto payload = concat(serialized(me, srv.node),
+                          nested_errors(stack_overflow_depth));
+    return concat(hs(me), basp_frame(basp_down_message, payload, 0, 7));
   }));
   BOOST_TEST(s.still_serving());
 }
@@ -236,6 +341,35 @@ const std::vector<named_script> refused{
    [](auto&) {
      return concat(hs(next_node()), header_with(basp_down_message, 8, 0, 0, 0));
    }},
+  // What a message carries (CAF reads nested messages without a limit).
+  {"a message whose payload is not a message",
+   [](auto& srv) {
+     return concat(hs(next_node()), basp_frame(basp_direct_message,
+                                               bytes(16, 0), 0, 0, srv.door));
+   }},
+  {"a message with a forwarding stack",
+   [](auto& srv) {
+     return concat(hs(next_node()),
+                   basp_frame(basp_direct_message,
+                              concat(bytes{1}, request_payload(40)), 0, 0,
+                              srv.door));
+   }},
+  {"a message carrying a message",
+   [](auto& srv) {
+     return concat(hs(next_node()),
+                   basp_frame(basp_direct_message,
+                              concat(bytes{0}, nested_messages(1)), 0, 0,
+                              srv.door));
+   }},
+  {"a down message over 1 KiB",
+   [](auto& srv) {
+     auto me = next_node();
+     return concat(hs(me),
+                   basp_frame(basp_down_message,
+                              concat(serialized(me, srv.node),
+                                     nested_errors(100)),
+                              0, 7));
+   }},
   // Node ids in monitor and down messages.
   {"a monitor message on behalf of another node",
    [](auto& srv) {
@@ -262,6 +396,14 @@ const std::vector<named_script> accepted{
      frames = concat(frames, concat(heartbeat(), heartbeat()));
      frames = concat(frames, monitor(me, srv.node, srv.door));
      return concat(frames, down(me, srv.node));
+   }},
+  {"a down message whose reason nests errors within 1 KiB",
+   [](auto& srv) {
+     auto me = next_node();
+     return concat(hs(me), basp_frame(basp_down_message,
+                                      concat(serialized(me, srv.node),
+                                             nested_errors(3)),
+                                      0, 7));
    }},
   {"messages to actors that do not exist",
    [](auto&) {

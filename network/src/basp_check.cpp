@@ -1,10 +1,16 @@
 #include "basp_check.hpp"
 
 #include <algorithm>
+#include <string_view>
+#include <typeinfo>
 
 #include <caf/binary_deserializer.hpp>
+#include <caf/error.hpp>
 #include <caf/io/basp/message_type.hpp>
 #include <caf/message_id.hpp>
+#include <caf/type_nr.hpp>
+
+#include "entact/interfaces.hpp"
 
 namespace entact::detail {
 
@@ -23,6 +29,42 @@ bool plain_node(const caf::node_id& nid) {
   return nid
          && nid->implementation_id() == caf::node_id::default_data::class_id
          && nid->valid();
+}
+
+/// The name CAF writes for a value of type `T` in a message; an atom
+/// constant of an interface travels as an atom value.
+template <class T>
+struct wire_name {
+  static std::string of(const caf::uniform_type_info_map& types) {
+    return types.portable_name(caf::type_nr<T>::value, &typeid(T));
+  }
+};
+
+template <caf::atom_value V>
+struct wire_name<caf::atom_constant<V>> {
+  static std::string of(const caf::uniform_type_info_map&) {
+    return "@atom";
+  }
+};
+
+template <class... Is, class Outputs>
+void add_inputs(caf::typed_mpi<caf::detail::type_list<Is...>, Outputs>*,
+                const caf::uniform_type_info_map& types,
+                std::set<std::string>& names) {
+  (names.insert(wire_name<Is>::of(types)), ...);
+}
+
+/// The types of every request of `server_api` (derived from it, so a new
+/// request passes as soon as it is in the interface), and those of CAF's
+/// node-info exchange after a handshake: `(sys_atom, get_atom, "info")` to
+/// the server's "SpawnServ" and the answer `(ok_atom, "info",
+/// strong_actor_ptr, name)`. None of them holds a message.
+template <class... Sigs>
+std::set<std::string> request_types(caf::detail::type_list<Sigs...>,
+                                    const caf::uniform_type_info_map& types) {
+  std::set<std::string> names{"@atom", "@str", "@strong_actor_ptr"};
+  (add_inputs(static_cast<Sigs*>(nullptr), types, names), ...);
+  return names;
 }
 
 /// Checks `hdr` against what CAF 0.17 writes for its operation; empty if
@@ -70,8 +112,10 @@ std::string check_fields(const basp_header& hdr) {
     case message_type::down_message:
       if (hdr.flags != 0)
         return unexpected("flags byte");
-      if (len == 0)
-        return "a " + op + " without payload";
+      if (!small_payload())
+        return "a " + op + " declaring a payload of " + std::to_string(len)
+               + " bytes (two node ids and a reason take 1 to " + max_small
+               + ")";
       if (hdr.operation_data != 0 || hdr.source_actor == 0
           || hdr.dest_actor != 0)
         return unexpected("operation data or actor id");
@@ -103,7 +147,10 @@ bool is_request(const basp_header& hdr) {
 
 basp_checker::basp_checker(caf::actor_system& sys, size_t max_payload,
                            claimed_nodes& claimed)
-  : sys_(sys), max_payload_(max_payload), claimed_(claimed) {
+  : sys_(sys),
+    max_payload_(max_payload),
+    claimed_(claimed),
+    request_types_(request_types(server_api::signatures{}, sys.types())) {
   header_bytes_.reserve(header_size);
 }
 
@@ -139,9 +186,7 @@ basp_checker::result basp_checker::scan(const char* data, size_t n,
         return res;
       payload_left_ = hdr_.payload_len;
       kept_.clear();
-      keep_ = hdr_.operation == message_type::direct_message
-                ? 0
-                : std::min(payload_left_, max_control_payload);
+      keep_ = std::min(payload_left_, max_control_payload);
       if (payload_left_ > 0)
         continue;
     }
@@ -187,7 +232,9 @@ std::string basp_checker::check_frame() {
     case message_type::monitor_message:
       return check_node_pair(true);
     case message_type::down_message:
-      return check_node_pair(false);
+      return check_down();
+    case message_type::direct_message:
+      return check_message_types();
     default:
       return {};
   }
@@ -236,6 +283,51 @@ std::string basp_checker::check_node_pair(bool whole) {
   if (whole && source.remaining() != 0)
     return "a " + op + " with " + std::to_string(source.remaining())
            + " bytes after its node ids";
+  return {};
+}
+
+std::string basp_checker::check_down() {
+  if (auto why = check_node_pair(false); !why.empty())
+    return why;
+  // The whole payload is kept (at most max_control_payload bytes), which
+  // bounds how deep the reason's context can nest while it is read here.
+  caf::binary_deserializer source{sys_, kept_.data(), kept_.size()};
+  caf::node_id from;
+  caf::node_id to;
+  caf::error reason;
+  if (auto err = source(from, to, reason))
+    return "a down_message whose reason does not deserialize: "
+           + sys_.render(err);
+  if (source.remaining() != 0)
+    return "a down_message with " + std::to_string(source.remaining())
+           + " bytes after its reason";
+  return {};
+}
+
+std::string basp_checker::check_message_types() {
+  // The first steps of BASP's read of the payload (the forwarding stack,
+  // then caf::message::load's header: a zero and the element types'
+  // names joined by '+' after "@<>"), with CAF's deserializer, on the
+  // bytes kept of it.
+  caf::binary_deserializer source{sys_, kept_.data(), kept_.size()};
+  size_t stages = 0;
+  if (source.begin_sequence(stages) || stages != 0)
+    return "a direct_message with a forwarding stack";
+  uint16_t zero = 1;
+  std::string names;
+  constexpr std::string_view prefix = "@<>+";
+  if (source.begin_object(zero, names) || zero != 0
+      || names.compare(0, prefix.size(), prefix) != 0)
+    return "a direct_message whose payload does not start with a message";
+  size_t pos = prefix.size();
+  while (pos <= names.size()) {
+    auto end = std::min(names.find('+', pos), names.size());
+    auto name = names.substr(pos, end - pos);
+    if (request_types_.count(name) == 0)
+      return "a direct_message carrying a value of type '" + name
+             + "', which no request to the server holds";
+    pos = end + 1;
+  }
   return {};
 }
 

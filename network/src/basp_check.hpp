@@ -5,6 +5,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <set>
 #include <string>
 #include <unordered_set>
 #include <vector>
@@ -34,7 +35,13 @@ using claimed_nodes = std::unordered_set<caf::node_id>;
 /// - the payloads CAF reads before any checks of its own: a client
 ///   handshake holds exactly one valid node id (not the server's, not one
 ///   another live connection claimed, the same in a repeat); a monitor or
-///   down message starts with the peer's node id and the server's.
+///   down message starts with the peer's node id and the server's;
+/// - what CAF 0.17 deserialises without a depth limit (a message holding
+///   messages or errors, whose context is a message: deep enough, it
+///   overflows the reading thread's stack): a direct message has no
+///   forwarding stack and carries a message of only the types a request to
+///   `server_api` holds (plus CAF's own node-info exchange); a down message
+///   (its reason an error) takes at most `max_control_payload` bytes.
 ///
 /// The first frame that fails makes the stream unusable: `scan` says why,
 /// and the guard drops the connection.
@@ -42,8 +49,9 @@ class basp_checker {
 public:
   static constexpr size_t header_size = 32;
 
-  /// Largest payload of a client handshake or monitor message (a node id
-  /// or two: 32 bytes each).
+  /// Largest payload of a client handshake, monitor or down message (a
+  /// node id or two: 32 bytes each; an exit reason), and how much of a
+  /// direct message's payload is kept to check its type names.
   static constexpr size_t max_control_payload = 1024;
 
   /// What `scan` found in one chunk.
@@ -91,9 +99,18 @@ private:
   /// and the server's (and, if `whole`, holds nothing else).
   std::string check_node_pair(bool whole);
 
+  /// Checks that a down message holds two node ids and an error, nothing
+  /// else.
+  std::string check_down();
+
+  /// Checks the start of a direct message's payload: no forwarding stack,
+  /// then a message of `request_types_` only.
+  std::string check_message_types();
+
   caf::actor_system& sys_;
   size_t max_payload_;
   claimed_nodes& claimed_;
+  std::set<std::string> request_types_; // type names a message may carry
   caf::node_id peer_;              // claimed in its first handshake
   int handshakes_ = 0;             // client handshakes seen
   std::vector<char> header_bytes_; // of the current header, as far as seen

@@ -10,8 +10,13 @@
 #include <string>
 #include <vector>
 
+#include <caf/actor_control_block.hpp>
+#include <caf/actor_system.hpp>
+#include <caf/actor_system_config.hpp>
+#include <caf/atom.hpp>
 #include <caf/binary_deserializer.hpp>
 #include <caf/binary_serializer.hpp>
+#include <caf/make_message.hpp>
 #include <caf/node_id.hpp>
 
 #include "support/raw_conn.hpp"
@@ -39,6 +44,33 @@ std::vector<uint8_t> serialized(Ts... xs) {
   if (auto err = sink(xs...))
     throw std::runtime_error("cannot serialize a BASP payload");
   return {buf.begin(), buf.end()};
+}
+
+/// The payload of a direct message as a CAF client writes it (no
+/// forwarding stages, then the message), `size` bytes (at least 40) long:
+/// a get of an id of 'x's (what the frame guard lets through; whether the
+/// server accepts the id is the server's business).
+inline std::vector<uint8_t> request_payload(size_t size) {
+  caf::actor_system_config cfg;
+  caf::actor_system sys{cfg};
+  auto payload_with = [&](size_t id_len) {
+    std::vector<char> buf;
+    caf::binary_serializer sink{sys, buf};
+    if (sink(std::vector<caf::strong_actor_ptr>{},
+             caf::make_message(caf::atom("e_get"), std::string(id_len, 'x'))))
+      throw std::runtime_error("cannot serialize a request");
+    return std::vector<uint8_t>{buf.begin(), buf.end()};
+  };
+  // The id's length prefix takes 1 to 5 bytes: shorten the id until the
+  // payload fits exactly.
+  auto overhead = payload_with(0).size();
+  for (size_t cut = 0; cut < 5 && overhead + cut <= size; ++cut) {
+    auto payload = payload_with(size - overhead - cut);
+    if (payload.size() == size)
+      return payload;
+  }
+  throw std::runtime_error("no request payload of " + std::to_string(size)
+                           + " bytes");
 }
 
 /// A frame: a header with the payload's length, then the payload.
