@@ -8,12 +8,12 @@
 #   RocksDB 7             librocksdb-dev (pulls its compression -dev packages)
 #   Boost.Test 1.74       libboost-test-dev (BoostConfig.cmake)
 #   Threads, sanitizers   g++ (libasan/libubsan come with libgcc-12-dev)
-set -euo pipefail
-
 #   cpp-httplib 0.11      libcpp-httplib-dev (cmake/Findhttplib.cmake, through
 #                         pkg-config: the HTTP gateway, http/, and its tests)
 #   nlohmann-json 3       nlohmann-json3-dev (the HTTP gateway's JSON bodies)
 #   pkg-config            pkg-config (reads cpp-httplib's build flags)
+set -euo pipefail
+
 packages=(g++ cmake make libcaf-dev librocksdb-dev libboost-test-dev
           libcpp-httplib-dev nlohmann-json3-dev pkg-config)
 

@@ -1,10 +1,13 @@
 #include "entact/serve_http.hpp"
 
 #include <algorithm>
+#include <atomic>
+#include <chrono>
 #include <limits>
 #include <thread>
 
 #include <caf/sec.hpp>
+#include <sys/socket.h>
 
 #include "body.hpp"
 #include "entact/errc.hpp"
@@ -123,6 +126,13 @@ void configure(httplib::Server& svr, const router& routes,
                const http_options& opts) {
   auto threads = opts.threads;
   svr.new_task_queue = [threads] { return new httplib::ThreadPool(threads); };
+  // cpp-httplib sets SO_REUSEPORT by default, which lets a second server
+  // bind a port that is in use and share its connections: take only
+  // SO_REUSEADDR (a restart may bind a port still in TIME_WAIT).
+  svr.set_socket_options([](socket_t sock) {
+    int yes = 1;
+    setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof(yes));
+  });
   // The library's own bound on a declared Content-Length; the routes bound
   // each body tighter (a PUT by the value limit) and also chunked ones.
   svr.set_payload_max_length(
@@ -221,7 +231,15 @@ serve_http(database& db, http_options opts) {
   st->port = static_cast<uint16_t>(port);
   st->max_body_bytes = opts.max_body_bytes;
   auto* server = &st->server;
-  st->loop = std::thread{[server] { server->listen_after_bind(); }};
+  auto done = std::make_shared<std::atomic<bool>>(false);
+  st->loop = std::thread{[server, done] {
+    server->listen_after_bind();
+    *done = true;
+  }};
+  // cpp-httplib's stop() does nothing until its loop runs: wait for it, so
+  // that a stop() right after this returns cannot miss it and hang.
+  while (!server->is_running() && !*done)
+    std::this_thread::sleep_for(std::chrono::milliseconds{1});
   return std::unique_ptr<http_listener>{new http_listener(std::move(st))};
 }
 
