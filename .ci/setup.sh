@@ -10,11 +10,16 @@
 #   Threads, sanitizers   g++ (libasan/libubsan come with libgcc-12-dev)
 #   fuzzing (fuzz/)       clang, libclang-rt-14-dev (libFuzzer and clang's
 #                         sanitizer runtimes: -fsanitize=fuzzer,address,...)
+#   cpp-httplib 0.11      libcpp-httplib-dev (cmake/Findhttplib.cmake, through
+#                         pkg-config: the HTTP gateway, http/, and its tests)
+#   nlohmann-json 3       nlohmann-json3-dev (the HTTP gateway's JSON bodies)
+#   pkg-config            pkg-config (reads cpp-httplib's build flags)
 set -euo pipefail
 
 packages=(g++ cmake make libcaf-dev librocksdb-dev libboost-test-dev
           # The libFuzzer targets of fuzz/ (ENTACT_FUZZ=ON) build with clang.
-          clang libclang-rt-14-dev)
+          clang libclang-rt-14-dev
+          libcpp-httplib-dev nlohmann-json3-dev pkg-config)
 
 if ! command -v dpkg-query >/dev/null 2>&1 || ! command -v apt-get >/dev/null 2>&1; then
   echo "setup: needs a Debian bookworm system (apt-get, dpkg-query)." >&2

@@ -24,6 +24,7 @@
 #include "entact/engine.hpp"
 #include "entact/errc.hpp"
 #include "entact/serve.hpp"
+#include "entact/serve_http.hpp"
 #include "entact/storage/store.hpp"
 
 namespace {
@@ -50,6 +51,8 @@ public:
   size_t max_connections = entact::serve_options{}.max_connections;
   bool salvage_wal = false;
   std::string port_file;
+  int64_t http_port = -1;
+  std::string http_port_file;
 
   server_config() {
     opt_group{custom_options_, "global"}
@@ -84,7 +87,12 @@ public:
            "open a store whose write-ahead log is damaged: keep the writes "
            "before the damage, drop the rest (acknowledged writes are "
            "lost) and log what was dropped")
-      .add(port_file, "port-file", "write the listening port to this file");
+      .add(port_file, "port-file", "write the listening port to this file")
+      .add(http_port, "http-port",
+           "serve the HTTP/JSON gateway on this port of --host (0: any "
+           "free port; default: no HTTP)")
+      .add(http_port_file, "http-port-file",
+           "write the HTTP port to this file");
     load<caf::io::middleman>();
   }
 
@@ -142,6 +150,29 @@ sigset_t block_stop_signals() {
   return set;
 }
 
+/// Starts the HTTP gateway if `--http-port` asked for it; false (logged)
+/// if it could not listen.
+bool serve_http_if_asked(entact::engine& eng, const std::string& host,
+                         int64_t port, const std::string& port_file,
+                         std::unique_ptr<entact::http_listener>& out) {
+  if (port < 0)
+    return true;
+  auto opts = entact::http_options_for(eng.options());
+  opts.host = host;
+  opts.port = static_cast<uint16_t>(port);
+  auto http = entact::serve_http(eng, opts);
+  if (!http) {
+    log("cannot serve HTTP on " + host + ":" + std::to_string(port) + ": "
+        + eng.system().render(http.error()));
+    return false;
+  }
+  out = std::move(*http);
+  if (!port_file.empty())
+    std::ofstream{port_file} << out->port() << '\n';
+  std::printf("entactd: HTTP on %s:%u\n", host.c_str(), unsigned{out->port()});
+  return true;
+}
+
 } // namespace
 
 int main(int argc, char** argv) {
@@ -164,6 +195,12 @@ int main(int argc, char** argv) {
   serve_opts.max_connections = cfg->max_connections;
   serve_opts.log = [](const std::string& line) { log(line); };
   auto port_file = cfg->port_file;
+  auto http_port = cfg->http_port;
+  auto http_port_file = cfg->http_port_file;
+  if (http_port > 65535 || http_port < -1) {
+    log("bad configuration: --http-port must be 0..65535");
+    return 64;
+  }
   if (cfg->salvage_wal && !salvage(opts))
     return 1;
   auto eng = entact::engine::open(opts, std::move(cfg));
@@ -178,6 +215,10 @@ int main(int argc, char** argv) {
         + (*eng)->system().render(server.error()));
     return 1;
   }
+  std::unique_ptr<entact::http_listener> http;
+  if (!serve_http_if_asked(**eng, serve_opts.host, http_port, http_port_file,
+                           http))
+    return 1;
   if (!port_file.empty())
     std::ofstream{port_file} << (*server)->port() << '\n';
   std::printf("entactd: listening on %s:%u (data dir %s, sync %s, frames "
@@ -190,6 +231,8 @@ int main(int argc, char** argv) {
   sigwait(&signals, &sig);
   log(std::string{"received "} + (sig == SIGINT ? "SIGINT" : "SIGTERM")
       + ", shutting down");
+  if (http)
+    http->stop();
   (*server)->stop();
   (*eng)->close();
   log("stopped cleanly");

@@ -1,8 +1,8 @@
 # install() rules and the exported package (find_package(entact)).
 #
-# Installs the four layer libraries, the umbrella INTERFACE target and the
+# Installs the layer libraries, the umbrella INTERFACE target and the
 # public headers, and exports them as entact::protocol, entact::storage,
-# entact::actors, entact::network and entact::entact. A consumer writes
+# entact::actors, entact::network, entact::http and entact::entact. A consumer writes
 #
 #   find_package(entact REQUIRED)
 #   target_link_libraries(app PRIVATE entact::entact)
@@ -27,10 +27,11 @@ set_target_properties(entact_protocol PROPERTIES EXPORT_NAME protocol)
 set_target_properties(entact_storage PROPERTIES EXPORT_NAME storage)
 set_target_properties(entact_actors PROPERTIES EXPORT_NAME actors)
 set_target_properties(entact_network PROPERTIES EXPORT_NAME network)
+set_target_properties(entact_http PROPERTIES EXPORT_NAME http)
 set_target_properties(entact PROPERTIES EXPORT_NAME entact)
 
 install(TARGETS entact_protocol entact_storage entact_actors entact_network
-               entact
+               entact_http entact
   EXPORT entactTargets
   ARCHIVE DESTINATION "${CMAKE_INSTALL_LIBDIR}"
   LIBRARY DESTINATION "${CMAKE_INSTALL_LIBDIR}"
@@ -38,7 +39,7 @@ install(TARGETS entact_protocol entact_storage entact_actors entact_network
   INCLUDES DESTINATION "${CMAKE_INSTALL_INCLUDEDIR}")
 
 # Public headers: every layer keeps them under <layer>/include/entact/...
-foreach(_entact_layer IN ITEMS protocol storage actors network)
+foreach(_entact_layer IN ITEMS protocol storage actors network http)
   install(DIRECTORY "${PROJECT_SOURCE_DIR}/${_entact_layer}/include/"
     DESTINATION "${CMAKE_INSTALL_INCLUDEDIR}"
     FILES_MATCHING
@@ -79,4 +80,5 @@ install(FILES
     "${PROJECT_BINARY_DIR}/entactConfigVersion.cmake"
     "${PROJECT_SOURCE_DIR}/cmake/FindCAF.cmake"
     "${PROJECT_SOURCE_DIR}/cmake/FindRocksDB.cmake"
+    "${PROJECT_SOURCE_DIR}/cmake/Findhttplib.cmake"
   DESTINATION "${ENTACT_INSTALL_CMAKEDIR}")

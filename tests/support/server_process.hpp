@@ -114,6 +114,12 @@ public:
     return port_;
   }
 
+  /// The HTTP gateway's port, for a server started with `--http-port=0`
+  /// (0 if it serves no HTTP).
+  uint16_t http_port() const {
+    return http_port_;
+  }
+
   const std::string& data_dir() const {
     return data_;
   }
@@ -179,11 +185,18 @@ private:
   void start() {
     auto port_file = dir_.sub("port");
     ::unlink(port_file.c_str());
+    auto http_port_file = dir_.sub("http_port");
+    ::unlink(http_port_file.c_str());
     std::vector<std::string> argv{ENTACT_ENTACTD_PATH, "--data-dir=" + data_,
-                                  "--port=0", "--port-file=" + port_file};
+                                  "--port=0", "--port-file=" + port_file,
+                                  "--http-port-file=" + http_port_file};
     argv.insert(argv.end(), extra_.begin(), extra_.end());
     proc_ = std::make_unique<child_process>(argv);
     port_ = wait_for_port_file(port_file);
+    // entactd writes the HTTP port (if it serves HTTP) before the other.
+    unsigned http = 0;
+    std::ifstream{http_port_file} >> http;
+    http_port_ = static_cast<uint16_t>(http);
   }
 
   temp_dir dir_;
@@ -191,6 +204,7 @@ private:
   std::vector<std::string> extra_;
   std::unique_ptr<child_process> proc_;
   uint16_t port_ = 0;
+  uint16_t http_port_ = 0;
 };
 
 } // namespace entact::test

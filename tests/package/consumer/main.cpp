@@ -14,6 +14,7 @@
 
 #include <entact/engine.hpp>
 #include <entact/resolve.hpp>
+#include <entact/serve_http.hpp>
 
 namespace {
 
@@ -49,6 +50,9 @@ int main() {
     check(!b && entact::code_of(b.error()) == entact::errc::conflict,
           "a stale update is a conflict");
   }
+
+  check(entact::http_status_of(entact::errc::conflict) == 412,
+        "the HTTP gateway maps a conflict to 412");
 
   // An embedded engine opened through the installed package.
   auto dir = std::filesystem::temp_directory_path()

@@ -1,0 +1,18 @@
+#pragma once
+
+#include "entact/database.hpp"
+#include "entact/serve_http.hpp"
+#include "router.hpp"
+
+namespace entact::http {
+
+/// `GET`, `HEAD`, `PUT` and `DELETE` on `/v1/entities/{id}` (entity_routes.cpp).
+void add_entity_routes(router& r, database& db, const http_options& opts);
+
+/// `POST /v1/batch` (batch_route.cpp).
+void add_batch_route(router& r, database& db, const http_options& opts);
+
+/// `GET /healthz`: 200 while the database answers a (empty) read.
+void add_health_route(router& r, database& db, const http_options& opts);
+
+} // namespace entact::http
