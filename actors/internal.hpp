@@ -2,6 +2,7 @@
 
 // Messages and types private to the actor layer.
 
+#include <atomic>
 #include <chrono>
 #include <cstdint>
 
@@ -24,6 +25,7 @@ class store;
 namespace entact::detail {
 
 class unpublished;
+class operation_registry;
 
 /// Loads an entity's record from storage (reader pool).
 using load_atom = caf::atom_constant<caf::atom("e_load")>;
@@ -75,6 +77,7 @@ using entity_actor = entity_api::extend<
   caf::reacts_to<publish_atom, entity_id, record>,
   caf::replies_to<passivate_atom>::with<bool>,
   caf::reacts_to<done_atom, uint64_t, record>,
+  caf::reacts_to<done_atom, uint64_t, std::vector<record>>,
   caf::reacts_to<done_atom, uint64_t, caf::error>,
   caf::reacts_to<expire_atom>>;
 
@@ -90,6 +93,14 @@ using router_actor = router_api::extend<
 /// What every entity actor of one engine shares. Outlives all actors.
 struct entity_context {
   storage::store* store = nullptr;
+  /// The operations `modify` may name; fixed before the engine serves.
+  const operation_registry* operations = nullptr;
+  /// Limits of ids and values: each modification's new value is checked.
+  entact::limits limits;
+  /// Modifications acknowledged as committed, and the store writes that
+  /// carried them (`engine_stats`).
+  mutable std::atomic<uint64_t> modifications{0};
+  mutable std::atomic<uint64_t> modify_writes{0};
   /// Ids whose optimistic batch may be visible in storage but not yet
   /// known to their entity (see entity/unpublished.hpp).
   unpublished* unpublished_batches = nullptr;

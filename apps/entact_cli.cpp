@@ -5,6 +5,7 @@
 //   entact put acct/1 100 --if-absent        (or --if-version=N, or --force)
 //   entact delete acct/1 --if-version=2
 //   entact txn acct/1=70 acct/2=130
+//   entact modify counter/1 add 5
 //   entact stats
 //   entact --json --port=7411 get acct/1
 //
@@ -54,6 +55,9 @@ commands:
   delete ID --if-version=N      delete ID (leave a tombstone) if at version N
   txn ID=VALUE [ID=VALUE ...]   lock all IDs, write all values atomically
                                 (creates absent ones; splits at the first '=')
+  modify ID OP [ARG]            run the server's operation OP on ID's committed
+                                record and write the result, e.g. `add 5`,
+                                `append BYTES`, `set_if_version VERSION:VALUE`
   stats                         print the server's counters
 
 A put must say how it treats concurrent writers: exactly one of
@@ -130,6 +134,7 @@ struct command {
   std::string name;
   entact::entity_id id;                           // get, put, delete
   entact::write_op op;                            // put, delete
+  entact::modify_op change;                       // modify
   std::vector<std::pair<entact::entity_id, std::string>> writes; // txn
 };
 
@@ -179,7 +184,7 @@ std::variant<command, usage_error> parse_command(const cli_config& cfg) {
   auto fail = [](std::string what) { return usage_error{std::move(what)}; };
   auto& rest = cfg.remainder;
   if (rest.empty())
-    return fail("missing command (get, put, delete, txn, stats)");
+    return fail("missing command (get, put, delete, txn, modify, stats)");
   command cmd;
   cmd.name = rest.front();
   std::vector<std::string> args(rest.begin() + 1, rest.end());
@@ -246,6 +251,14 @@ std::variant<command, usage_error> parse_command(const cli_config& cfg) {
         return fail("txn arguments are ID=VALUE, got '" + arg + "'");
       cmd.writes.emplace_back(arg.substr(0, eq), arg.substr(eq + 1));
     }
+  } else if (cmd.name == "modify") {
+    if (args.size() < 2 || args.size() > 3)
+      return fail("expected: entact modify ID OP [ARG]");
+    if (auto err = no_write_flags())
+      return *err;
+    cmd.id = args[0];
+    cmd.change = entact::modify_op{args[0], args[1],
+                                   args.size() == 3 ? args[2] : ""};
   } else if (cmd.name == "stats") {
     if (auto err = arity(0, "stats"))
       return *err;
@@ -253,7 +266,7 @@ std::variant<command, usage_error> parse_command(const cli_config& cfg) {
       return *err;
   } else {
     return fail("unknown command '" + cmd.name
-                + "' (get, put, delete, txn, stats)");
+                + "' (get, put, delete, txn, modify, stats)");
   }
   return cmd;
 }
@@ -456,6 +469,11 @@ int run(entact::client& db, const command& cmd, const cli_config& cfg) {
     if (!rec)
       return fail(rec.error(), cmd.id);
     print_record(*rec, cfg.json);
+  } else if (cmd.name == "modify") {
+    auto rec = db.modify(cmd.change);
+    if (!rec)
+      return fail(rec.error(), cmd.id);
+    print_record(*rec, cfg.json);
   } else if (cmd.name == "txn") {
     std::vector<entact::entity_id> ids;
     for (auto& w : cmd.writes)
@@ -477,11 +495,15 @@ int run(entact::client& db, const command& cmd, const cli_config& cfg) {
     if (cfg.json)
       std::cout << "{\"resident\":" << st->resident
                 << ",\"activations\":" << st->activations
-                << ",\"passivations\":" << st->passivations << "}\n";
+                << ",\"passivations\":" << st->passivations
+                << ",\"modifications\":" << st->modifications
+                << ",\"modify_writes\":" << st->modify_writes << "}\n";
     else
       std::cout << "resident      " << st->resident << '\n'
                 << "activations   " << st->activations << '\n'
-                << "passivations  " << st->passivations << '\n';
+                << "passivations  " << st->passivations << '\n'
+                << "modifications " << st->modifications << '\n'
+                << "modify_writes " << st->modify_writes << '\n';
   }
   return exit_ok;
 }

@@ -180,7 +180,8 @@ BOOST_AUTO_TEST_CASE(stats_and_unreachable_in_json) {
   auto st = cli({"stats"});
   BOOST_TEST(st.exit_code == 0, st.err);
   BOOST_TEST(st.out
-             == "{\"resident\":1,\"activations\":1,\"passivations\":0}\n");
+             == "{\"resident\":1,\"activations\":1,\"passivations\":0,"
+                "\"modifications\":0,\"modify_writes\":0}\n");
   BOOST_TEST(parse_json(st.out).get<std::string>("activations") == "1");
   BOOST_REQUIRE(server.stop() == 0);
   auto down = cli({"get", "a"});

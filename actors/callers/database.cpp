@@ -13,6 +13,20 @@ std::future<caf::expected<record>> database::apply_future(write_op op) {
   return f;
 }
 
+std::future<caf::expected<record>> database::modify_future(modify_op op) {
+  auto p = std::make_shared<std::promise<caf::expected<record>>>();
+  auto f = p->get_future();
+  modify_async(std::move(op), [p](caf::expected<record> r) {
+    p->set_value(std::move(r));
+  });
+  return f;
+}
+
+caf::expected<record> database::modify(const entity_id& id, std::string name,
+                                       std::string arg) {
+  return modify(modify_op{id, std::move(name), std::move(arg)});
+}
+
 caf::expected<record> database::update(const entity_id& id, version_t expected,
                                        std::string value) {
   return apply(write_op::update(id, expected, std::move(value)));

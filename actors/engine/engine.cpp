@@ -50,6 +50,8 @@ void spawn_actors(engine::impl& e, size_t workers) {
   auto& sys = *e.sys;
   e.ctx.store = e.store.get();
   e.ctx.unpublished_batches = &e.unpublished_batches;
+  e.ctx.operations = &e.operations;
+  e.ctx.limits = e.opts.limits;
   e.ctx.readers = detail::spawn_readers(sys, e.store.get(), 2);
   e.ctx.max_queue = e.opts.max_queue_per_entity;
   e.ctx.write_wait = e.opts.request_timeout;
@@ -74,11 +76,15 @@ caf::expected<std::unique_ptr<engine>>
 engine::open(engine_options opts, std::unique_ptr<entact::config> cfg) {
   if (auto err = check(opts))
     return err;
+  auto ops = detail::operation_registry::make(opts.operations);
+  if (!ops)
+    return std::move(ops.error());
   auto st = storage::store::open({opts.path, opts.sync, 4096, opts.limits});
   if (!st)
     return std::move(st.error());
   auto ptr = std::make_unique<impl>();
   ptr->opts = std::move(opts);
+  ptr->operations = std::move(*ops);
   ptr->store = std::move(*st);
   ptr->cfg = cfg ? std::move(cfg) : std::make_unique<entact::config>();
   auto workers = worker_count(ptr->opts);
@@ -155,6 +161,17 @@ caf::expected<record> engine::apply(write_op op) {
 void engine::apply_async(write_op op, record_callback done) {
   auto key = op.id;
   impl_->gate.send_async(key, std::move(done), write_atom::value,
+                         std::move(op));
+}
+
+caf::expected<record> engine::modify(modify_op op) {
+  auto key = op.id;
+  return impl_->gate.call(key, modify_atom::value, std::move(op));
+}
+
+void engine::modify_async(modify_op op, record_callback done) {
+  auto key = op.id;
+  impl_->gate.send_async(key, std::move(done), modify_atom::value,
                          std::move(op));
 }
 

@@ -10,6 +10,7 @@
 #include "entact/storage/store.hpp"
 #include "entity/unpublished.hpp"
 #include "internal.hpp"
+#include "operations/operation_registry.hpp"
 #include "txn/txn_actor.hpp"
 
 namespace entact {
@@ -20,6 +21,7 @@ struct engine::impl {
   engine_options opts;
   std::unique_ptr<storage::store> store;
   detail::unpublished unpublished_batches;
+  detail::operation_registry operations;
   std::unique_ptr<entact::config> cfg;
   std::unique_ptr<caf::actor_system> sys;
   detail::entity_context ctx;

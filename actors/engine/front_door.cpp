@@ -15,6 +15,9 @@ server_api::behavior_type front_door(server_api::pointer self,
     [=](write_atom a, write_op& op) {
       return self->delegate(router, a, std::move(op));
     },
+    [=](modify_atom a, modify_op& op) {
+      return self->delegate(router, a, std::move(op));
+    },
     [=](stats_atom a) { return self->delegate(router, a); },
     [=](begin_atom a, txn_options& opts) {
       return self->delegate(coord, a, opts);

@@ -10,6 +10,7 @@
 #include "entact/not_found.hpp"
 #include "entact/storage/store.hpp"
 #include "entity/entity_locking.hpp"
+#include "entity/entity_modify.hpp"
 #include "entity/entity_reads.hpp"
 #include "entity/unpublished.hpp"
 
@@ -72,6 +73,11 @@ entity_actor::behavior_type make_shared_behavior() {
       current->state.settle();
       return res;
     },
+    [](modify_atom, modify_op& op) -> caf::result<record> {
+      auto res = on_modify(current, current->ctx, std::move(op));
+      current->state.settle();
+      return res;
+    },
     [](lock_atom, const entity_id&,
        const lock_request& req) -> caf::result<record> {
       auto res = on_lock(current, current->ctx, req);
@@ -91,7 +97,16 @@ entity_actor::behavior_type make_shared_behavior() {
       finish(current, current->ctx, ticket, std::move(r));
       current->state.settle();
     },
+    [](done_atom, uint64_t ticket, std::vector<record>& recs) {
+      on_modified(current, current->ctx, ticket, recs);
+      current->state.settle();
+    },
     [](done_atom, uint64_t ticket, caf::error& err) {
+      if (is_modify_group(current->state, ticket)) {
+        on_modify_failed(current, current->ctx, ticket, std::move(err));
+        current->state.settle();
+        return;
+      }
       if (auto c = conflict_of(err))
         learn(current->state, c->stored);
       finish(current, current->ctx, ticket, std::move(err));

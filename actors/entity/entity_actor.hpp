@@ -24,6 +24,23 @@ struct queued_request {
   uint64_t ticket = 0;
   std::chrono::steady_clock::time_point deadline;
   caf::typed_response_promise<record> rp;
+  /// A modification (see entity_modify.hpp) instead of a plain write.
+  bool is_modify = false;
+  modify_op change{};
+  /// Store writes of it refused so far because the record had changed
+  /// behind the entity's back.
+  unsigned attempts = 0;
+};
+
+/// A modification in the store, as part of its group's one write.
+struct modification {
+  uint64_t ticket = 0;
+  modify_op change{};
+  caf::typed_response_promise<record> rp;
+  /// Set if its operation refused it: answered with the group's outcome.
+  caf::error refused;
+  unsigned attempts = 0;
+  std::chrono::steady_clock::time_point deadline;
 };
 
 /// A `get` waiting for the writes accepted before it to finish.
@@ -43,6 +60,11 @@ struct entity_activity {
   uint64_t next_ticket = 0;
   /// Writes handed to the store and not yet answered, by ticket.
   std::map<uint64_t, caf::typed_response_promise<record>> pending;
+  /// The group of modifications in the store as one write, oldest first
+  /// (see entity_modify.hpp). Never at the same time as `pending`: a group
+  /// starts once the plain writes before it are answered, and plain writes
+  /// queue while it is in the store.
+  std::vector<modification> modifying;
   /// The transaction holding the lock (0: unlocked), its age and lease.
   txn_id holder = 0;
   uint64_t holder_age = 0;
@@ -66,13 +88,15 @@ struct entity_activity {
   /// True if a lock may be granted now: not held, no write in flight or
   /// waiting (the lock holder reads the committed record).
   bool lockable() const noexcept {
-    return holder == 0 && pending.empty() && queue.empty();
+    return holder == 0 && pending.empty() && modifying.empty()
+           && queue.empty();
   }
 
   /// True while anything is in flight or waiting: not safe to passivate.
   bool busy() const noexcept {
-    return holder != 0 || !pending.empty() || !queue.empty() || !gets.empty()
-           || reads != 0 || !unreleased.empty();
+    return holder != 0 || !pending.empty() || !modifying.empty()
+           || !queue.empty() || !gets.empty() || reads != 0
+           || !unreleased.empty();
   }
 };
 
@@ -112,6 +136,10 @@ struct entity_state {
 /// Reads never go back in time (see entity_reads.hpp): a `get` waits for
 /// the writes accepted before it, and is answered from storage whenever a
 /// commit the cache has not learned yet may already be visible there.
+///
+/// A modification (`modify`, entity_modify.hpp) runs a registered
+/// operation on the committed record; those that queue while the entity's
+/// store write is in flight are written together as one.
 ///
 /// A transaction may lock the entity (see entity_locking.hpp): writes that
 /// arrive meanwhile wait in its activity's `queue` (within `write_wait`) and

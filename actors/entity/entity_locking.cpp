@@ -6,6 +6,7 @@
 #include <caf/typed_event_based_actor.hpp>
 
 #include "entact/errc.hpp"
+#include "entity/entity_modify.hpp"
 #include "entity/entity_reads.hpp"
 
 namespace entact::detail {
@@ -143,11 +144,14 @@ void on_expire(entity_ptr self, const entity_context* ctx) {
 caf::result<record> on_write(entity_ptr self, const entity_context* ctx,
                              write_op op) {
   auto& a = self->state.act();
-  if (a.pending.size() + a.queue.size() >= ctx->max_queue)
+  if (a.pending.size() + a.modifying.size() + a.queue.size()
+      >= ctx->max_queue)
     return make_error(errc::overloaded, op.id);
   auto rp = self->make_response_promise<record>();
   auto ticket = a.next_ticket++;
-  if (a.holder != 0 || !a.queue.empty())
+  // Behind a group of modifications too, so writes apply in arrival order
+  // even when the group is recomputed (entity_modify.hpp).
+  if (a.holder != 0 || !a.queue.empty() || !a.modifying.empty())
     queue_up(self, queued_request{false, {}, std::move(op), ticket, {}, rp},
              ctx->write_wait);
   else
@@ -162,7 +166,17 @@ void advance(entity_ptr self, const entity_context* ctx) {
   drop_expired(self);
   auto& a = *st.activity;
   while (!a.queue.empty()) {
+    // Nothing overtakes a group of modifications in the store.
+    if (!a.modifying.empty())
+      return;
     auto& front = a.queue.front();
+    if (front.is_modify) {
+      // Computed on the committed record: after the writes before it.
+      if (!a.pending.empty())
+        return;
+      start_modify_group(self, ctx);
+      continue;
+    }
     if (!front.is_lock) {
       submit(self, ctx, std::move(front.write), front.ticket,
              std::move(front.rp));

@@ -39,7 +39,7 @@ caf::result<record> on_write(entity_ptr self, const entity_context* ctx,
                              write_op op);
 
 /// Runs whatever the queue allows now; called whenever the lock is freed
-/// or the last write in flight has committed.
+/// or the last write (or group of modifications) in flight has finished.
 void advance(entity_ptr self, const entity_context* ctx);
 
 /// Hands `op` (accepted as write `ticket`) to the store, answering `rp`

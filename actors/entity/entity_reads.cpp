@@ -42,6 +42,8 @@ uint64_t entity_activity::oldest_unfinished_write() const noexcept {
   // order), so the first queued write matters only if none is pending.
   if (!pending.empty())
     return pending.begin()->first;
+  if (!modifying.empty())
+    return modifying.front().ticket;
   auto q = std::find_if(queue.begin(), queue.end(),
                         [](const queued_request& x) { return !x.is_lock; });
   return q != queue.end() ? q->ticket : next_ticket;

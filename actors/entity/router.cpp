@@ -11,6 +11,7 @@
 #include "entact/errc.hpp"
 #include "entact/write_op.hpp"
 #include "entity/unpublished.hpp"
+#include "operations/operation_registry.hpp"
 
 namespace entact::detail {
 
@@ -230,6 +231,16 @@ router_actor::behavior_type router(self_ptr self, router_config cfg,
       auto key = op.id;
       return route(self, key, write_atom::value, std::move(op));
     },
+    [self](modify_atom, modify_op& op) -> caf::result<record> {
+      if (auto err = validate(op, self->state.cfg.limits))
+        return err;
+      // Unknown names are refused here, before any entity is activated.
+      if (self->state.ctx->operations->find(op.name) == nullptr)
+        return make_error(errc::invalid_argument,
+                          "unknown operation '" + op.name + "'");
+      auto key = op.id;
+      return route(self, key, modify_atom::value, std::move(op));
+    },
     [self](lock_atom, entity_id& id,
            lock_request& req) -> caf::result<record> {
       if (auto err = validate_id(id, self->state.cfg.limits))
@@ -256,6 +267,8 @@ router_actor::behavior_type router(self_ptr self, router_config cfg,
     [self](stats_atom) {
       auto result = self->state.stats;
       result.resident = self->state.entities.size();
+      result.modifications = self->state.ctx->modifications.load();
+      result.modify_writes = self->state.ctx->modify_writes.load();
       return result;
     },
     [self](sweep_atom) {

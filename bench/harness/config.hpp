@@ -45,12 +45,14 @@ struct config {
   }
 
   /// Whether `system` is to run. Systems: entact, entact-async,
-  /// entact-optimistic, store, raw-1, raw-N, raw-pess, locked-map.
+  /// entact-optimistic, entact-modify, store, raw-1, raw-N, raw-pess,
+  /// locked-map.
   bool runs(const std::string& system) const {
     if (!systems.empty())
       return systems.count(system) > 0;
     return !entact_only || system == "entact" || system == "entact-async"
-           || system == "entact-optimistic" || system == "store";
+           || system == "entact-optimistic" || system == "entact-modify"
+           || system == "store";
   }
 };
 

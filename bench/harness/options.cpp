@@ -45,7 +45,8 @@ public:
       .add(cfg.entact_only, "entact-only", "skip the baselines (profiling)")
       .add(systems, "systems",
            "run only these systems in W1/W2/W3/W4: entact, entact-async, "
-           "entact-optimistic (W3), store, raw-1, raw-N (N = clients), "
+           "entact-optimistic (W3), entact-modify (W4), store, raw-1, "
+           "raw-N (N = clients), "
            "raw-pess, locked-map")
       .add(cfg.dir, "dir",
            "parent of the temporary RocksDB directories, for all systems "
@@ -129,7 +130,8 @@ config parse_options(int argc, char** argv) {
     if (workloads.count(w) == 0)
       bad_usage("--only: no workload " + w + " (W1 to W7, W6b)");
   const std::set<std::string> known{"entact", "entact-async",
-                                    "entact-optimistic", "store", "raw-1",
+                                    "entact-optimistic", "entact-modify",
+                                    "store", "raw-1",
                                     "raw-" + std::to_string(cfg.clients),
                                     "raw-pess", "locked-map"};
   for (const auto& x : cfg.systems)

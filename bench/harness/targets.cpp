@@ -35,6 +35,14 @@ void add_targets(const config& cfg, report& rep) {
        static_cast<double>(p->r.ok_total), static_cast<double>(p->r.ok_total),
        true, false, ""});
   }
+  if (cfg.wants("W4")) {
+    auto* m = rep.find("W4", "entact modify");
+    auto* lm = rep.find("W4", "locked-map");
+    if (m && lm && lm->r.ops_per_s() > 0)
+      rep.targets.push_back({"W4", "entact modify >= 3.0x locked-map",
+                             m->r.ops_per_s() / lm->r.ops_per_s(), 3.0, true,
+                             false, "x"});
+  }
   if (cfg.wants("W5")) {
     auto per = rep.metric("W5", "bytes_per_resident_entity");
     rep.targets.push_back({"W5",

@@ -32,12 +32,14 @@ void preload_entact(const std::string& path, const dataset& data,
 
 std::unique_ptr<entact::engine>
 open_engine(const std::string& path, bool sync, size_t resident_cap,
-            std::chrono::milliseconds idle) {
+            std::chrono::milliseconds idle,
+            entact::operation_map operations) {
   entact::engine_options opts;
   opts.path = path;
   opts.sync = sync;
   opts.resident_cap = resident_cap;
   opts.idle_timeout = idle;
+  opts.operations = std::move(operations);
   auto eng = entact::engine::open(opts);
   if (!eng)
     throw std::runtime_error("engine open: " + caf::to_string(eng.error()));

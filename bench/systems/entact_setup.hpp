@@ -28,7 +28,8 @@ void preload_entact(const std::string& path, const dataset& data,
 /// An engine on `path`; throws if it cannot open.
 std::unique_ptr<entact::engine>
 open_engine(const std::string& path, bool sync, size_t resident_cap = 100000,
-            std::chrono::milliseconds idle = std::chrono::hours{1});
+            std::chrono::milliseconds idle = std::chrono::hours{1},
+            entact::operation_map operations = {});
 
 /// Makes every entity resident (its actor spawned, its record loaded) with
 /// untimed get()s, so timed runs measure steady state, not activation.

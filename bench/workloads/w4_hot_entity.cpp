@@ -67,6 +67,57 @@ void entact_increments(const config& cfg, report& rep,
   rep.verify_no_errors(w + " entact: no errors", {r});
 }
 
+/// The same increment as the other rows (same bytes: `counter_value`),
+/// as an operation the bench registers: one `modify` per increment, run
+/// inside the entity's actor, so nothing conflicts or retries.
+entact::operation_map bench_operations(size_t vb) {
+  return {{"bench_increment",
+           [vb](const entact::record& cur,
+                const std::string&) -> caf::expected<std::string> {
+             auto v = cur.exists() ? parse_counter(cur.value) : 0;
+             return counter_value(v + 1, vb);
+           }}};
+}
+
+void entact_modifies(const config& cfg, report& rep) {
+  auto vb = cfg.value_bytes;
+  temp_dir dir{cfg.dir, "entact-bench"};
+  auto eng = open_engine(dir.path() + "/db", true, 100000,
+                         std::chrono::hours{1}, bench_operations(vb));
+  if (!eng->create(hot_id, counter_value(0, vb)))
+    throw std::runtime_error("cannot create the hot entity");
+  auto before = eng->stats();
+  auto r = run_closed(cfg.clients, cfg.timing, [&](slot& s) {
+    ++s.attempts;
+    auto res = eng->modify(hot_id, "bench_increment");
+    if (res)
+      return outcome::ok;
+    if (s.first_error.empty())
+      s.first_error = caf::to_string(res.error());
+    return outcome::error;
+  });
+  print_run("entact modify", r);
+  auto after = eng->stats();
+  auto& x = rep.add({w, "entact modify", true, false, r, {},
+                     "modify(id, registered increment), blocking, coalesced "
+                     "per entity"});
+  add_rates(x);
+  if (before && after && after->modify_writes > before->modify_writes)
+    x.metrics.push_back(
+      {"modifications_per_store_write",
+       static_cast<double>(after->modifications - before->modifications)
+         / static_cast<double>(after->modify_writes - before->modify_writes)});
+  auto stored = eng->read(hot_id);
+  auto counter = stored ? parse_counter(stored->value) : 0;
+  auto version = stored ? stored->version : 0;
+  rep.verify(w + " entact modify: final counter equals committed increments",
+             counter == r.ok_total && version == r.ok_total + 1,
+             "counter " + std::to_string(counter) + ", version "
+               + std::to_string(version) + ", committed increments "
+               + std::to_string(r.ok_total));
+  rep.verify_no_errors(w + " entact modify: no errors", {r});
+}
+
 void raw_increments(const config& cfg, report& rep,
                     const entact::retry_policy& policy,
                     const std::string& system) {
@@ -113,8 +164,8 @@ void locked_map_increments(const config& cfg, report& rep) {
 void run_hot(const config& cfg, report& rep) {
   auto n = cfg.clients;
   rep.begin(w, "one hot entity, " + std::to_string(n)
-                 + " clients doing optimistic read-modify-write with retry "
-                   "(sync on)");
+                 + " clients incrementing it: optimistic read-modify-write "
+                   "with retry, or modify (sync on)");
   entact::retry_policy policy; // the library's defaults
   auto note = "read_modify_write, retry_policy defaults ("
               + std::to_string(policy.max_attempts) + " attempts, backoff "
@@ -122,6 +173,8 @@ void run_hot(const config& cfg, report& rep) {
               + std::to_string(policy.max_backoff.count() / 1000) + " ms)";
   if (cfg.runs("entact"))
     entact_increments(cfg, rep, policy, note);
+  if (cfg.runs("entact-modify"))
+    entact_modifies(cfg, rep);
   auto raw_n = "raw-" + std::to_string(n);
   if (cfg.runs(raw_n))
     raw_increments(cfg, rep, policy, raw_n);

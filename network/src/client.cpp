@@ -128,6 +128,17 @@ void client::apply_async(write_op op, record_callback done) {
                          std::move(op));
 }
 
+caf::expected<record> client::modify(modify_op op) {
+  auto key = op.id;
+  return impl_->gate.call(key, modify_atom::value, std::move(op));
+}
+
+void client::modify_async(modify_op op, record_callback done) {
+  auto key = op.id;
+  impl_->gate.send_async(key, std::move(done), modify_atom::value,
+                         std::move(op));
+}
+
 caf::expected<engine_stats> client::stats() {
   return impl_->gate.request<engine_stats>(impl_->server,
                                            stats_atom::value);

@@ -6,6 +6,7 @@
 #include "entact/engine_stats.hpp"
 #include "entact/errc.hpp"
 #include "entact/interfaces.hpp"
+#include "entact/modify_op.hpp"
 #include "entact/record.hpp"
 #include "entact/txn.hpp"
 #include "entact/write_op.hpp"
@@ -17,6 +18,7 @@ void register_types(caf::actor_system_config& cfg) {
   cfg.add_message_type<op_kind>("entact::op_kind");
   cfg.add_message_type<record>("entact::record");
   cfg.add_message_type<write_op>("entact::write_op");
+  cfg.add_message_type<modify_op>("entact::modify_op");
   cfg.add_message_type<conflict>("entact::conflict");
   cfg.add_message_type<engine_stats>("entact::engine_stats");
   cfg.add_message_type<txn_options>("entact::txn_options");

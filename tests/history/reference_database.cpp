@@ -4,6 +4,7 @@
 
 #include "entact/decide.hpp"
 #include "entact/errc.hpp"
+#include "operations/operation_registry.hpp"
 
 namespace entact::test::history {
 
@@ -129,6 +130,37 @@ reference_database::apply_batch(std::vector<write_op> ops) {
 
 void reference_database::apply_async(write_op op, record_callback done) {
   auto outcome = apply(std::move(op));
+  {
+    std::lock_guard<std::mutex> guard{cb_mtx_};
+    callbacks_.push_back(callback{clock::now() + callback_delay_,
+                                  std::move(done), std::move(outcome)});
+  }
+  cb_cv_.notify_all();
+}
+
+caf::expected<record> reference_database::modify(modify_op op) {
+  // The built-in operations only, applied under the one mutex.
+  static const auto ops = detail::builtin_operations();
+  auto fn = ops.find(op.name);
+  if (fn == ops.end())
+    return make_error(errc::invalid_argument,
+                      "unknown operation '" + op.name + "'");
+  std::lock_guard<std::mutex> guard{mtx_};
+  auto& base = current(op.id);
+  auto value = fn->second(base, op.arg);
+  if (!value)
+    return std::move(value.error());
+  auto write = base.exists()
+                 ? write_op::update(op.id, base.version, std::move(*value))
+                 : write_op::create(op.id, std::move(*value));
+  auto r = commit({write});
+  if (!r)
+    return std::move(r.error());
+  return std::move(r->front());
+}
+
+void reference_database::modify_async(modify_op op, record_callback done) {
+  auto outcome = modify(std::move(op));
   {
     std::lock_guard<std::mutex> guard{cb_mtx_};
     callbacks_.push_back(callback{clock::now() + callback_delay_,

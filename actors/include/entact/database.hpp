@@ -8,6 +8,7 @@
 
 #include "entact/conflict.hpp"
 #include "entact/errc.hpp"
+#include "entact/modify_op.hpp"
 #include "entact/not_found.hpp"
 #include "entact/record.hpp"
 #include "entact/result.hpp"
@@ -123,6 +124,49 @@ public:
 
   /// `apply_async` as a future.
   std::future<caf::expected<record>> apply_future(write_op op);
+
+  /// Runs the registered operation `op.name` with `op.arg` on the
+  /// committed record of `op.id` inside its entity actor, writes the
+  /// result, and returns the new record once it is durable (the same sync
+  /// as `apply`). Concurrent modifications of one entity never conflict:
+  /// each one is linearizable with every other write to the entity, reads
+  /// the record as committed (never a write still in flight), and gets a
+  /// version of its own; those that queue while the entity's store write is
+  /// in flight are coalesced into one store write. Writes and transactions
+  /// on the entity interleave in arrival order (a modification waits for a
+  /// transaction's lock like a write does).
+  ///
+  /// Built-in operations: `add` (the value is a decimal signed 64-bit
+  /// integer, absent or deleted counts as 0; `arg` is the decimal amount;
+  /// overflow is refused), `append` (`arg`'s bytes after the value; absent
+  /// or deleted: empty), `set_if_version` (`arg` is `VERSION:VALUE`: sets
+  /// VALUE if the entity is at VERSION, 0 if it never existed, else
+  /// `conflict`). An embedded engine adds its own through
+  /// `engine_options::operations`; a remote client names the server's.
+  /// An operation cannot delete.
+  ///
+  /// Errors: `invalid_argument` (unknown operation, bad name or id, or the
+  /// operation refused, e.g. `add` on "abc" or an overflow: nothing
+  /// written), `conflict` (`set_if_version` at another version, payload
+  /// via `conflict_of`), `too_large` (argument or new value),
+  /// `version_overflow`, `overloaded`, `storage_failure`, `in_doubt`,
+  /// `timeout`, `closed`. A refused modification fails alone: the others
+  /// coalesced with it are unaffected.
+  virtual caf::expected<record> modify(modify_op op) = 0;
+
+  /// `modify` without waiting; `done` gets what `modify` would return.
+  /// Calls on one entity made from one thread are applied in order (with
+  /// `apply_async` calls too).
+  virtual void modify_async(modify_op op, record_callback done) = 0;
+
+  /// `modify` of `id` with operation `name` and argument `arg`, e.g.
+  /// `db.modify("counter/1", "add", "5")`. (Classes overriding `modify`
+  /// bring this overload back with `using database::modify;`.)
+  caf::expected<record> modify(const entity_id& id, std::string name,
+                               std::string arg = {});
+
+  /// `modify_async` as a future.
+  std::future<caf::expected<record>> modify_future(modify_op op);
 
   /// Replaces the value if the stored version is `expected`.
   caf::expected<record> update(const entity_id& id, version_t expected,

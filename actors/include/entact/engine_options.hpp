@@ -5,6 +5,7 @@
 #include <string>
 
 #include "entact/limits.hpp"
+#include "entact/operation.hpp"
 
 namespace entact {
 
@@ -40,6 +41,12 @@ struct engine_options {
   size_t worker_threads = 0;
   /// Size limits for ids, values and reads (`max_read_ids`).
   entact::limits limits;
+  /// The service's own operations for `modify`, by name, beside the
+  /// built-ins (`add`, `append`, `set_if_version`). Fixed once the engine
+  /// is open. `open` refuses (`invalid_argument`) a bad name (see
+  /// `validate_operation_name`), a built-in's name or an empty function.
+  /// See `operation_fn` for what an operation may do.
+  operation_map operations;
 };
 
 } // namespace entact

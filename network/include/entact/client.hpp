@@ -64,6 +64,9 @@ public:
   caf::expected<std::vector<record>>
   apply_batch(std::vector<write_op> ops) override;
   void apply_async(write_op op, record_callback done) override;
+  using database::modify;
+  caf::expected<record> modify(modify_op op) override;
+  void modify_async(modify_op op, record_callback done) override;
 
   /// The server's counters.
   caf::expected<engine_stats> stats();

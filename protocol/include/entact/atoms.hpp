@@ -10,6 +10,9 @@ using get_atom = caf::atom_constant<caf::atom("e_get")>;
 /// Applies a `write_op`.
 using write_atom = caf::atom_constant<caf::atom("e_write")>;
 
+/// Applies a `modify_op` (a registered read-modify-write).
+using modify_atom = caf::atom_constant<caf::atom("e_modify")>;
+
 /// Reads committed records straight from storage (one snapshot).
 using read_atom = caf::atom_constant<caf::atom("e_read")>;
 

@@ -5,6 +5,7 @@
 
 #include "entact/atoms.hpp"
 #include "entact/engine_stats.hpp"
+#include "entact/modify_op.hpp"
 #include "entact/record.hpp"
 #include "entact/txn.hpp"
 #include "entact/write_op.hpp"
@@ -24,9 +25,17 @@ namespace entact {
 ///   `not_found` (the stored record in the context), `invalid_argument`,
 ///   `too_large`, `version_overflow`, `overloaded`, `storage_failure` or
 ///   `in_doubt`.
+/// - `(modify_atom, op) -> record`: runs the registered operation `op.name`
+///   on the committed record inside the entity's actor and answers the new
+///   record (its own version) once durable; `invalid_argument` (unknown
+///   operation, bad name or id, or the operation refused: e.g. `add` on a
+///   value that is not an integer), `conflict` (`set_if_version` at another
+///   version), `too_large`, `version_overflow`, `overloaded`, `timeout`,
+///   `storage_failure` or `in_doubt`. See `database::modify`.
 using entity_api
   = caf::typed_actor<caf::replies_to<get_atom, entity_id>::with<record>,
-                     caf::replies_to<write_atom, write_op>::with<record>>;
+                     caf::replies_to<write_atom, write_op>::with<record>,
+                     caf::replies_to<modify_atom, modify_op>::with<record>>;
 
 /// The engine's router: `entity_api` for any id, plus counters.
 using router_api = entity_api::extend<
