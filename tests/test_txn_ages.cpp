@@ -230,6 +230,28 @@ BOOST_AUTO_TEST_CASE(the_memory_of_ended_transactions_is_bounded) {
   BOOST_TEST(kept.handle.age == later.back().age);
 }
 
+// begin, abort, retry, abort, retry ... must not keep one client the
+// oldest forever: past a bounded chain the age is fresh.
+BOOST_AUTO_TEST_CASE(a_chain_of_retries_keeps_its_age_only_so_long) {
+  auto first = aborted_attempt();
+  auto last = first;
+  for (uint32_t n = 1; n <= detail::max_retries_keeping_age; ++n) {
+    txn_client c{db()};
+    BOOST_REQUIRE(c.begin(retry_options(txn_opts(1s, 10s), last)));
+    BOOST_REQUIRE(c.abort());
+    BOOST_TEST(c.handle.age == first.age);
+    last = c.handle;
+  }
+  txn_client past{db()};
+  BOOST_REQUIRE(past.begin(retry_options(txn_opts(1s, 10s), last)));
+  BOOST_TEST(past.handle.age == past.handle.id);
+  // ... and once fresh, the chain starts anew from that age.
+  BOOST_REQUIRE(past.abort());
+  txn_client next{db()};
+  BOOST_REQUIRE(next.begin(retry_options(txn_opts(1s, 10s), past.handle)));
+  BOOST_TEST(next.handle.age == past.handle.age);
+}
+
 BOOST_AUTO_TEST_CASE(no_memory_for_retries_is_refused) {
   opts.max_retryable_txns = 0;
   auto e = engine::open(opts);
@@ -243,21 +265,24 @@ BOOST_AUTO_TEST_SUITE(retry_table_bounds)
 BOOST_AUTO_TEST_CASE(it_holds_at_most_its_capacity_earliest_ended_forgotten) {
   detail::retry_table t{4};
   for (txn_id id = 1; id <= 1000; ++id) { // even ids committed
-    t.ended(id, id, id * 7, id % 2 == 0);
+    t.ended(id, id * 7, detail::inherited_age{id, 2}, id % 2 == 0);
     BOOST_TEST(t.size() <= 4u);
   }
   BOOST_TEST(t.size() == 4u); // 997 .. 1000
-  BOOST_TEST(*t.take(996, 996 * 7) == 0u);   // forgotten
-  BOOST_TEST(*t.take(997, 997 * 7) == 997u); // retryable, remembered
-  BOOST_TEST(!t.take(997, 997 * 7));         // retried already
-  BOOST_TEST(!t.take(998, 998 * 7));         // committed
-  BOOST_TEST(!t.take(999, 1));               // wrong token...
-  BOOST_TEST(*t.take(999, 999 * 7) == 999u); // ... which took nothing
+  BOOST_TEST(t.take(996, 996 * 7)->age == 0u); // forgotten
+  auto kept = t.take(997, 997 * 7);            // retryable, remembered
+  BOOST_REQUIRE(kept);
+  BOOST_TEST(kept->age == 997u);
+  BOOST_TEST(kept->retries == 2u);
+  BOOST_TEST(!t.take(997, 997 * 7));           // retried already
+  BOOST_TEST(!t.take(998, 998 * 7));           // committed
+  BOOST_TEST(!t.take(999, 1));                 // wrong token...
+  BOOST_TEST(t.take(999, 999 * 7)->age == 999u); // ... which took nothing
   // Retried entries count until pushed out: the bound holds.
-  t.ended(1001, 1, 1, false);
+  t.ended(1001, 1, detail::inherited_age{1, 0}, false);
   BOOST_TEST(t.size() == 4u);
-  BOOST_TEST(*t.take(997, 997 * 7) == 0u); // pushed out
-  BOOST_TEST(!t.take(999, 999 * 7));       // still remembered as retried
+  BOOST_TEST(t.take(997, 997 * 7)->age == 0u); // pushed out
+  BOOST_TEST(!t.take(999, 999 * 7));           // still remembered as retried
 }
 
 BOOST_AUTO_TEST_SUITE_END()

@@ -33,23 +33,28 @@ caf::error check(const txn_options& opts) {
   return {};
 }
 
-/// The age of transaction `id`: its own id, or the age of the attempt it
-/// retries if that attempt may pass it on (then no other retry may).
-caf::expected<uint64_t> age_for(self_ptr self, txn_id id,
-                                const txn_options& opts) {
+/// What transaction `id` inherits: its own id as its age if it is new,
+/// else the age of the attempt it retries if that attempt may pass it on
+/// (then no other retry may).
+caf::expected<inherited_age> age_for(self_ptr self, txn_id id,
+                                     const txn_options& opts) {
   auto& st = self->state;
+  inherited_age fresh{id, 0};
   if (opts.retry_of == 0)
-    return id;
+    return fresh;
   if (opts.retry_of >= st.next_id)
     return retry_refused(opts.retry_of, "it was never begun");
   if (st.txns.count(opts.retry_of) > 0)
     return retry_refused(opts.retry_of, "it is still running");
-  auto age = st.ended.take(opts.retry_of, opts.retry_token);
-  if (!age)
-    return age;
+  auto from = st.ended.take(opts.retry_of, opts.retry_token);
+  if (!from)
+    return from;
   // Forgotten (more transactions ended since than the table holds): the
-  // caller did nothing wrong, so it begins as a new transaction.
-  return *age != 0 ? *age : id;
+  // caller did nothing wrong, so it begins as a new transaction. So does
+  // the end of a long chain of retries.
+  if (from->age == 0 || from->retries >= max_retries_keeping_age)
+    return fresh;
+  return inherited_age{from->age, from->retries + 1};
 }
 
 uint64_t new_token(self_ptr self) {
@@ -62,15 +67,16 @@ caf::expected<txn_handle> begin(self_ptr self, const txn_context* ctx,
   if (auto err = check(opts))
     return err;
   auto& st = self->state;
-  auto age = age_for(self, st.next_id, opts);
-  if (!age)
-    return std::move(age.error());
-  txn_handle handle{st.next_id++, *age, new_token(self)};
+  auto from = age_for(self, st.next_id, opts);
+  if (!from)
+    return std::move(from.error());
+  txn_handle handle{st.next_id++, from->age, new_token(self)};
   auto me = caf::actor_cast<txn_end_listener>(self);
   auto t = self->spawn(txn, handle, opts, self->current_sender(), me, ctx);
   self->monitor(t);
   st.by_actor.emplace(t->id(), handle.id);
-  st.txns.emplace(handle.id, coordinator_state::running{std::move(t), handle});
+  st.txns.emplace(handle.id, coordinator_state::running{std::move(t), handle,
+                                                        from->retries});
   return handle;
 }
 
@@ -84,7 +90,8 @@ void ended(self_ptr self, txn_id id, bool committed) {
            i->second.actor))
     return;
   auto& h = i->second.handle;
-  st.ended.ended(h.id, h.age, h.token, committed);
+  st.ended.ended(h.id, h.token, inherited_age{h.age, i->second.retries},
+                 committed);
   st.by_actor.erase(i->second.actor->id());
   st.txns.erase(i);
 }

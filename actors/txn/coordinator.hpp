@@ -26,10 +26,12 @@ struct coordinator_state {
   /// Batches handed to the store, by sequence number.
   uint64_t next_batch = 0;
   std::unordered_map<uint64_t, batch> batches;
-  /// A running transaction: its actor and what `begin` answered.
+  /// A running transaction: its actor, what `begin` answered, and how
+  /// many retries led to it.
   struct running {
     txn_actor actor;
     txn_handle handle;
+    uint32_t retries;
   };
   std::unordered_map<txn_id, running> txns;
   /// Ended transactions, for retries that keep their age.

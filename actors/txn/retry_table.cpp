@@ -16,12 +16,12 @@ retry_table::retry_table(size_t capacity) : capacity_(capacity) {
   // nop
 }
 
-void retry_table::ended(txn_id id, uint64_t age, uint64_t token,
+void retry_table::ended(txn_id id, uint64_t token, inherited_age from,
                         bool committed) {
   if (capacity_ == 0)
     return;
   auto now = committed ? state::committed : state::retryable;
-  if (!entries_.emplace(id, entry{age, token, now}).second)
+  if (!entries_.emplace(id, entry{from, token, now}).second)
     return; // ids are never reused: an attempt ends once
   order_.push_back(id);
   if (order_.size() > capacity_) {
@@ -30,10 +30,10 @@ void retry_table::ended(txn_id id, uint64_t age, uint64_t token,
   }
 }
 
-caf::expected<uint64_t> retry_table::take(txn_id id, uint64_t token) {
+caf::expected<inherited_age> retry_table::take(txn_id id, uint64_t token) {
   auto i = entries_.find(id);
   if (i == entries_.end())
-    return uint64_t{0};
+    return inherited_age{};
   auto& e = i->second;
   auto refuse = [id](const char* why) { return retry_refused(id, why); };
   // The token first: who does not know it learns nothing else.
@@ -44,7 +44,7 @@ caf::expected<uint64_t> retry_table::take(txn_id id, uint64_t token) {
   if (e.now == state::retried)
     return refuse("it was retried already");
   e.now = state::retried;
-  return e.age;
+  return e.from;
 }
 
 } // namespace entact::detail

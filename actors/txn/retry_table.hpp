@@ -7,7 +7,6 @@
 #include <unordered_map>
 
 #include <caf/error.hpp>
-
 #include <caf/expected.hpp>
 
 #include "entact/txn.hpp"
@@ -17,6 +16,19 @@ namespace entact::detail {
 /// `errc::invalid_argument`: a `begin` may not retry attempt `id`.
 caf::error retry_refused(txn_id id, const std::string& why);
 
+/// Most successive retries that keep one age. Past them a retry begins
+/// with a fresh age: no chain of retries (begin, abort, retry, ...) keeps
+/// one client the oldest forever. `transact` makes 16 attempts by default.
+constexpr uint32_t max_retries_keeping_age = 64;
+
+/// What a retry may inherit from the attempt it names.
+struct inherited_age {
+  /// The attempt's age; 0 if it is not (or no longer) remembered.
+  uint64_t age = 0;
+  /// How many retries led to that attempt (0: it was a new transaction).
+  uint32_t retries = 0;
+};
+
 /// The coordinator's memory of ended transactions, so that a retry may
 /// keep the age of the attempt it names (see `txn_options`). Bounded: it
 /// holds the last `capacity` attempts that ended, the earliest ended
@@ -25,14 +37,15 @@ class retry_table {
 public:
   explicit retry_table(size_t capacity = 0);
 
-  /// Remembers that attempt `id` ended, committed or not.
-  void ended(txn_id id, uint64_t age, uint64_t token, bool committed);
+  /// Remembers that attempt `id` ended, committed or not; `from` is what
+  /// it had inherited.
+  void ended(txn_id id, uint64_t token, inherited_age from, bool committed);
 
-  /// The age a retry of attempt `id` showing `token` keeps; from then on
-  /// the attempt cannot be retried again. 0 if the attempt is not (or no
-  /// longer) remembered. `errc::invalid_argument`, and nothing changes, if
-  /// it committed, was retried already, or `token` is not its token.
-  caf::expected<uint64_t> take(txn_id id, uint64_t token);
+  /// What a retry of attempt `id` showing `token` inherits; from then on
+  /// the attempt cannot be retried again. Age 0 if the attempt is not (or
+  /// no longer) remembered. `errc::invalid_argument`, and nothing changes,
+  /// if it committed, was retried already, or `token` is not its token.
+  caf::expected<inherited_age> take(txn_id id, uint64_t token);
 
   size_t size() const {
     return entries_.size();
@@ -46,7 +59,7 @@ private:
   enum class state : uint8_t { retryable, committed, retried };
 
   struct entry {
-    uint64_t age;
+    inherited_age from;
     uint64_t token;
     state now;
   };

@@ -44,10 +44,14 @@ using router_api = entity_api::extend<
 /// The coordinator of pessimistic multi-entity transactions. The sender of
 /// `begin` owns the transaction: if it dies, the transaction aborts.
 ///
-/// - `(begin_atom, options) -> txn_handle`.
+/// - `(begin_atom, options) -> txn_handle`: the coordinator gives the
+///   transaction its age (see `txn_options`: a retry keeps the age of the
+///   attempt it names). `invalid_argument` for bad options or a
+///   `retry_of` that may not be retried (nothing begun).
 /// - `(begin_atom, options, ids) -> txn_begun`: `begin` and `lock` in one
 ///   round trip; a failure to lock is reported inside `txn_begun` (with the
-///   handle, whose age a retry keeps). Bad options are an error.
+///   handle, which a retry names to keep its age). Bad options are an
+///   error.
 /// - `(lock_atom, txn, ids) -> records`: locks `ids` (all requested at
 ///   once), waiting at most `lock_wait` for each, and returns their
 ///   committed records in the order of `ids` (`version == no_version` if

@@ -29,7 +29,8 @@ using txn_id = uint64_t;
 /// several transactions. Otherwise `begin` is refused with
 /// `errc::invalid_argument`, and nothing changes. It remembers the last
 /// `engine_options::max_retryable_txns` ended attempts; a retry of one
-/// forgotten since gets a fresh age, like a new transaction.
+/// forgotten since gets a fresh age, like a new transaction, and so does a
+/// retry after 64 successive retries of one age.
 struct txn_options {
   /// Longest wait for each lock (`errc::lock_timeout` past it).
   caf::timespan lock_wait = std::chrono::milliseconds{1000};
