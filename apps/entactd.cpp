@@ -7,8 +7,13 @@
 //                                          log is damaged: drops the writes
 //                                          after the damage, says which)
 //
+//   entactd --tls-cert=server.pem --tls-key=server.key
+//           [--tls-client-ca=ca.pem --tls-require-client-cert]   (TLS, mTLS)
+//
 // Refuses, exiting 1 with the reason: a data directory that is not an
-// entact store (nor empty), and a store whose write-ahead log is damaged.
+// entact store (nor empty), and a store whose write-ahead log is damaged;
+// exiting 64: inconsistent TLS options, and options that would do nothing
+// (`--openssl.*`: libcaf_openssl is not used, TLS is `--tls-*`).
 //
 // Prints where it listens, shuts down cleanly on SIGINT/SIGTERM: every
 // acknowledged write is committed before it exits.
@@ -25,6 +30,8 @@
 #include "entact/errc.hpp"
 #include "entact/serve.hpp"
 #include "entact/storage/store.hpp"
+#include "entact/tls_options.hpp"
+#include "noop_options.hpp"
 
 namespace {
 
@@ -46,6 +53,7 @@ public:
   size_t max_frame_bytes = 0;
   bool salvage_wal = false;
   std::string port_file;
+  entact::tls_server_options tls;
 
   server_config() {
     opt_group{custom_options_, "global"}
@@ -70,7 +78,15 @@ public:
            "open a store whose write-ahead log is damaged: keep the writes "
            "before the damage, drop the rest (acknowledged writes are "
            "lost) and log what was dropped")
-      .add(port_file, "port-file", "write the listening port to this file");
+      .add(port_file, "port-file", "write the listening port to this file")
+      .add(tls.certificate_file, "tls-cert",
+           "serve TLS with this PEM certificate chain (needs --tls-key)")
+      .add(tls.key_file, "tls-key", "PEM private key of --tls-cert")
+      .add(tls.client_ca_file, "tls-client-ca",
+           "PEM CA certificates that sign client certificates (needs "
+           "--tls-require-client-cert)")
+      .add(tls.require_client_certificate, "tls-require-client-cert",
+           "refuse clients without a certificate signed by --tls-client-ca");
     load<caf::io::middleman>();
   }
 
@@ -139,12 +155,25 @@ int main(int argc, char** argv) {
   }
   if (cfg->cli_helptext_printed)
     return 0;
+  auto noop = entact::apps::noop_options(
+    *cfg, "TLS is --tls-cert, --tls-key, --tls-client-ca and "
+          "--tls-require-client-cert");
+  if (!noop.empty()) {
+    log("bad configuration: " + noop);
+    return 64;
+  }
+  if (cfg->tls.enabled())
+    if (auto err = entact::check_tls_options(cfg->tls)) {
+      log("bad configuration: " + describe(err));
+      return 64;
+    }
   auto opts = cfg->engine_options();
   entact::serve_options serve_opts;
   serve_opts.host = cfg->host;
   serve_opts.port = cfg->port;
   serve_opts.max_frame_bytes = cfg->max_frame_bytes;
   serve_opts.log = [](const std::string& line) { log(line); };
+  serve_opts.tls = cfg->tls;
   auto port_file = cfg->port_file;
   if (cfg->salvage_wal && !salvage(opts))
     return 1;
@@ -163,10 +192,14 @@ int main(int argc, char** argv) {
   if (!port_file.empty())
     std::ofstream{port_file} << (*server)->port() << '\n';
   std::printf("entactd: listening on %s:%u (data dir %s, sync %s, frames "
-              "up to %zu bytes)\n",
+              "up to %zu bytes, %s)\n",
               serve_opts.host.c_str(), unsigned{(*server)->port()},
               opts.path.c_str(), opts.sync ? "on" : "off",
-              (*server)->max_frame_bytes());
+              (*server)->max_frame_bytes(),
+              !serve_opts.tls.enabled() ? "plaintext"
+              : serve_opts.tls.require_client_certificate
+                ? "TLS, client certificates required"
+                : "TLS");
   std::fflush(stdout);
   int sig = 0;
   sigwait(&signals, &sig);

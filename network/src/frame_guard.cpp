@@ -1,6 +1,7 @@
 #include "frame_guard.hpp"
 
 #include "basp_check.hpp"
+#include "tls_session.hpp"
 
 #include <algorithm>
 #include <iostream>
@@ -27,6 +28,8 @@ struct link {
   /// The peer's incomplete frame, held back until all of it has arrived:
   /// BASP sizes its buffer from a header as soon as it sees one.
   std::vector<char> pending;
+  /// The peer's TLS session (on the peer's side, if the port speaks TLS).
+  std::unique_ptr<tls_session> tls;
 };
 
 struct guard_state {
@@ -66,6 +69,16 @@ void drop(guard_actor* self, connection_handle hdl) {
 
 void accept(guard_actor* self, connection_handle peer) {
   auto& st = self->state;
+  std::unique_ptr<tls_session> tls;
+  if (st.cfg.tls) {
+    auto session = tls_session::accept(st.cfg.tls.get());
+    if (!session) {
+      st.cfg.log("frame guard: " + self->system().render(session.error()));
+      self->close(peer);
+      return;
+    }
+    tls = std::move(*session);
+  }
   auto basp = self->add_tcp_scribe("127.0.0.1", st.cfg.internal_port);
   if (!basp) {
     st.cfg.log("frame guard: cannot reach the server's own port "
@@ -78,10 +91,46 @@ void accept(guard_actor* self, connection_handle peer) {
   in.peer = *basp;
   in.checker = std::make_unique<basp_checker>(
     self->system(), st.cfg.max_frame_bytes, st.claimed);
+  in.tls = std::move(tls);
   st.links[*basp].peer = peer;
   auto chunk = caf::io::receive_policy::at_most(st.cfg.read_chunk);
   self->configure_read(peer, chunk);
   self->configure_read(*basp, chunk);
+}
+
+/// Writes bytes from BASP to `peer`, encrypted if it speaks TLS.
+void write_to_peer(guard_actor* self, connection_handle peer,
+                   const char* data, size_t n) {
+  auto i = self->state.links.find(peer);
+  if (i == self->state.links.end())
+    return;
+  auto& out = self->wr_buf(peer);
+  if (auto& tls = i->second.tls) {
+    tls->send(data, n); // a failure shows on the peer's next bytes
+    tls->take_output(out);
+  } else {
+    out.insert(out.end(), data, data + n);
+  }
+  self->flush(peer);
+}
+
+/// Decrypts what the peer `hdl` sent into `plain` and sends the peer what
+/// TLS answers (handshake, alerts). A peer that fails TLS (plaintext, no
+/// or a wrong client certificate) is logged and disconnected: false.
+bool decrypt(guard_actor* self, connection_handle hdl, tls_session& tls,
+             caf::io::new_data_msg& msg, std::vector<char>& plain) {
+  auto ok = tls.receive(msg.buf.data(), msg.buf.size(), plain);
+  if (tls.has_output()) {
+    tls.take_output(self->wr_buf(hdl));
+    self->flush(hdl);
+  }
+  if (ok)
+    return true;
+  self->state.cfg.log("frame guard: disconnected " + self->remote_addr(hdl)
+                      + ":" + std::to_string(self->remote_port(hdl)) + ": "
+                      + tls.error());
+  drop(self, hdl);
+  return false;
 }
 
 void relay(guard_actor* self, caf::io::new_data_msg& msg) {
@@ -93,10 +142,15 @@ void relay(guard_actor* self, caf::io::new_data_msg& msg) {
   auto* data = msg.buf.data();
   auto n = msg.buf.size();
   if (!src.checker) { // from BASP: as it comes
-    auto& out = self->wr_buf(src.peer);
-    out.insert(out.end(), data, data + n);
-    self->flush(src.peer);
+    write_to_peer(self, src.peer, data, n);
     return;
+  }
+  std::vector<char> plain;
+  if (src.tls) {
+    if (!decrypt(self, msg.handle, *src.tls, msg, plain) || plain.empty())
+      return;
+    data = plain.data();
+    n = plain.size();
   }
   auto res = src.checker->scan(data, n);
   if (!res.refusal.empty()) {
