@@ -36,7 +36,7 @@ struct client_options {
   /// certificate must be signed by that CA and name `host` (or
   /// `tls.server_name`); the connect then has `request_timeout` as its
   /// deadline.
-  tls_client_options tls;
+  tls_client_options tls = {};
 };
 
 /// A remote entact database: the same interface as the embedded `engine`,

@@ -38,7 +38,7 @@ struct serve_options {
   /// `require_client_certificate`, also present a certificate signed by
   /// `client_ca_file`. A peer that fails is disconnected with a `log` line
   /// (`frame guard: disconnected ADDR:PORT: TLS: ...`).
-  tls_server_options tls;
+  tls_server_options tls = {};
 };
 
 /// The frame limit `serve` uses when `serve_options::max_frame_bytes` is 0:
