@@ -160,6 +160,24 @@ BOOST_AUTO_TEST_CASE(create_update_and_conflict_over_mutual_tls) {
   BOOST_TEST(server.stop() == 0);
 }
 
+BOOST_AUTO_TEST_CASE(a_lost_tls_connection_is_an_error_not_a_hang) {
+  server_process server{tls_server_args()};
+  auto db = connect_tls_or_throw(server.port());
+  BOOST_REQUIRE(db->create("x", "1"));
+  server.crash();
+  // The relay sees the server's connection end and closes CAF's side: the
+  // calls fail with `unreachable` (the deadline would give `timeout`).
+  errc last = errc::none;
+  BOOST_TEST(wait_until(
+    [&] {
+      last = code(db->get("x"));
+      return last != errc::none;
+    },
+    10s));
+  BOOST_TEST(last == errc::unreachable);
+  BOOST_TEST(code(db->update("x", 1, "2")) == errc::unreachable);
+}
+
 BOOST_AUTO_TEST_CASE(the_cli_over_mutual_tls) {
   server_process server{tls_server_args()};
   auto port = server.port();

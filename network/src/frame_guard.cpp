@@ -98,19 +98,29 @@ void accept(guard_actor* self, connection_handle peer) {
   self->configure_read(*basp, chunk);
 }
 
+/// Logs why the peer `hdl` failed TLS and closes both sides.
+void disconnect_tls(guard_actor* self, connection_handle hdl,
+                    const std::string& why) {
+  self->state.cfg.log("frame guard: disconnected " + self->remote_addr(hdl)
+                      + ":" + std::to_string(self->remote_port(hdl)) + ": "
+                      + why);
+  drop(self, hdl);
+}
+
 /// Writes bytes from BASP to `peer`, encrypted if it speaks TLS.
 void write_to_peer(guard_actor* self, connection_handle peer,
                    const char* data, size_t n) {
   auto i = self->state.links.find(peer);
   if (i == self->state.links.end())
     return;
+  auto& tls = i->second.tls;
+  if (tls && !tls->send(data, n))
+    return disconnect_tls(self, peer, tls->error());
   auto& out = self->wr_buf(peer);
-  if (auto& tls = i->second.tls) {
-    tls->send(data, n); // a failure shows on the peer's next bytes
+  if (tls)
     tls->take_output(out);
-  } else {
+  else
     out.insert(out.end(), data, data + n);
-  }
   self->flush(peer);
 }
 
@@ -126,10 +136,7 @@ bool decrypt(guard_actor* self, connection_handle hdl, tls_session& tls,
   }
   if (ok)
     return true;
-  self->state.cfg.log("frame guard: disconnected " + self->remote_addr(hdl)
-                      + ":" + std::to_string(self->remote_port(hdl)) + ": "
-                      + tls.error());
-  drop(self, hdl);
+  disconnect_tls(self, hdl, tls.error());
   return false;
 }
 

@@ -57,7 +57,8 @@ tls_session::connect(SSL_CTX* ctx, const std::string& server_name) {
                       "TLS: cannot verify against the name " + server_name
                         + ": " + take_tls_errors());
   SSL_set_connect_state(ssl);
-  session->handshake(); // the ClientHello, for take_output
+  if (!session->handshake()) // writes the ClientHello, for take_output
+    return make_error(errc::invalid_argument, session->error());
   return session;
 }
 
