@@ -15,7 +15,7 @@ struct client::impl {
   client_options opts;
   entact::config cfg;
   std::unique_ptr<caf::actor_system> sys;
-  std::unique_ptr<detail::tls_dialer> tls; // goes before `sys`
+  std::unique_ptr<detail::tls_dialer> tls; // after `sys`: destroyed before it
   server_api server;
   detail::call_gate gate;
 };
