@@ -4,7 +4,7 @@
 # root, through sudo otherwise.
 #
 # What find_package needs, and where it comes from:
-#   CAF 0.17 (core, io)   libcaf-dev  (cmake/FindCAF.cmake; no OpenSSL needed)
+#   CAF 0.17 (core, io)   libcaf-dev  (cmake/FindCAF.cmake; not libcaf_openssl)
 #   RocksDB 7             librocksdb-dev (pulls its compression -dev packages)
 #   Boost.Test 1.74       libboost-test-dev (BoostConfig.cmake)
 #   Threads, sanitizers   g++ (libasan/libubsan come with libgcc-12-dev)
@@ -14,12 +14,16 @@
 #                         pkg-config: the HTTP gateway, http/, and its tests)
 #   nlohmann-json 3       nlohmann-json3-dev (the HTTP gateway's JSON bodies)
 #   pkg-config            pkg-config (reads cpp-httplib's build flags)
+#   OpenSSL 3             libssl-dev (TLS in the frame guard and the client)
+#   the openssl CLI       openssl (test_remote_tls makes throwaway certificates)
 set -euo pipefail
 
 packages=(g++ cmake make libcaf-dev librocksdb-dev libboost-test-dev
           # The libFuzzer targets of fuzz/ (ENTACT_FUZZ=ON) build with clang.
           clang libclang-rt-14-dev
           libcpp-httplib-dev nlohmann-json3-dev pkg-config)
+# TLS: OpenSSL's headers for the build, its CLI for the tests' certificates.
+packages+=(libssl-dev openssl)
 
 if ! command -v dpkg-query >/dev/null 2>&1 || ! command -v apt-get >/dev/null 2>&1; then
   echo "setup: needs a Debian bookworm system (apt-get, dpkg-query)." >&2

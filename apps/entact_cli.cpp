@@ -8,6 +8,7 @@
 //   entact modify counter/1 add 5
 //   entact stats
 //   entact --json --port=7411 get acct/1
+//   entact --tls-ca=ca.pem [--tls-cert=me.pem --tls-key=me.key] get acct/1
 //
 // Options go through CAF's config system; `--help` lists them, the commands
 // and the exit codes. Results go to stdout; errors to stderr (with --json,
@@ -34,6 +35,8 @@
 #include "entact/client.hpp"
 #include "entact/not_found.hpp"
 #include "entact/register_types.hpp"
+#include "entact/tls_options.hpp"
+#include "noop_options.hpp"
 
 namespace {
 
@@ -85,7 +88,8 @@ exit codes:
   4   other error reported by the server (invalid id, too large,
       overloaded, lock timeout, storage failure, in doubt, ...)
   64  bad usage (unknown command or option, wrong arguments, put mode
-      missing or ambiguous, non-numeric version)
+      missing or ambiguous, non-numeric version, inconsistent --tls-*
+      options, an --openssl.* option: TLS is --tls-*)
 )";
 
 /// The CLI's options, through CAF's config system.
@@ -98,6 +102,7 @@ public:
   std::string if_version;
   bool if_absent = false;
   bool force = false;
+  entact::tls_client_options tls;
 
   cli_config() {
     opt_group{custom_options_, "global"}
@@ -109,7 +114,15 @@ public:
       .add(if_version, "if-version",
            "put/delete: apply only if the stored version is N")
       .add(if_absent, "if-absent", "put: create only if absent or deleted")
-      .add(force, "force", "put: last write wins (no version check)");
+      .add(force, "force", "put: last write wins (no version check)")
+      .add(tls.ca_file, "tls-ca",
+           "connect with TLS; the server's certificate must be signed by "
+           "these PEM CA certificates and name --host")
+      .add(tls.server_name, "tls-server-name",
+           "the name the server's certificate must carry (default: --host)")
+      .add(tls.certificate_file, "tls-cert",
+           "PEM client certificate, for servers that require one")
+      .add(tls.key_file, "tls-key", "PEM private key of --tls-cert");
   }
 
   /// True if option `name` appeared on the command line.
@@ -523,6 +536,17 @@ int main(int argc, char** argv) {
     std::cout << usage_text << std::flush;
     return exit_ok;
   }
+  auto noop = entact::apps::noop_options(
+    cfg, "TLS is --tls-ca, --tls-server-name, --tls-cert and --tls-key");
+  if (!noop.empty()) {
+    std::cerr << "entact: " << noop << '\n';
+    return exit_usage;
+  }
+  if (cfg.tls.enabled())
+    if (auto err = entact::check_tls_options(cfg.tls)) {
+      std::cerr << "entact: " << detail_of(err) << '\n';
+      return exit_usage;
+    }
   auto parsed = parse_command(cfg);
   if (auto bad = std::get_if<usage_error>(&parsed)) {
     std::cerr << "entact: " << bad->what
@@ -539,6 +563,7 @@ int main(int argc, char** argv) {
   opts.host = cfg.host;
   opts.port = cfg.port;
   opts.request_timeout = std::chrono::milliseconds{cfg.timeout_ms};
+  opts.tls = cfg.tls;
   auto timeout = std::chrono::milliseconds{cfg.timeout_ms};
   auto db = connect_within(opts, timeout, cfg.json);
   if (!db)

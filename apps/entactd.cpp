@@ -7,8 +7,13 @@
 //                                          log is damaged: drops the writes
 //                                          after the damage, says which)
 //
+//   entactd --tls-cert=server.pem --tls-key=server.key
+//           [--tls-client-ca=ca.pem --tls-require-client-cert]   (TLS, mTLS)
+//
 // Refuses, exiting 1 with the reason: a data directory that is not an
-// entact store (nor empty), and a store whose write-ahead log is damaged.
+// entact store (nor empty), and a store whose write-ahead log is damaged;
+// exiting 64: inconsistent TLS options, and options that would do nothing
+// (`--openssl.*`: libcaf_openssl is not used, TLS is `--tls-*`).
 //
 // Prints where it listens, shuts down cleanly on SIGINT/SIGTERM: every
 // acknowledged write is committed before it exits.
@@ -26,6 +31,8 @@
 #include "entact/serve.hpp"
 #include "entact/serve_http.hpp"
 #include "entact/storage/store.hpp"
+#include "entact/tls_options.hpp"
+#include "noop_options.hpp"
 
 namespace {
 
@@ -53,6 +60,7 @@ public:
   std::string port_file;
   int64_t http_port = -1;
   std::string http_port_file;
+  entact::tls_server_options tls;
 
   server_config() {
     opt_group{custom_options_, "global"}
@@ -92,7 +100,15 @@ public:
            "serve the HTTP/JSON gateway on this port of --host (0: any "
            "free port; default: no HTTP)")
       .add(http_port_file, "http-port-file",
-           "write the HTTP port to this file");
+           "write the HTTP port to this file")
+      .add(tls.certificate_file, "tls-cert",
+           "serve TLS with this PEM certificate chain (needs --tls-key)")
+      .add(tls.key_file, "tls-key", "PEM private key of --tls-cert")
+      .add(tls.client_ca_file, "tls-client-ca",
+           "PEM CA certificates that sign client certificates (needs "
+           "--tls-require-client-cert)")
+      .add(tls.require_client_certificate, "tls-require-client-cert",
+           "refuse clients without a certificate signed by --tls-client-ca");
     load<caf::io::middleman>();
   }
 
@@ -184,6 +200,18 @@ int main(int argc, char** argv) {
   }
   if (cfg->cli_helptext_printed)
     return 0;
+  auto noop = entact::apps::noop_options(
+    *cfg, "TLS is --tls-cert, --tls-key, --tls-client-ca and "
+          "--tls-require-client-cert");
+  if (!noop.empty()) {
+    log("bad configuration: " + noop);
+    return 64;
+  }
+  if (cfg->tls.enabled())
+    if (auto err = entact::check_tls_options(cfg->tls)) {
+      log("bad configuration: " + describe(err));
+      return 64;
+    }
   auto opts = cfg->engine_options();
   entact::serve_options serve_opts;
   serve_opts.host = cfg->host;
@@ -194,6 +222,7 @@ int main(int argc, char** argv) {
   serve_opts.stall_timeout = std::chrono::milliseconds{cfg->stall_timeout_ms};
   serve_opts.max_connections = cfg->max_connections;
   serve_opts.log = [](const std::string& line) { log(line); };
+  serve_opts.tls = cfg->tls;
   auto port_file = cfg->port_file;
   auto http_port = cfg->http_port;
   auto http_port_file = cfg->http_port_file;
@@ -222,10 +251,14 @@ int main(int argc, char** argv) {
   if (!port_file.empty())
     std::ofstream{port_file} << (*server)->port() << '\n';
   std::printf("entactd: listening on %s:%u (data dir %s, sync %s, frames "
-              "up to %zu bytes)\n",
+              "up to %zu bytes, %s)\n",
               serve_opts.host.c_str(), unsigned{(*server)->port()},
               opts.path.c_str(), opts.sync ? "on" : "off",
-              (*server)->max_frame_bytes());
+              (*server)->max_frame_bytes(),
+              !serve_opts.tls.enabled() ? "plaintext"
+              : serve_opts.tls.require_client_certificate
+                ? "TLS, client certificates required"
+                : "TLS");
   std::fflush(stdout);
   int sig = 0;
   sigwait(&signals, &sig);

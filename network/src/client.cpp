@@ -4,6 +4,7 @@
 #include <caf/io/middleman.hpp>
 
 #include "callers/call_gate.hpp"
+#include "tls_dial.hpp"
 #include "entact/not_found.hpp"
 #include "entact/register_types.hpp"
 #include "txn/run_transaction.hpp"
@@ -14,6 +15,7 @@ struct client::impl {
   client_options opts;
   entact::config cfg;
   std::unique_ptr<caf::actor_system> sys;
+  std::unique_ptr<detail::tls_dialer> tls; // after `sys`: destroyed before it
   server_api server;
   detail::call_gate gate;
 };
@@ -22,10 +24,27 @@ namespace {
 
 using records = std::vector<record>;
 
-caf::error unreachable(const client_options& opts, const caf::error& why) {
+caf::error unreachable(const client_options& opts, const caf::error& why,
+                       const std::string& tls_failure = {}) {
   return make_error(errc::unreachable,
                     "cannot reach entactd at " + opts.host + ":"
-                      + std::to_string(opts.port) + ": " + to_string(why));
+                      + std::to_string(opts.port) + ": " + to_string(why)
+                      + (tls_failure.empty() ? "" : "; " + tls_failure));
+}
+
+/// Connects through TLS (`opts.tls`), verifying the server. Errors:
+/// `invalid_argument` (the TLS options), `unreachable`.
+caf::expected<server_api> remote_over_tls(client::impl& st) {
+  auto dialer = detail::tls_dialer::make(*st.sys, st.opts.tls);
+  if (!dialer)
+    return std::move(dialer.error());
+  st.tls = std::move(*dialer);
+  auto found = st.tls->remote_actor(st.sys->message_types<server_api>(),
+                                    st.opts.host, st.opts.port,
+                                    st.opts.request_timeout);
+  if (!found)
+    return unreachable(st.opts, found.error(), st.tls->failure());
+  return caf::actor_cast<server_api>(std::move(*found));
 }
 
 } // namespace
@@ -44,8 +63,12 @@ caf::expected<std::unique_ptr<client>> client::connect(client_options opts) {
   ptr->cfg.set("scheduler.max-threads",
                std::max<size_t>(ptr->opts.worker_threads, 2));
   ptr->sys = std::make_unique<caf::actor_system>(ptr->cfg);
-  auto server = ptr->sys->middleman().remote_actor<server_api>(
-    ptr->opts.host, ptr->opts.port);
+  auto server = ptr->opts.tls.enabled()
+                  ? remote_over_tls(*ptr)
+                  : ptr->sys->middleman().remote_actor<server_api>(
+                    ptr->opts.host, ptr->opts.port);
+  if (!server && ptr->opts.tls.enabled())
+    return std::move(server.error()); // invalid_argument or unreachable
   if (!server)
     return unreachable(ptr->opts, server.error());
   ptr->server = std::move(*server);
@@ -80,6 +103,7 @@ void client::close() {
     return;
   impl_->gate.stop();
   impl_->server = nullptr;
+  impl_->tls.reset();
   impl_->sys.reset();
 }
 

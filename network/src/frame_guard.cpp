@@ -3,6 +3,7 @@
 #include "basp_check.hpp"
 #include "basp_replies.hpp"
 #include "private_endpoint.hpp"
+#include "tls_session.hpp"
 
 #include <algorithm>
 #include <cerrno>
@@ -36,6 +37,8 @@ struct peer_flow {
   size_t queued = 0;
   /// Its requests forwarded to BASP and not yet answered.
   size_t in_flight = 0;
+  /// The size of its recent responses (a moving average; 0: none yet).
+  size_t reply_size = 0;
   /// False while its replies or requests are over the bounds.
   bool reading = true;
   /// CAF stopped reading from its socket (the guard gave it no more
@@ -59,11 +62,13 @@ struct link {
   /// BASP sizes its buffer from a header as soon as it sees one.
   std::vector<char> pending;
   /// Bytes read from the peer but not yet scanned: they hold requests past
-  /// `max_in_flight`. At most one read; no more is read until they are
-  /// gone.
+  /// its budget (`request_budget`). At most one read; no more is read
+  /// until they are gone.
   std::vector<char> unscanned;
   /// On the peer's side.
   peer_flow flow;
+  /// The peer's TLS session (on the peer's side, if the port speaks TLS).
+  std::unique_ptr<tls_session> tls;
 };
 
 struct guard_state {
@@ -139,16 +144,29 @@ void drop(guard_actor* self, connection_handle hdl, bool now = false) {
 void relay_to_basp(guard_actor* self, connection_handle hdl, link& src,
                    const char* data, size_t n, bool in_read);
 
+/// Requests of a peer in flight before the size of its replies is known.
+constexpr size_t first_requests = 8;
+
+/// How many requests of a peer may be in flight: `max_in_flight`, and no
+/// more than the replies of its recent size that fit, with what is
+/// already queued, into `max_queued_bytes` (at least one).
+size_t request_budget(const frame_guard_config& cfg, const peer_flow& flow) {
+  if (flow.reply_size == 0)
+    return std::min(cfg.max_in_flight, first_requests);
+  auto free = cfg.max_queued_bytes - std::min(flow.queued, cfg.max_queued_bytes);
+  return std::clamp<size_t>(free / flow.reply_size, 1, cfg.max_in_flight);
+}
+
 /// Stops or resumes reading from the peer `hdl` as its flow requires;
 /// resuming, it first forwards what it held back. Returns false if the
 /// peer has been dropped meanwhile.
 bool pace(guard_actor* self, connection_handle hdl, link& src) {
   auto& cfg = self->state.cfg;
   auto& flow = src.flow;
-  bool over = flow.queued > cfg.max_queued_bytes
-              || flow.in_flight >= cfg.max_in_flight;
+  auto budget = request_budget(cfg, flow);
+  bool over = flow.queued > cfg.max_queued_bytes || flow.in_flight >= budget;
   bool under = flow.queued <= cfg.max_queued_bytes / 2
-               && flow.in_flight <= cfg.max_in_flight / 2;
+               && flow.in_flight <= budget / 2;
   if (flow.reading && over) {
     flow.reading = false; // its current token runs out: CAF passivates it
   } else if (!flow.reading && under) {
@@ -177,6 +195,16 @@ void accept(guard_actor* self, connection_handle peer) {
     cut(self, peer);
     return;
   }
+  std::unique_ptr<tls_session> tls;
+  if (st.cfg.tls) {
+    auto session = tls_session::accept(st.cfg.tls.get());
+    if (!session) {
+      st.cfg.log("frame guard: " + self->system().render(session.error()));
+      cut(self, peer);
+      return;
+    }
+    tls = std::move(*session);
+  }
   auto fd = connect_private(st.cfg.endpoint);
   if (fd < 0) {
     st.cfg.log("frame guard: cannot reach the front door's endpoint @"
@@ -192,6 +220,7 @@ void accept(guard_actor* self, connection_handle peer) {
     self->system(), st.cfg.max_frame_bytes, st.claimed);
   in.flow.who = self->remote_addr(peer) + ":"
                 + std::to_string(self->remote_port(peer));
+  in.tls = std::move(tls);
   auto& out = st.links[basp];
   out.peer = peer;
   out.replies = std::make_unique<basp_reply_counter>(self->system());
@@ -213,25 +242,39 @@ void relay_to_peer(guard_actor* self, link& src, const char* data, size_t n) {
     return;
   auto& flow = i->second.flow;
   auto answered = src.replies->scan(data, n);
-  flow.in_flight -= std::min(answered, flow.in_flight);
+  flow.in_flight -= std::min(answered.responses, flow.in_flight);
+  if (answered.responses > 0) {
+    auto size = answered.bytes / answered.responses;
+    flow.reply_size = flow.reply_size == 0 ? size
+                                           : (flow.reply_size * 7 + size) / 8;
+  }
   if (flow.queued == 0)
     flow.last_write = steady_clock::now();
   flow.queued += n;
   auto peer = src.peer;
+  auto& tls = i->second.tls;
+  if (tls && !tls->send(data, n)) {
+    self->state.cfg.log("frame guard: disconnected " + flow.who + ": "
+                        + tls->error());
+    drop(self, peer, true);
+    return;
+  }
   auto& out = self->wr_buf(peer);
-  out.insert(out.end(), data, data + n);
+  if (tls)
+    tls->take_output(out);
+  else
+    out.insert(out.end(), data, data + n);
   self->flush(peer);
   pace(self, peer, i->second); // may drop `src`
 }
 
 /// Bytes from the peer to BASP: only whole frames that pass the checker,
-/// and requests only up to `max_in_flight` (the rest waits in
-/// `unscanned`). `in_read`: called for a read from the peer's socket
+/// and requests only up to its budget (the rest waits in `unscanned`). `in_read`: called for a read from the peer's socket
 /// (which used up its token), not for bytes held back before.
 void relay_to_basp(guard_actor* self, connection_handle hdl, link& src,
                    const char* data, size_t n, bool in_read) {
-  auto max = self->state.cfg.max_in_flight;
-  auto room = max - std::min(src.flow.in_flight, max);
+  auto budget = request_budget(self->state.cfg, src.flow);
+  auto room = budget - std::min(src.flow.in_flight, budget);
   if (room == 0 || !src.unscanned.empty()) {
     src.unscanned.insert(src.unscanned.end(), data, data + n);
     src.flow.reading = false;
@@ -276,6 +319,34 @@ void relay_to_basp(guard_actor* self, connection_handle hdl, link& src,
   }
 }
 
+/// Decrypts what the TLS peer `hdl` sent, sends it what TLS answers
+/// (handshake, alerts) and relays the plaintext to BASP. A peer that fails
+/// TLS (plaintext, no or a wrong client certificate) is logged and
+/// disconnected. A read that gave no plaintext (handshake records) still
+/// needs the token for the next read.
+void decrypt_to_basp(guard_actor* self, connection_handle hdl, link& src,
+                     caf::io::new_data_msg& msg) {
+  std::vector<char> plain;
+  auto& tls = *src.tls;
+  auto ok = tls.receive(msg.buf.data(), msg.buf.size(), plain);
+  if (tls.has_output()) {
+    tls.take_output(self->wr_buf(hdl));
+    self->flush(hdl);
+  }
+  if (!ok) {
+    self->state.cfg.log("frame guard: disconnected " + src.flow.who + ": "
+                        + tls.error());
+    drop(self, hdl);
+    return;
+  }
+  if (!plain.empty()) {
+    relay_to_basp(self, hdl, src, plain.data(), plain.size(), true);
+    return;
+  }
+  if (src.flow.reading && src.unscanned.empty())
+    self->trigger(hdl, 1);
+}
+
 void relay(guard_actor* self, caf::io::new_data_msg& msg) {
   auto& links = self->state.links;
   auto i = links.find(msg.handle);
@@ -283,7 +354,9 @@ void relay(guard_actor* self, caf::io::new_data_msg& msg) {
     return;
   auto* data = msg.buf.data();
   auto n = msg.buf.size();
-  if (i->second.checker)
+  if (i->second.checker && i->second.tls)
+    decrypt_to_basp(self, msg.handle, i->second, msg);
+  else if (i->second.checker)
     relay_to_basp(self, msg.handle, i->second, data, n, true);
   else
     relay_to_peer(self, i->second, data, n);

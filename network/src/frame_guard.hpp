@@ -15,6 +15,8 @@
 #include <caf/atom.hpp>
 #include <caf/io/doorman.hpp>
 
+#include "tls_context.hpp"
+
 namespace entact::detail {
 
 /// Asks the guard to close its listening socket (answers `true` once done).
@@ -42,6 +44,9 @@ struct frame_guard_config {
   /// Gets one line per peer disconnected for a frame it may not send or
   /// for replies it does not read.
   std::function<void(const std::string&)> log;
+  /// Set: peers speak TLS; the guard decrypts, checks the plaintext frames
+  /// and encrypts what goes back (see `tls_session`).
+  tls_context_ptr tls;
 };
 
 /// Spawns the guard on `door`, the listening socket. Each accepted

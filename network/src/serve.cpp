@@ -103,6 +103,13 @@ caf::expected<std::unique_ptr<listener>> serve(engine& eng,
     return make_error(errc::invalid_argument,
                       "the engine's actor system has no middleman (load "
                       "caf::io::middleman in its config)");
+  detail::tls_context_ptr tls;
+  if (opts.tls.enabled()) {
+    auto ctx = detail::make_server_context(opts.tls);
+    if (!ctx)
+      return std::move(ctx.error());
+    tls = std::move(*ctx);
+  }
   auto limit = opts.max_frame_bytes == 0
                  ? default_max_frame_bytes(eng.options())
                  : std::min(opts.max_frame_bytes, basp_max_payload);
@@ -140,6 +147,7 @@ caf::expected<std::unique_ptr<listener>> serve(engine& eng,
                                std::chrono::milliseconds{1});
   cfg.max_connections = opts.max_connections;
   cfg.log = std::move(log);
+  cfg.tls = std::move(tls);
   auto guard = detail::spawn_frame_guard(sys, std::move(*acceptor),
                                          caf::actor_cast<caf::actor>(door),
                                          std::move(cfg));

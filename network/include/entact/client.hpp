@@ -11,6 +11,7 @@
 #include "entact/database.hpp"
 #include "entact/engine_stats.hpp"
 #include "entact/interfaces.hpp"
+#include "entact/tls_options.hpp"
 
 namespace entact {
 
@@ -31,6 +32,11 @@ struct client_options {
   std::chrono::milliseconds request_timeout = std::chrono::seconds{30};
   /// Actor system threads of the client (at least 2 are used).
   size_t worker_threads = 2;
+  /// TLS (default: none, plaintext). With `tls.ca_file`, the server's
+  /// certificate must be signed by that CA and name `host` (or
+  /// `tls.server_name`); the connect then has `request_timeout` as its
+  /// deadline.
+  tls_client_options tls = {};
 };
 
 /// A remote entact database: the same interface as the embedded `engine`,
@@ -86,8 +92,13 @@ private:
 
 /// Connects to the server `opts` names, with its deadlines and threads:
 /// the same as `client::connect(opts)`. Errors: `unreachable` (nothing
-/// listening, or not an entact server), `invalid_argument` (no host, port
-/// 0, a request timeout that is not positive). `request_timeout` bounds
+/// listening, or not an entact server; with TLS also a handshake that
+/// failed: a server certificate not signed by the CA or not naming the
+/// host, a server that refused this client's certificate or lack of one,
+/// a plaintext port; the message says which), `invalid_argument` (no host,
+/// port 0, a request timeout that is not positive, TLS options without a
+/// CA file, a certificate without its key, an unreadable or malformed
+/// file). `request_timeout` bounds
 /// every call once connected, not the connect itself: CAF 0.17's connect
 /// has no deadline, so a host that drops packets, or a listener that never
 /// answers, keeps it waiting (the `entact` CLI runs it under a watchdog).

@@ -10,6 +10,7 @@
 #include <caf/expected.hpp>
 
 #include "entact/engine_options.hpp"
+#include "entact/tls_options.hpp"
 
 namespace entact {
 
@@ -51,6 +52,12 @@ struct serve_options {
   /// CAF's I/O thread: keep it short. Empty: standard error, prefixed with
   /// `entact: `.
   std::function<void(const std::string&)> log;
+  /// TLS (default: none, plaintext). With a certificate and key, every
+  /// peer must complete a TLS handshake first; with
+  /// `require_client_certificate`, also present a certificate signed by
+  /// `client_ca_file`. A peer that fails is disconnected with a `log` line
+  /// (`frame guard: disconnected ADDR:PORT: TLS: ...`).
+  tls_server_options tls = {};
 };
 
 /// The frame limit `serve` uses when `serve_options::max_frame_bytes` is 0:
@@ -123,7 +130,10 @@ private:
 ///
 /// Errors: `invalid_argument` (the engine is closed, or its actor system
 /// has no middleman: load `caf::io::middleman` in the config passed to
-/// `engine::open`), or CAF's own error when the address cannot be bound
+/// `engine::open`, or the TLS options are inconsistent: a certificate
+/// without its key, an unreadable or malformed file, a key that does not
+/// match the certificate, a client CA without client certificates
+/// required or the reverse), or CAF's own error when the address cannot be bound
 /// (e.g. `caf::sec::cannot_open_port`).
 caf::expected<std::unique_ptr<listener>> serve(engine& eng,
                                                serve_options opts = {});
