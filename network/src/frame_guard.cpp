@@ -36,6 +36,8 @@ struct peer_flow {
   size_t queued = 0;
   /// Its requests forwarded to BASP and not yet answered.
   size_t in_flight = 0;
+  /// The size of its recent responses (a moving average; 0: none yet).
+  size_t reply_size = 0;
   /// False while its replies or requests are over the bounds.
   bool reading = true;
   /// CAF stopped reading from its socket (the guard gave it no more
@@ -59,8 +61,8 @@ struct link {
   /// BASP sizes its buffer from a header as soon as it sees one.
   std::vector<char> pending;
   /// Bytes read from the peer but not yet scanned: they hold requests past
-  /// `max_in_flight`. At most one read; no more is read until they are
-  /// gone.
+  /// its budget (`request_budget`). At most one read; no more is read
+  /// until they are gone.
   std::vector<char> unscanned;
   /// On the peer's side.
   peer_flow flow;
@@ -139,16 +141,29 @@ void drop(guard_actor* self, connection_handle hdl, bool now = false) {
 void relay_to_basp(guard_actor* self, connection_handle hdl, link& src,
                    const char* data, size_t n, bool in_read);
 
+/// Requests of a peer in flight before the size of its replies is known.
+constexpr size_t first_requests = 8;
+
+/// How many requests of a peer may be in flight: `max_in_flight`, and no
+/// more than the replies of its recent size that fit, with what is
+/// already queued, into `max_queued_bytes` (at least one).
+size_t request_budget(const frame_guard_config& cfg, const peer_flow& flow) {
+  if (flow.reply_size == 0)
+    return std::min(cfg.max_in_flight, first_requests);
+  auto free = cfg.max_queued_bytes - std::min(flow.queued, cfg.max_queued_bytes);
+  return std::clamp<size_t>(free / flow.reply_size, 1, cfg.max_in_flight);
+}
+
 /// Stops or resumes reading from the peer `hdl` as its flow requires;
 /// resuming, it first forwards what it held back. Returns false if the
 /// peer has been dropped meanwhile.
 bool pace(guard_actor* self, connection_handle hdl, link& src) {
   auto& cfg = self->state.cfg;
   auto& flow = src.flow;
-  bool over = flow.queued > cfg.max_queued_bytes
-              || flow.in_flight >= cfg.max_in_flight;
+  auto budget = request_budget(cfg, flow);
+  bool over = flow.queued > cfg.max_queued_bytes || flow.in_flight >= budget;
   bool under = flow.queued <= cfg.max_queued_bytes / 2
-               && flow.in_flight <= cfg.max_in_flight / 2;
+               && flow.in_flight <= budget / 2;
   if (flow.reading && over) {
     flow.reading = false; // its current token runs out: CAF passivates it
   } else if (!flow.reading && under) {
@@ -213,7 +228,12 @@ void relay_to_peer(guard_actor* self, link& src, const char* data, size_t n) {
     return;
   auto& flow = i->second.flow;
   auto answered = src.replies->scan(data, n);
-  flow.in_flight -= std::min(answered, flow.in_flight);
+  flow.in_flight -= std::min(answered.responses, flow.in_flight);
+  if (answered.responses > 0) {
+    auto size = answered.bytes / answered.responses;
+    flow.reply_size = flow.reply_size == 0 ? size
+                                           : (flow.reply_size * 7 + size) / 8;
+  }
   if (flow.queued == 0)
     flow.last_write = steady_clock::now();
   flow.queued += n;
@@ -225,13 +245,12 @@ void relay_to_peer(guard_actor* self, link& src, const char* data, size_t n) {
 }
 
 /// Bytes from the peer to BASP: only whole frames that pass the checker,
-/// and requests only up to `max_in_flight` (the rest waits in
-/// `unscanned`). `in_read`: called for a read from the peer's socket
+/// and requests only up to its budget (the rest waits in `unscanned`). `in_read`: called for a read from the peer's socket
 /// (which used up its token), not for bytes held back before.
 void relay_to_basp(guard_actor* self, connection_handle hdl, link& src,
                    const char* data, size_t n, bool in_read) {
-  auto max = self->state.cfg.max_in_flight;
-  auto room = max - std::min(src.flow.in_flight, max);
+  auto budget = request_budget(self->state.cfg, src.flow);
+  auto room = budget - std::min(src.flow.in_flight, budget);
   if (room == 0 || !src.unscanned.empty()) {
     src.unscanned.insert(src.unscanned.end(), data, data + n);
     src.flow.reading = false;
