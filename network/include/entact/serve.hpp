@@ -47,7 +47,9 @@ struct serve_options {
   /// (logged). Each takes three file descriptors (its socket and both ends
   /// of its connection to BASP): keep `ulimit -n` above three times this.
   size_t max_connections = 256;
-  /// Gets one line (no newline) per peer the guard disconnects, e.g.
+  /// Gets one line (no newline) per peer the guard disconnects or
+  /// refuses, and per connection to the front door's private endpoint
+  /// from another process, e.g.
   /// `frame guard: disconnected 10.0.0.7:51234: a frame header declares a
   /// payload of 4294967295 bytes, over the limit of 135299072`. Called in
   /// CAF's I/O thread: keep it short. Empty: standard error, prefixed with
