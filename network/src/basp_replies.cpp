@@ -13,9 +13,10 @@ basp_reply_counter::basp_reply_counter(caf::actor_system& sys) : sys_(sys) {
   header_bytes_.reserve(caf::io::basp::header_size);
 }
 
-size_t basp_reply_counter::scan(const char* data, size_t n) {
+basp_reply_counter::result basp_reply_counter::scan(const char* data,
+                                                    size_t n) {
   constexpr size_t header_size = caf::io::basp::header_size;
-  size_t responses = 0;
+  result res;
   size_t pos = 0;
   while (pos < n) {
     if (payload_left_ > 0) {
@@ -36,10 +37,12 @@ size_t basp_reply_counter::scan(const char* data, size_t n) {
       continue; // cannot happen for BASP's own header; count nothing
     payload_left_ = hdr.payload_len;
     if (hdr.operation == caf::io::basp::message_type::direct_message
-        && (hdr.operation_data & caf::message_id::response_flag_mask) != 0)
-      ++responses;
+        && (hdr.operation_data & caf::message_id::response_flag_mask) != 0) {
+      ++res.responses;
+      res.bytes += header_size + hdr.payload_len;
+    }
   }
-  return responses;
+  return res;
 }
 
 } // namespace entact::detail

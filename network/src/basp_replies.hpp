@@ -17,8 +17,16 @@ class basp_reply_counter {
 public:
   explicit basp_reply_counter(caf::actor_system& sys);
 
-  /// Scans the next `n` bytes; returns how many responses begin in them.
-  size_t scan(const char* data, size_t n);
+  /// What `scan` found.
+  struct result {
+    /// Responses whose header is in the chunk.
+    size_t responses = 0;
+    /// Their sizes (header and payload), summed.
+    size_t bytes = 0;
+  };
+
+  /// Scans the next `n` bytes.
+  result scan(const char* data, size_t n);
 
 private:
   caf::actor_system& sys_;

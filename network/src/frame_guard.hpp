@@ -33,8 +33,10 @@ struct frame_guard_config {
   /// Bytes queued towards a peer past which the guard stops reading from
   /// it; it reads again once they are down to half.
   size_t max_queued_bytes = 0;
-  /// A peer's requests in flight (forwarded, not yet answered) at which
-  /// the guard stops reading from it; it reads again at half.
+  /// Most requests of a peer in flight (forwarded, not yet answered); also,
+  /// no more than the replies of its recent size that fit into what is
+  /// left of `max_queued_bytes`. At the limit the guard holds back the
+  /// rest of a read and stops reading; it reads again at half.
   size_t max_in_flight = 0;
   /// A peer with bytes queued and none of them written for this long is
   /// disconnected.

@@ -34,10 +34,12 @@ struct serve_options {
   /// entactd's memory. Reading resumes once the peer has drained half.
   size_t max_queued_bytes = 4 * 1024 * 1024;
   /// Most requests of one peer in flight (forwarded to the engine, not
-  /// yet answered). Past it, the guard holds back the rest of the read
-  /// (at most 64 KiB) and stops reading from the peer until half are
-  /// answered.
-  size_t max_in_flight = 64;
+  /// yet answered); fewer when its replies are large: no more than the
+  /// replies of the size of its recent ones that fit into what is left of
+  /// `max_queued_bytes` (at least one). At the limit the guard holds back
+  /// the rest of the read (at most 64 KiB) and stops reading from the peer
+  /// until half are answered.
+  size_t max_in_flight = 128;
   /// A peer that has replies queued and none of them written to its
   /// socket for this long is disconnected (logged), and all held for it is
   /// freed.
@@ -46,7 +48,9 @@ struct serve_options {
   /// (logged). Each takes three file descriptors (its socket and both ends
   /// of its connection to BASP): keep `ulimit -n` above three times this.
   size_t max_connections = 256;
-  /// Gets one line (no newline) per peer the guard disconnects, e.g.
+  /// Gets one line (no newline) per peer the guard disconnects or
+  /// refuses, and per connection to the front door's private endpoint
+  /// from another process, e.g.
   /// `frame guard: disconnected 10.0.0.7:51234: a frame header declares a
   /// payload of 4294967295 bytes, over the limit of 135299072`. Called in
   /// CAF's I/O thread: keep it short. Empty: standard error, prefixed with
