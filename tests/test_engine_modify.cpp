@@ -74,12 +74,17 @@ struct outcomes {
 void behind_a_lock(database& db, const entity_id& id, const std::string& value,
                    outcomes& refusals,
                    const std::function<void(database&)>& queue_up) {
-  auto res = db.transact({id}, [&](transaction& t) {
-    queue_up(db);
-    BOOST_REQUIRE(test::wait_until(
-      [&] { return refusals.count(errc::overloaded) > 0; }, 10s));
-    return t.put(id, value);
-  });
+  txn_options opts;
+  opts.lease = 60s; // longer than the wait below, however busy the machine
+  auto res = db.transact(
+    {id},
+    [&](transaction& t) {
+      queue_up(db);
+      BOOST_REQUIRE(test::wait_until(
+        [&] { return refusals.count(errc::overloaded) > 0; }, 30s));
+      return t.put(id, value);
+    },
+    opts);
   if (!res)
     BOOST_FAIL("transact failed: " << to_string(res.error()));
 }

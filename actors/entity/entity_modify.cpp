@@ -43,11 +43,13 @@ caf::expected<std::string> run_operation(const entity_context* ctx,
   return value;
 }
 
-/// The versioned write that stores `value` on top of `current`.
+/// The versioned write that stores `value` on top of `current`: the store
+/// refuses it unless `current` is still what is stored, absent or deleted
+/// included (so the operation saw the real record).
 write_op write_of(const record& current, std::string value) {
   if (current.exists())
     return write_op::update(current.id, current.version, std::move(value));
-  return write_op::create(current.id, std::move(value));
+  return write_op::create_at(current.id, current.version, std::move(value));
 }
 
 /// Applies `m` to `current`, appending its write to `ops`; records why

@@ -33,6 +33,10 @@ caf::expected<record> decide(const record& current, const write_op& op) {
       if (current.exists())
         return refuse(current, op);
       break;
+    case op_kind::create_at_version:
+      if (current.exists() || current.version != op.expected_version)
+        return refuse(current, op);
+      break;
     case op_kind::write_unconditionally:
       break;
     default:

@@ -10,6 +10,7 @@ const char* to_string(op_kind x) noexcept {
     case op_kind::create_if_absent: return "create_if_absent";
     case op_kind::erase_if_version: return "erase_if_version";
     case op_kind::write_unconditionally: return "write_unconditionally";
+    case op_kind::create_at_version: return "create_at_version";
   }
   return "unknown";
 }
@@ -32,11 +33,18 @@ write_op write_op::unconditional(entity_id id, std::string value) {
           std::move(value)};
 }
 
+write_op write_op::create_at(entity_id id, version_t expected,
+                            std::string value) {
+  return {op_kind::create_at_version, std::move(id), expected,
+          std::move(value)};
+}
+
 caf::error validate(const write_op& op, const limits& lim) {
   if (auto err = validate_id(op.id, lim))
     return err;
   switch (op.kind) {
     case op_kind::update_if_version:
+    case op_kind::create_at_version:
       break;
     case op_kind::create_if_absent:
     case op_kind::write_unconditionally:

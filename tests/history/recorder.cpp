@@ -45,6 +45,7 @@ write_kind kind_of(op_kind k) {
     case op_kind::erase_if_version:
       return {action::erase_if_version, api::erase};
     case op_kind::write_unconditionally:
+    case op_kind::create_at_version: // not in the recorded workloads
       break;
   }
   return {action::write_unconditionally, api::write_unconditionally};
@@ -268,6 +269,9 @@ caf::expected<record> recorder::write(database& db, const write_op& op) {
       break;
     case op_kind::write_unconditionally:
       r = db.write_unconditionally(op.id, op.value);
+      break;
+    case op_kind::create_at_version:
+      r = db.apply(op);
       break;
   }
   auto e = settle(k, r, rec_.now());

@@ -152,7 +152,8 @@ caf::expected<record> reference_database::modify(modify_op op) {
     return std::move(value.error());
   auto write = base.exists()
                  ? write_op::update(op.id, base.version, std::move(*value))
-                 : write_op::create(op.id, std::move(*value));
+                 : write_op::create_at(op.id, base.version,
+                                       std::move(*value));
   auto r = commit({write});
   if (!r)
     return std::move(r.error());

@@ -23,6 +23,11 @@ enum class op_kind : uint8_t {
   erase_if_version,
   /// Last-write-wins: replace whatever is stored. Opt-in only.
   write_unconditionally,
+  /// Create the entity if it is absent or deleted at exactly
+  /// `expected_version` (0: never existed): the versioned create, so a
+  /// writer that saw the entity missing at one version cannot create it on
+  /// top of a later tombstone. `modify` uses it for a missing entity.
+  create_at_version,
 };
 
 const char* to_string(op_kind x) noexcept;
@@ -38,6 +43,8 @@ struct write_op {
   static write_op create(entity_id id, std::string value);
   static write_op erase(entity_id id, version_t expected);
   static write_op unconditional(entity_id id, std::string value);
+  static write_op create_at(entity_id id, version_t expected,
+                            std::string value);
 };
 
 template <class Inspector>
