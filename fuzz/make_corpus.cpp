@@ -52,7 +52,7 @@ caf::actor_system& system_of_seeds() {
 }
 
 template <class... Ts>
-bytes serialized_in_system(Ts... xs) {
+bytes wire_bytes(Ts... xs) {
   std::vector<char> buf;
   caf::binary_serializer sink{system_of_seeds(), buf};
   if (sink(xs...))
@@ -64,7 +64,7 @@ bytes serialized_in_system(Ts... xs) {
 /// then the message.
 template <class... Ts>
 bytes request(Ts... xs) {
-  return serialized_in_system(std::vector<caf::strong_actor_ptr>{},
+  return wire_bytes(std::vector<caf::strong_actor_ptr>{},
                               caf::make_message(std::move(xs)...));
 }
 
@@ -105,7 +105,7 @@ void basp_seeds() {
                                            serialized(me, other), 0, 0, 1),
                                 basp_frame(basp_down_message,
                                            concat(serialized(me, other),
-                                                  serialized(caf::error{})),
+                                                  wire_bytes(caf::error{})),
                                            0, 7)))));
   bytes messages = hs;
   for (auto& [name, payload] : requests())
@@ -133,7 +133,7 @@ void message_seeds() {
 template <class T>
 void type_seed(uint8_t index, const std::string& name, T x) {
   write("protocol_types", name,
-        test::concat(bytes{index}, serialized_in_system(std::move(x))));
+        test::concat(bytes{index}, wire_bytes(std::move(x))));
 }
 
 void type_seeds() {

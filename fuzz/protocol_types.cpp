@@ -64,8 +64,10 @@ std::vector<char> save(T& x) {
 
 template <class T>
 bool load(const char* data, size_t size, T& x) {
-  caf::binary_deserializer source{fuzz_system(), data, size};
-  return !source(x);
+  return fuzz::load_unless_config_value_throws(data, size, [&] {
+    caf::binary_deserializer source{fuzz_system(), data, size};
+    return !source(x);
+  });
 }
 
 /// The checks a receiver runs; each must agree with the rules it states.

@@ -105,7 +105,8 @@ bytes monitor(const caf::node_id& from, const caf::node_id& to,
 bytes down(const caf::node_id& from, const caf::node_id& to) {
   // The error CAF writes for a plain exit: code 0, no category.
   return basp_frame(basp_down_message,
-                    concat(serialized(from, to), serialized(caf::error{})),
+                    concat(serialized(from, to),
+                           serialized_in_system(caf::error{})),
                     0, 7);
 }
 
@@ -182,6 +183,15 @@ size_t depth_of_nested_errors(const bytes& payload) {
   return depth;
 }
 
+/// A message of one caf::config_value with variant index 58 (it has 9
+/// alternatives): CAF 0.17.6's reader throws std::runtime_error ("invalid
+/// type found"), and nothing in BASP catches it. Found by
+/// fuzz/caf_message.cpp.
+bytes broken_config_value_message() {
+  const std::string header{"\0\0\x11@<>+@config_value", 20};
+  return concat(bytes{header.begin(), header.end()}, bytes{58});
+}
+
 /// Deep enough to overflow any thread's stack (8 MiB here): 3 MB of
 /// message, well within entactd's default frame limit.
 constexpr size_t stack_overflow_depth = 200000;
@@ -247,6 +257,30 @@ BOOST_AUTO_TEST_CASE(a_down_message_nesting_errors_deeply) {
     auto payload = concat(serialized(me, srv.node),
                           nested_errors(stack_overflow_depth));
     return concat(hs(me), basp_frame(basp_down_message, payload, 0, 7));
+  }));
+  BOOST_TEST(s.still_serving());
+}
+
+BOOST_AUTO_TEST_CASE(a_request_with_a_config_value_of_no_kind) {
+  guarded_server s;
+  BOOST_TEST(s.closes([](auto& srv) {
+    auto payload = concat(bytes{0}, broken_config_value_message());
+    return concat(hs(next_node()),
+                  basp_frame(basp_direct_message, payload, 1, 0, srv.door));
+  }));
+  BOOST_TEST(s.still_serving());
+}
+
+BOOST_AUTO_TEST_CASE(a_down_message_with_a_config_value_of_no_kind) {
+  guarded_server s;
+  BOOST_TEST(s.closes([](auto& srv) {
+    auto me = next_node();
+    // The reason: code 1, a category, the context.
+    auto reason = concat(bytes{1, 0, 0, 0, 0, 0, 0, 0, 1},
+                         broken_config_value_message());
+    return concat(hs(me), basp_frame(basp_down_message,
+                                     concat(serialized(me, srv.node), reason),
+                                     0, 7));
   }));
   BOOST_TEST(s.still_serving());
 }
@@ -370,6 +404,22 @@ const std::vector<named_script> refused{
                                      nested_errors(100)),
                               0, 7));
    }},
+  {"a down message whose reason holds an error",
+   [](auto& srv) {
+     auto me = next_node();
+     return concat(hs(me), basp_frame(basp_down_message,
+                                      concat(serialized(me, srv.node),
+                                             nested_errors(1)),
+                                      0, 7));
+   }},
+  {"a down message whose reason is cut short",
+   [](auto& srv) {
+     auto me = next_node();
+     return concat(hs(me), basp_frame(basp_down_message,
+                                      concat(serialized(me, srv.node),
+                                             serialized(caf::error{})),
+                                      0, 7));
+   }},
   // Node ids in monitor and down messages.
   {"a monitor message on behalf of another node",
    [](auto& srv) {
@@ -396,14 +446,6 @@ const std::vector<named_script> accepted{
      frames = concat(frames, concat(heartbeat(), heartbeat()));
      frames = concat(frames, monitor(me, srv.node, srv.door));
      return concat(frames, down(me, srv.node));
-   }},
-  {"a down message whose reason nests errors within 1 KiB",
-   [](auto& srv) {
-     auto me = next_node();
-     return concat(hs(me), basp_frame(basp_down_message,
-                                      concat(serialized(me, srv.node),
-                                             nested_errors(3)),
-                                      0, 7));
    }},
   {"messages to actors that do not exist",
    [](auto&) {

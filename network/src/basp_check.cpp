@@ -289,42 +289,61 @@ std::string basp_checker::check_node_pair(bool whole) {
 std::string basp_checker::check_down() {
   if (auto why = check_node_pair(false); !why.empty())
     return why;
-  // The whole payload is kept (at most max_control_payload bytes), which
-  // bounds how deep the reason's context can nest while it is read here.
+  // The reason is an error: its code, its category and its context, a
+  // message whose types are checked before anything reads its values.
   caf::binary_deserializer source{sys_, kept_.data(), kept_.size()};
   caf::node_id from;
   caf::node_id to;
+  uint8_t code = 0;
+  caf::atom_value category;
+  if (source(from, to, code, category))
+    return "a down_message without a reason";
+  if (auto why = check_message_header(source, "a down_message's reason");
+      !why.empty())
+    return why;
+  // Of flat types only, and within the kept bytes (the whole payload, at
+  // most max_control_payload): safe to read whole here.
+  caf::binary_deserializer whole{sys_, kept_.data(), kept_.size()};
   caf::error reason;
-  if (auto err = source(from, to, reason))
+  if (auto err = whole(from, to, reason))
     return "a down_message whose reason does not deserialize: "
            + sys_.render(err);
-  if (source.remaining() != 0)
-    return "a down_message with " + std::to_string(source.remaining())
+  if (whole.remaining() != 0)
+    return "a down_message with " + std::to_string(whole.remaining())
            + " bytes after its reason";
   return {};
 }
 
 std::string basp_checker::check_message_types() {
-  // The first steps of BASP's read of the payload (the forwarding stack,
-  // then caf::message::load's header: a zero and the element types'
-  // names joined by '+' after "@<>"), with CAF's deserializer, on the
-  // bytes kept of it.
+  // The first step of BASP's read of the payload, with CAF's deserializer
+  // on the bytes kept of it: the forwarding stack.
   caf::binary_deserializer source{sys_, kept_.data(), kept_.size()};
   size_t stages = 0;
   if (source.begin_sequence(stages) || stages != 0)
     return "a direct_message with a forwarding stack";
+  return check_message_header(source, "a direct_message");
+}
+
+std::string basp_checker::check_message_header(caf::deserializer& source,
+                                               const std::string& what) {
+  // What caf::message::load reads first: a zero, then the element types'
+  // names joined by '+' after "@<>" ("@<>" alone: an empty message).
   uint16_t zero = 1;
   std::string names;
-  constexpr std::string_view prefix = "@<>+";
+  constexpr std::string_view empty = "@<>";
   if (source.begin_object(zero, names) || zero != 0
-      || names.compare(0, prefix.size(), prefix) != 0)
-    return "a direct_message whose payload does not start with a message";
-  size_t pos = prefix.size();
+      || names.compare(0, empty.size(), empty) != 0)
+    return what + " whose payload does not hold a message";
+  if (names.size() == empty.size())
+    return {};
+  if (names[empty.size()] != '+')
+    return what + " whose payload does not hold a message";
+  size_t pos = empty.size() + 1;
   while (pos <= names.size()) {
     auto end = std::min(names.find('+', pos), names.size());
     auto name = names.substr(pos, end - pos);
     if (request_types_.count(name) == 0)
-      return "a direct_message carrying a value of type '" + name
+      return what + " carrying a value of type '" + name
              + "', which no request to the server holds";
     pos = end + 1;
   }

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include <caf/actor_system.hpp>
+#include <caf/deserializer.hpp>
 #include <caf/io/basp/header.hpp>
 #include <caf/node_id.hpp>
 
@@ -41,7 +42,9 @@ using claimed_nodes = std::unordered_set<caf::node_id>;
 ///   overflows the reading thread's stack): a direct message has no
 ///   forwarding stack and carries a message of only the types a request to
 ///   `server_api` holds (plus CAF's own node-info exchange); a down message
-///   (its reason an error) takes at most `max_control_payload` bytes.
+///   (its reason an error) takes at most `max_control_payload` bytes, and
+///   its reason's context holds those types only. (They also keep out
+///   CAF's config_value, whose reader throws on a bad variant index.)
 ///
 /// The first frame that fails makes the stream unusable: `scan` says why,
 /// and the guard drops the connection.
@@ -99,13 +102,19 @@ private:
   /// and the server's (and, if `whole`, holds nothing else).
   std::string check_node_pair(bool whole);
 
-  /// Checks that a down message holds two node ids and an error, nothing
-  /// else.
+  /// Checks that a down message holds two node ids and an error whose
+  /// context has `request_types_` only, nothing else.
   std::string check_down();
 
   /// Checks the start of a direct message's payload: no forwarding stack,
   /// then a message of `request_types_` only.
   std::string check_message_types();
+
+  /// Reads the header of a `caf::message` (its types' names) from
+  /// `source` and checks that each is in `request_types_`; empty if so,
+  /// else why `what` is refused.
+  std::string check_message_header(caf::deserializer& source,
+                                   const std::string& what);
 
   caf::actor_system& sys_;
   size_t max_payload_;

@@ -46,20 +46,29 @@ std::vector<uint8_t> serialized(Ts... xs) {
   return {buf.begin(), buf.end()};
 }
 
+/// `xs` as CAF's binary serializer writes them in an actor system (a
+/// message, or an error with its context, needs one: without, CAF writes
+/// nothing of the message).
+template <class... Ts>
+std::vector<uint8_t> serialized_in_system(Ts... xs) {
+  caf::actor_system_config cfg;
+  caf::actor_system sys{cfg};
+  std::vector<char> buf;
+  caf::binary_serializer sink{sys, buf};
+  if (auto err = sink(xs...))
+    throw std::runtime_error("cannot serialize a BASP payload");
+  return {buf.begin(), buf.end()};
+}
+
 /// The payload of a direct message as a CAF client writes it (no
 /// forwarding stages, then the message), `size` bytes (at least 40) long:
 /// a get of an id of 'x's (what the frame guard lets through; whether the
 /// server accepts the id is the server's business).
 inline std::vector<uint8_t> request_payload(size_t size) {
-  caf::actor_system_config cfg;
-  caf::actor_system sys{cfg};
   auto payload_with = [&](size_t id_len) {
-    std::vector<char> buf;
-    caf::binary_serializer sink{sys, buf};
-    if (sink(std::vector<caf::strong_actor_ptr>{},
-             caf::make_message(caf::atom("e_get"), std::string(id_len, 'x'))))
-      throw std::runtime_error("cannot serialize a request");
-    return std::vector<uint8_t>{buf.begin(), buf.end()};
+    return serialized_in_system(
+      std::vector<caf::strong_actor_ptr>{},
+      caf::make_message(caf::atom("e_get"), std::string(id_len, 'x')));
   };
   // The id's length prefix takes 1 to 5 bytes: shorten the id until the
   // payload fits exactly.
