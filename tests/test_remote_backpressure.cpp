@@ -269,8 +269,8 @@ BOOST_AUTO_TEST_CASE(connections_past_the_limit_are_refused) {
   BOOST_TEST(code(client::connect(opts)) == errc::unreachable);
   BOOST_TEST(b->get("x")->value == "1");
   b.reset(); // its place is free again once the server has seen it close
-  BOOST_TEST(wait_until([&] { return static_cast<bool>(client::connect(opts)); },
-                        20s, 50ms));
+  auto admitted = [&] { return static_cast<bool>(client::connect(opts)); };
+  BOOST_TEST(wait_until(admitted, 20s, 50ms));
   BOOST_TEST(a->get("x")->value == "1");
 }
 

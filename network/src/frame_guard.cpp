@@ -153,8 +153,9 @@ constexpr size_t first_requests = 8;
 size_t request_budget(const frame_guard_config& cfg, const peer_flow& flow) {
   if (flow.reply_size == 0)
     return std::min(cfg.max_in_flight, first_requests);
-  auto free = cfg.max_queued_bytes - std::min(flow.queued, cfg.max_queued_bytes);
-  return std::clamp<size_t>(free / flow.reply_size, 1, cfg.max_in_flight);
+  auto left = cfg.max_queued_bytes - std::min(flow.queued,
+                                              cfg.max_queued_bytes);
+  return std::clamp<size_t>(left / flow.reply_size, 1, cfg.max_in_flight);
 }
 
 /// Stops or resumes reading from the peer `hdl` as its flow requires;
@@ -269,8 +270,9 @@ void relay_to_peer(guard_actor* self, link& src, const char* data, size_t n) {
 }
 
 /// Bytes from the peer to BASP: only whole frames that pass the checker,
-/// and requests only up to its budget (the rest waits in `unscanned`). `in_read`: called for a read from the peer's socket
-/// (which used up its token), not for bytes held back before.
+/// and requests only up to its budget (the rest waits in `unscanned`).
+/// `in_read`: called for a read from the peer's socket (which used up its
+/// token), not for bytes held back before.
 void relay_to_basp(guard_actor* self, connection_handle hdl, link& src,
                    const char* data, size_t n, bool in_read) {
   auto budget = request_budget(self->state.cfg, src.flow);

@@ -124,6 +124,12 @@ caf::expected<private_endpoint>
 publish_privately(caf::actor_system& sys, const caf::actor& door,
                   const std::set<std::string>& interface, uint16_t port,
                   log_fn log) {
+  auto& mm = sys.middleman();
+  auto* mpx
+    = dynamic_cast<caf::io::network::default_multiplexer*>(&mm.backend());
+  if (mpx == nullptr)
+    return make_error(errc::invalid_argument,
+                      "serving needs CAF's default network backend");
   private_endpoint ep;
   ep.name = fresh_name();
   ep.port = port;
@@ -132,11 +138,8 @@ publish_privately(caf::actor_system& sys, const caf::actor& door,
     return make_error(errc::invalid_argument,
                       "cannot open the front door's private socket: "
                         + std::string{std::strerror(errno)});
-  auto& mm = sys.middleman();
-  auto& mpx
-    = static_cast<caf::io::network::default_multiplexer&>(mm.backend());
   caf::io::doorman_ptr dm = caf::make_counted<own_process_doorman>(
-    mpx, fd, port, ep.name, std::move(log));
+    *mpx, fd, port, ep.name, std::move(log));
   // What `middleman::publish` sends the BASP broker after opening a TCP
   // doorman (CAF 0.17.6's middleman_actor_impl::put).
   auto basp = mm.named_broker<caf::io::basp_broker>(caf::atom("BASP"));
