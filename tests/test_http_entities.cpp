@@ -109,6 +109,7 @@ BOOST_AUTO_TEST_CASE(stale_if_match_is_412_with_the_conflict_payload) {
   BOOST_TEST(p["stored"]["deleted"] == false);
   BOOST_TEST(p["attempted_kind"] == "update_if_version");
   BOOST_TEST(p["attempted_value"] == "Amazing Gadget");
+  BOOST_TEST(p["detail"] == "conflict on a: expected v1, stored is v2");
   BOOST_TEST(get("/v1/entities/a").body == "Super Gadget");
 }
 
@@ -117,6 +118,7 @@ BOOST_AUTO_TEST_CASE(a_put_without_precondition_is_428_and_changes_nothing) {
   auto& res = put("/v1/entities/a", "2");
   BOOST_TEST(res.status == 428);
   BOOST_TEST(problem_of(res)["code"] == "precondition_required");
+  BOOST_TEST(res.get_header_value_count("Content-Type") == 1u);
   BOOST_TEST(get("/v1/entities/a").body == "1");
 }
 
