@@ -219,6 +219,7 @@ serve_http(database& db, http_options opts) {
   http::add_health_route(st->routes, db, opts);
   http::add_entity_routes(st->routes, db, opts);
   http::add_batch_route(st->routes, db, opts);
+  http::add_transaction_route(st->routes, db, opts);
   http::configure(st->server, st->routes, opts);
   auto host = opts.host.empty() ? std::string{"0.0.0.0"} : opts.host;
   auto port = opts.port == 0 ? st->server.bind_to_any_port(host)
