@@ -293,3 +293,20 @@ BOOST_AUTO_TEST_CASE(a_get_with_a_body_is_400) {
 }
 
 BOOST_AUTO_TEST_SUITE_END()
+
+BOOST_AUTO_TEST_SUITE(entactd_http_options)
+
+BOOST_AUTO_TEST_CASE(http_is_off_unless_asked) {
+  entact::test::server_process plain{{"--no-sync"}};
+  BOOST_TEST(plain.http_port() == 0);
+}
+
+BOOST_AUTO_TEST_CASE(an_http_port_out_of_range_is_a_usage_error) {
+  entact::test::temp_dir dir;
+  entact::test::child_process proc{{ENTACT_ENTACTD_PATH,
+                                    "--data-dir=" + dir.sub("data"),
+                                    "--port=0", "--http-port=70000"}};
+  BOOST_TEST(proc.wait_exit_for(std::chrono::seconds{30}) == 64);
+}
+
+BOOST_AUTO_TEST_SUITE_END()
