@@ -3,6 +3,7 @@
 //
 //   entactd --data-dir=/var/lib/entact --port=7411
 //   entactd --config-file=entactd.ini     (same keys, ini syntax)
+//   entactd --data-dir=... --http-port=8080  (also the HTTP/JSON gateway)
 //   entactd --data-dir=... --salvage-wal  (open a store whose write-ahead
 //                                          log is damaged: drops the writes
 //                                          after the damage, says which)

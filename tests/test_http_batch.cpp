@@ -80,6 +80,7 @@ BOOST_AUTO_TEST_CASE(a_stale_write_is_409_with_the_payload_and_none_apply) {
   BOOST_TEST(p["expected_version"] == 5);
   BOOST_TEST(p["stored"]["version"] == 1);
   BOOST_TEST(p["attempted_value"] == "2");
+  BOOST_TEST(!stale.has_header("ETag")); // a batch is no one entity
   BOOST_TEST(etag_of("a") == etag(1)); // atomic: a was not written either
 }
 

@@ -109,6 +109,7 @@ BOOST_AUTO_TEST_CASE(stale_if_match_is_412_with_the_conflict_payload) {
   BOOST_TEST(p["stored"]["deleted"] == false);
   BOOST_TEST(p["attempted_kind"] == "update_if_version");
   BOOST_TEST(p["attempted_value"] == "Amazing Gadget");
+  BOOST_TEST(p["detail"] == "conflict on a: expected v1, stored is v2");
   BOOST_TEST(get("/v1/entities/a").body == "Super Gadget");
 }
 
@@ -117,6 +118,7 @@ BOOST_AUTO_TEST_CASE(a_put_without_precondition_is_428_and_changes_nothing) {
   auto& res = put("/v1/entities/a", "2");
   BOOST_TEST(res.status == 428);
   BOOST_TEST(problem_of(res)["code"] == "precondition_required");
+  BOOST_TEST(res.get_header_value_count("Content-Type") == 1u);
   BOOST_TEST(get("/v1/entities/a").body == "1");
 }
 
@@ -288,6 +290,23 @@ BOOST_AUTO_TEST_CASE(a_get_with_a_body_is_400) {
   BOOST_TEST(problem_of(*res)["code"] == "invalid_argument");
   // The connection closed, and the next request is served as usual.
   BOOST_TEST(get("/healthz").status == 200);
+}
+
+BOOST_AUTO_TEST_SUITE_END()
+
+BOOST_AUTO_TEST_SUITE(entactd_http_options)
+
+BOOST_AUTO_TEST_CASE(http_is_off_unless_asked) {
+  entact::test::server_process plain{{"--no-sync"}};
+  BOOST_TEST(plain.http_port() == 0);
+}
+
+BOOST_AUTO_TEST_CASE(an_http_port_out_of_range_is_a_usage_error) {
+  entact::test::temp_dir dir;
+  entact::test::child_process proc{{ENTACT_ENTACTD_PATH,
+                                    "--data-dir=" + dir.sub("data"),
+                                    "--port=0", "--http-port=70000"}};
+  BOOST_TEST(proc.wait_exit_for(std::chrono::seconds{30}) == 64);
 }
 
 BOOST_AUTO_TEST_SUITE_END()

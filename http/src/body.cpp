@@ -59,6 +59,7 @@ void close_after(httplib::Response& res) {
   auto body = std::make_shared<std::string>(std::move(res.body));
   auto type = res.get_header_value("Content-Type");
   res.body.clear();
+  res.headers.erase("Content-Type"); // set_content_provider adds it again
   res.set_content_provider(
     body->size(), type.c_str(),
     [body](size_t offset, size_t length, httplib::DataSink& sink) {

@@ -77,6 +77,14 @@ const char* reason_of(int status) {
 }
 
 std::string detail_of(const caf::error& err) {
+  if (auto c = conflict_of(err)) {
+    // As the CLI says it; the members below carry the rest.
+    auto stored = c->stored.version == no_version ? std::string{"absent"}
+                  : "v" + std::to_string(c->stored.version)
+                      + (c->stored.deleted ? " (deleted)" : "");
+    return "conflict on " + c->id + ": expected v"
+           + std::to_string(c->expected_version) + ", stored is " + stored;
+  }
   if (err.category() == error_category)
     return render_error(err.code(), err.category(), err.context());
   return to_string(err);
@@ -111,7 +119,9 @@ void send_error(httplib::Response& res, const caf::error& err,
   else if (auto stored = stored_of(err))
     extra["stored"] = record_json(*stored);
   send_problem(res, status, to_string(code), detail_of(err), std::move(extra));
-  if (auto stored = stored_of(err); stored && stored->version != no_version)
+  // A batch names no single entity: its answer carries no ETag.
+  auto stored = in_batch ? std::nullopt : stored_of(err);
+  if (stored && stored->version != no_version)
     res.set_header("ETag", etag_of(stored->version));
   if (status == 503)
     res.set_header("Retry-After", std::to_string(opts.retry_after.count()));

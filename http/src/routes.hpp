@@ -12,6 +12,9 @@ void add_entity_routes(router& r, database& db, const http_options& opts);
 /// `POST /v1/batch` (batch_route.cpp).
 void add_batch_route(router& r, database& db, const http_options& opts);
 
+/// `POST /v1/transactions` (transaction_route.cpp).
+void add_transaction_route(router& r, database& db, const http_options& opts);
+
 /// `GET /healthz`: 200 while the database answers a (empty) read.
 void add_health_route(router& r, database& db, const http_options& opts);
 

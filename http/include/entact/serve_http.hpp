@@ -87,8 +87,9 @@ private:
 
 /// Serves `db` over HTTP/1.1 on `opts.host`:`opts.port` (see README, "HTTP
 /// API"): `GET`/`HEAD`/`PUT`/`DELETE /v1/entities/{id}` with ETags and
-/// `If-Match`/`If-None-Match`, `POST /v1/batch`, `GET /healthz`. Every error
-/// is an RFC 9457 `application/problem+json` body.
+/// `If-Match`/`If-None-Match`, `POST /v1/batch`, `POST /v1/transactions`,
+/// `GET /healthz`. Every error is an RFC 9457 `application/problem+json`
+/// body.
 ///
 /// Errors: `invalid_argument` (a limit or thread count of 0), or
 /// `caf::sec::cannot_open_port` when the address cannot be bound.
