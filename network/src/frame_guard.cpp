@@ -69,6 +69,11 @@ struct link {
   peer_flow flow;
   /// The peer's TLS session (on the peer's side, if the port speaks TLS).
   std::unique_ptr<tls_session> tls;
+  /// Set when the peer failed TLS: its side towards BASP is closed, what it
+  /// sends is read and dropped, and it is closed once it has the alert
+  /// (see `linger`).
+  bool lingering = false;
+  steady_clock::time_point lingering_since;
 };
 
 struct guard_state {
@@ -321,6 +326,26 @@ void relay_to_basp(guard_actor* self, connection_handle hdl, link& src,
   }
 }
 
+/// Ends the connection of a peer that failed TLS so that it gets the alert
+/// saying why: closing at once, with its next bytes unread, would make the
+/// kernel answer with a reset that discards the alert at the peer. So the
+/// side towards BASP closes now; the peer's side keeps reading (and
+/// dropping) until the alert is written, then sends its FIN, and closes
+/// when the peer does (or after the stall timeout).
+void linger(guard_actor* self, connection_handle hdl, link& src,
+            bool alert_queued) {
+  auto basp = src.peer;
+  self->state.links.erase(basp);
+  close_now(self, basp);
+  src.lingering = true;
+  src.lingering_since = steady_clock::now();
+  src.unscanned.clear();
+  src.pending.clear();
+  self->trigger(hdl); // read on, unconditionally: nothing is kept
+  if (!alert_queued)
+    ::shutdown(static_cast<int>(hdl.id()), SHUT_WR);
+}
+
 /// Decrypts what the TLS peer `hdl` sent, sends it what TLS answers
 /// (handshake, alerts) and relays the plaintext to BASP. A peer that fails
 /// TLS (plaintext, no or a wrong client certificate) is logged and
@@ -331,14 +356,15 @@ void decrypt_to_basp(guard_actor* self, connection_handle hdl, link& src,
   std::vector<char> plain;
   auto& tls = *src.tls;
   auto ok = tls.receive(msg.buf.data(), msg.buf.size(), plain);
-  if (tls.has_output()) {
+  bool answered = tls.has_output();
+  if (answered) {
     tls.take_output(self->wr_buf(hdl));
     self->flush(hdl);
   }
   if (!ok) {
     self->state.cfg.log("frame guard: disconnected " + src.flow.who + ": "
                         + tls.error());
-    drop(self, hdl);
+    linger(self, hdl, src, answered);
     return;
   }
   if (!plain.empty()) {
@@ -356,6 +382,8 @@ void relay(guard_actor* self, caf::io::new_data_msg& msg) {
     return;
   auto* data = msg.buf.data();
   auto n = msg.buf.size();
+  if (i->second.lingering)
+    return; // failed TLS: dropped
   if (i->second.checker && i->second.tls)
     decrypt_to_basp(self, msg.handle, i->second, msg);
   else if (i->second.checker)
@@ -372,6 +400,11 @@ void written(guard_actor* self, const caf::io::data_transferred_msg& msg) {
   auto& flow = i->second.flow;
   flow.queued = msg.remaining;
   flow.last_write = steady_clock::now();
+  if (i->second.lingering) {
+    if (msg.remaining == 0) // the alert is out: FIN after it
+      ::shutdown(static_cast<int>(msg.handle.id()), SHUT_WR);
+    return;
+  }
   pace(self, msg.handle, i->second);
 }
 
@@ -382,10 +415,15 @@ void cut_stalled(guard_actor* self) {
   auto now = steady_clock::now();
   std::vector<connection_handle> stalled;
   for (auto& [hdl, l] : st.links)
-    if (l.checker && l.flow.queued > 0
-        && now - l.flow.last_write > st.cfg.stall_timeout)
+    if (l.lingering ? now - l.lingering_since > st.cfg.stall_timeout
+                    : l.checker && l.flow.queued > 0
+                        && now - l.flow.last_write > st.cfg.stall_timeout)
       stalled.push_back(hdl);
   for (auto hdl : stalled) {
+    if (st.links[hdl].lingering) { // failed TLS, logged then
+      drop(self, hdl, true);
+      continue;
+    }
     auto& flow = st.links[hdl].flow;
     st.cfg.log("frame guard: disconnected " + flow.who + ": it left "
                + std::to_string(flow.queued)
