@@ -52,6 +52,7 @@ public:
   size_t max_id_bytes = 256;
   size_t max_read_ids = 4096;
   size_t max_txn_entities = 64;
+  size_t max_lease_ms = 60'000;
   size_t max_frame_bytes = 0;
   size_t max_queued_bytes = entact::serve_options{}.max_queued_bytes;
   size_t max_in_flight = entact::serve_options{}.max_in_flight;
@@ -77,6 +78,8 @@ public:
       .add(max_value_bytes, "max-value-bytes", "largest value accepted")
       .add(max_id_bytes, "max-id-bytes", "longest entity id accepted")
       .add(max_read_ids, "max-read-ids", "most ids one read_many may name")
+      .add(max_lease_ms, "max-lease-ms",
+           "longest lease and lock wait a transaction may ask for")
       .add(max_txn_entities, "max-txn-entities",
            "most entities in one transaction or batch")
       .add(max_frame_bytes, "max-frame-bytes",
@@ -123,6 +126,7 @@ public:
     opts.limits.max_id_bytes = max_id_bytes;
     opts.limits.max_read_ids = max_read_ids;
     opts.max_txn_entities = max_txn_entities;
+    opts.max_lease = std::chrono::milliseconds{max_lease_ms};
     return opts;
   }
 };

@@ -30,6 +30,8 @@ caf::error check(const engine_options& opts) {
     return make_error(errc::invalid_argument, "timeouts must be positive");
   if (opts.max_txn_entities == 0)
     return make_error(errc::invalid_argument, "max_txn_entities must be >= 1");
+  if (opts.max_lease.count() <= 0)
+    return make_error(errc::invalid_argument, "max_lease must be positive");
   if (opts.max_retryable_txns == 0)
     return make_error(errc::invalid_argument,
                       "max_retryable_txns must be >= 1");
@@ -61,7 +63,8 @@ void spawn_actors(engine::impl& e, size_t workers) {
   e.tctx = detail::txn_context{e.router, e.store.get(),
                                &e.unpublished_batches, e.opts.limits,
                                e.opts.max_txn_entities,
-                               e.opts.max_retryable_txns};
+                               e.opts.max_retryable_txns,
+                               e.opts.max_lease};
   e.coordinator = caf::actor_cast<coordinator_api>(
     sys.spawn(detail::coordinator, &e.tctx));
   e.door = sys.spawn(detail::front_door, caf::actor_cast<router_api>(e.router),

@@ -26,10 +26,23 @@ caf::error unknown(txn_id id) {
                       + " is finished or was never begun");
 }
 
-caf::error check(const txn_options& opts) {
+std::string in_ms(caf::timespan t) {
+  using std::chrono::duration_cast;
+  using std::chrono::milliseconds;
+  return std::to_string(duration_cast<milliseconds>(t).count()) + " ms";
+}
+
+/// A caller (possibly a remote peer) may not hold locks, or wait for them,
+/// longer than the engine allows: `max_lease` bounds both.
+caf::error check(const txn_options& opts, const txn_context* ctx) {
   if (opts.lock_wait.count() <= 0 || opts.lease.count() <= 0)
     return make_error(errc::invalid_argument,
                       "lock_wait and lease must be positive");
+  if (opts.lease > ctx->max_lease || opts.lock_wait > ctx->max_lease)
+    return make_error(errc::invalid_argument,
+                      "a lease of " + in_ms(opts.lease) + " and a lock wait of "
+                        + in_ms(opts.lock_wait) + ": each must be at most "
+                        + in_ms(ctx->max_lease) + " (max_lease)");
   return {};
 }
 
@@ -64,7 +77,7 @@ uint64_t new_token(self_ptr self) {
 
 caf::expected<txn_handle> begin(self_ptr self, const txn_context* ctx,
                                 const txn_options& opts) {
-  if (auto err = check(opts))
+  if (auto err = check(opts, ctx))
     return err;
   auto& st = self->state;
   auto from = age_for(self, st.next_id, opts);

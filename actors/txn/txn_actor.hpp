@@ -36,6 +36,8 @@ struct txn_context {
   size_t max_entities = 0;
   /// Most ended transactions the coordinator remembers for retries.
   size_t max_retryable = 0;
+  /// Longest lease (and lock wait) a transaction may ask for.
+  caf::timespan max_lease{0};
 };
 
 struct txn_state {

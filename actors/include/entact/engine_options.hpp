@@ -34,6 +34,10 @@ struct engine_options {
   /// keep their wait-die age (see `txn_options`); a retry of one forgotten
   /// since begins with a fresh age. About 64 bytes each.
   size_t max_retryable_txns = 16384;
+  /// Longest `txn_options::lease` and `lock_wait` a transaction may ask
+  /// for (`invalid_argument` past it): no caller, remote ones included,
+  /// holds locks longer than this.
+  std::chrono::milliseconds max_lease = std::chrono::seconds{60};
   /// Deadline of each blocking call (`timeout` past it); also how long a
   /// plain write may wait behind a transaction's lock.
   std::chrono::milliseconds request_timeout = std::chrono::seconds{30};
