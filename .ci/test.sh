@@ -55,6 +55,7 @@ else
 
   section "sanitizers: tests"
   ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
+  LSAN_OPTIONS="suppressions=$root/.ci/lsan.supp" \
   UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
     ctest --test-dir "$root/build-asan" --output-on-failure --no-tests=error \
       -j2 -E package_consumer

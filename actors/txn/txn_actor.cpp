@@ -27,6 +27,8 @@ constexpr auto entity_lease_margin = std::chrono::seconds{1};
 void release_all(self_ptr self, const txn_context* ctx,
                  const std::map<entity_id, record>& published = {}) {
   auto& st = self->state;
+  if (!ctx->router)
+    return; // the engine is closing: its entities are gone with their locks
   auto release = [&](const entity_id& id) {
     auto i = published.find(id);
     self->send(ctx->router, release_atom::value, id, st.handle.id,

@@ -150,7 +150,9 @@ void relay_to_basp(guard_actor* self, connection_handle hdl, link& src,
                    const char* data, size_t n, bool in_read);
 
 /// Requests of a peer in flight before the size of its replies is known.
-constexpr size_t first_requests = 8;
+/// (One connection multiplexes the calls of many threads, each of which may
+/// wait on another's locks: too few would serialise them behind each other.)
+constexpr size_t first_requests = 32;
 
 /// How many requests of a peer may be in flight: `max_in_flight`, and no
 /// more than the replies of its recent size that fit, with what is
