@@ -11,27 +11,15 @@
 
 #include "body.hpp"
 #include "entact/errc.hpp"
+#include "entact/saturating.hpp"
 #include "problem.hpp"
 #include "router.hpp"
 #include "routes.hpp"
 
 namespace entact {
 
-namespace {
-
-size_t add_sat(size_t x, size_t y) {
-  return x > std::numeric_limits<size_t>::max() - y
-           ? std::numeric_limits<size_t>::max()
-           : x + y;
-}
-
-size_t mul_sat(size_t x, size_t y) {
-  return y != 0 && x > std::numeric_limits<size_t>::max() / y
-           ? std::numeric_limits<size_t>::max()
-           : x * y;
-}
-
-} // namespace
+using detail::add_sat;
+using detail::mul_sat;
 
 http_options http_options_for(const engine_options& opts) {
   http_options result;

@@ -12,6 +12,7 @@
 
 #include "entact/engine.hpp"
 #include "entact/errc.hpp"
+#include "entact/saturating.hpp"
 #include "frame_guard.hpp"
 #include "private_endpoint.hpp"
 
@@ -19,17 +20,8 @@ namespace entact {
 
 namespace {
 
-size_t add_sat(size_t x, size_t y) {
-  return x > std::numeric_limits<size_t>::max() - y
-           ? std::numeric_limits<size_t>::max()
-           : x + y;
-}
-
-size_t mul_sat(size_t x, size_t y) {
-  return y != 0 && x > std::numeric_limits<size_t>::max() / y
-           ? std::numeric_limits<size_t>::max()
-           : x * y;
-}
+using detail::add_sat;
+using detail::mul_sat;
 
 /// BASP's payload length is a u32: a larger limit is no limit.
 constexpr size_t basp_max_payload = std::numeric_limits<uint32_t>::max();
