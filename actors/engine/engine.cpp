@@ -82,7 +82,11 @@ engine::open(engine_options opts, std::unique_ptr<entact::config> cfg) {
   auto ops = detail::operation_registry::make(opts.operations);
   if (!ops)
     return std::move(ops.error());
-  auto st = storage::store::open({opts.path, opts.sync, 4096, opts.limits});
+  storage::store_options store_opts;
+  store_opts.path = opts.path;
+  store_opts.sync = opts.sync;
+  store_opts.limits = opts.limits;
+  auto st = storage::store::open(std::move(store_opts));
   if (!st)
     return std::move(st.error());
   auto ptr = std::make_unique<impl>();

@@ -3,6 +3,7 @@
 #include <memory>
 #include <string>
 #include <unordered_map>
+#include <unordered_set>
 
 #include <rocksdb/utilities/optimistic_transaction_db.h>
 #include <rocksdb/utilities/transaction.h>
@@ -10,6 +11,7 @@
 #include "entact/decide.hpp"
 #include "entact/errc.hpp"
 #include "entact/storage/record_codec.hpp"
+#include "known_versions.hpp"
 #include "status.hpp"
 
 namespace entact::storage::detail {
@@ -28,19 +30,32 @@ public:
     txn_.reset(db.BeginTransaction(wo));
   }
 
-  /// Reads the stored record of every id the group writes, in one
-  /// `MultiGetForUpdate`: one pass through RocksDB for the whole group
-  /// instead of a `GetForUpdate` per op. Reading tracks every key, so
-  /// RocksDB still refuses the commit if anyone wrote one of them since.
-  void read_all(const std::vector<pending_batch>& group) {
+  /// Learns the stored record of every id the group writes: from `known`
+  /// (if given) where the committer already holds it, for the rest in one
+  /// `MultiGetForUpdate` (one pass through RocksDB for the group instead of
+  /// a `GetForUpdate` per op). Reading tracks those keys, so RocksDB still
+  /// refuses the commit if anyone wrote one of them since; a known id is
+  /// neither read nor tracked.
+  void read_all(const std::vector<pending_batch>& group,
+                const known_versions* known) {
     std::vector<const entity_id*> ids;
     std::vector<std::string> keys;
     for (const auto& batch : group)
-      for (const auto& op : batch.ops)
-        if (stored_.try_emplace(op.id, record{}).second) {
-          ids.push_back(&op.id);
-          keys.push_back(entity_key(op.id));
+      for (const auto& op : batch.ops) {
+        if (stored_.count(op.id) != 0)
+          continue;
+        if (auto rec = known ? known->find(op.id) : std::nullopt) {
+          stored_.emplace(op.id, std::move(*rec));
+          without_value_.insert(op.id);
+          continue;
         }
+        stored_.emplace(op.id, record{});
+        ids.push_back(&op.id);
+        keys.push_back(entity_key(op.id));
+      }
+    ids_read_ = ids.size();
+    if (ids.empty())
+      return;
     std::vector<rocksdb::Slice> slices{keys.begin(), keys.end()};
     std::vector<std::string> values;
     auto statuses = txn_->MultiGetForUpdate(rocksdb::ReadOptions{}, slices,
@@ -60,6 +75,15 @@ public:
       if (!current)
         return std::move(current.error());
       auto next = decide(*current, op);
+      if (!next && decided_on_known(op.id, staged)) {
+        // A refusal carries the stored record: read the value it lacks
+        // (rare: the entity's actor checked the version before) and decide
+        // on what is stored.
+        current = read_full(op.id);
+        if (!current)
+          return std::move(current.error());
+        next = decide(*current, op);
+      }
       if (!next)
         return std::move(next.error());
       staged[op.id] = *next;
@@ -68,6 +92,25 @@ public:
     for (auto& [id, rec] : staged)
       overlay_[id] = std::move(rec);
     return results;
+  }
+
+  /// Remembers in `known` what this attempt learned and wrote, once its
+  /// commit succeeded (or there was nothing to commit): the records read,
+  /// then the newer ones written over them.
+  void remember_in(known_versions& known) const {
+    for (const auto& [id, rec] : stored_)
+      if (rec && without_value_.count(id) == 0)
+        known.remember(*rec);
+    for (const auto& [id, rec] : overlay_)
+      known.remember(rec);
+  }
+
+  size_t ids_read() const noexcept {
+    return ids_read_;
+  }
+
+  size_t ids_known() const noexcept {
+    return stored_.size() - ids_read_;
   }
 
   bool has_writes() const noexcept {
@@ -99,6 +142,24 @@ private:
     return decode_record(id, bytes);
   }
 
+  // True if `current_of(id, staged)` is a record known without its value:
+  // neither this batch nor an earlier one of the group wrote `id`.
+  bool decided_on_known(const entity_id& id, const overlay& staged) const {
+    return without_value_.count(id) != 0 && staged.count(id) == 0
+           && overlay_.count(id) == 0;
+  }
+
+  // The stored record of `id`, value included, in place of the one known
+  // without it.
+  caf::expected<record> read_full(const entity_id& id) {
+    std::string bytes;
+    auto s = txn_->GetForUpdate(rocksdb::ReadOptions{}, entity_key(id), &bytes);
+    auto rec = decode(id, s, bytes);
+    stored_.insert_or_assign(id, rec);
+    without_value_.erase(id);
+    return rec;
+  }
+
   // The newest record of `id` as this group sees it: the batch's own
   // earlier write, the group's earlier write, or the stored record (read by
   // `read_all`).
@@ -113,6 +174,10 @@ private:
   std::unique_ptr<rocksdb::Transaction> txn_;
   /// The stored record (or the error reading it) of every id of the group.
   std::unordered_map<entity_id, caf::expected<record>> stored_;
+  /// Ids of `stored_` taken from `known_versions`: version and deletion
+  /// mark only, the value left empty.
+  std::unordered_set<entity_id> without_value_;
+  size_t ids_read_ = 0;
   overlay overlay_;
 };
 
@@ -134,11 +199,14 @@ void fail_staged(std::vector<outcome>& outcomes, const caf::error& err) {
 
 group_result commit_group(rocksdb::OptimisticTransactionDB& db, bool sync,
                           const std::vector<pending_batch>& group,
-                          const std::function<void()>& before_commit) {
+                          const std::function<void()>& before_commit,
+                          known_versions* known) {
   group_result result;
   for (int i = 0; i < max_group_attempts; ++i) {
     attempt txn{db, sync};
-    txn.read_all(group);
+    txn.read_all(group, known);
+    result.ids_read += txn.ids_read();
+    result.ids_known += txn.ids_known();
     result.outcomes.clear();
     result.refused = 0;
     for (const auto& batch : group) {
@@ -148,15 +216,24 @@ group_result commit_group(rocksdb::OptimisticTransactionDB& db, bool sync,
       if (!last && code_of(last.error()) != errc::storage_failure)
         ++result.refused;
     }
-    if (!txn.has_writes())
+    if (!txn.has_writes()) {
+      if (known)
+        txn.remember_in(*known);
       return result;
+    }
     if (before_commit)
       before_commit();
     auto s = txn.commit();
     if (s.ok()) {
       result.committed = true;
+      if (known)
+        txn.remember_in(*known);
       return result;
     }
+    // Busy: a write from outside, so what the committer knew may be stale
+    // too; any other failure leaves the stored state unknown.
+    if (known)
+      known->forget_all();
     if (!s.IsBusy() && !s.IsTryAgain()) {
       fail_staged(result.outcomes, commit_error(s, sync));
       return result;

@@ -15,6 +15,8 @@ class OptimisticTransactionDB;
 
 namespace entact::storage::detail {
 
+class known_versions;
+
 /// How many times a group is re-run after RocksDB saw a write from outside
 /// before giving up with `storage_failure`. Each re-run reads fresh values,
 /// so only a writer hammering the same keys continuously can exhaust it.
@@ -31,15 +33,21 @@ struct group_result {
   uint64_t refused = 0;
   /// Attempts re-run because the commit returned `Busy` / `TryAgain`.
   uint64_t retries = 0;
+  /// Ids read from RocksDB / taken from `known_versions`, all attempts.
+  uint64_t ids_read = 0;
+  uint64_t ids_known = 0;
 };
 
 /// Commits `group` as one optimistic transaction with `sync`. Every batch is
-/// decided against the stored records (one `MultiGetForUpdate` for the
-/// group) or the group's own earlier writes; a refused batch contributes
-/// nothing. `before_commit`
+/// decided against the stored records or the group's own earlier writes; a
+/// refused batch contributes nothing. The stored records come from `known`
+/// (if not null) where it holds them, neither read nor tracked, and from
+/// one `MultiGetForUpdate` for the rest; after a commit `known` holds what
+/// the group read and wrote, after a failed one nothing. `before_commit`
 /// (if set) runs after staging and before every commit attempt (tests).
 group_result commit_group(rocksdb::OptimisticTransactionDB& db, bool sync,
                           const std::vector<pending_batch>& group,
-                          const std::function<void()>& before_commit);
+                          const std::function<void()>& before_commit,
+                          known_versions* known);
 
 } // namespace entact::storage::detail

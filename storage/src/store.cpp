@@ -1,5 +1,6 @@
 #include "entact/storage/store.hpp"
 
+#include <ctime>
 #include <future>
 
 #include "entact/errc.hpp"
@@ -12,6 +13,15 @@ namespace entact::storage {
 namespace {
 
 using outcome = caf::expected<std::vector<record>>;
+
+// CPU time of the calling thread (one clock_gettime per group: negligible
+// beside a group's RocksDB commit).
+uint64_t thread_cpu_ns() {
+  timespec ts{};
+  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+  return static_cast<uint64_t>(ts.tv_sec) * 1'000'000'000u
+         + static_cast<uint64_t>(ts.tv_nsec);
+}
 
 void deliver(const store::commit_callback& done, outcome result) {
   if (done)
@@ -36,16 +46,24 @@ void store::impl::run() {
     auto group = queue.pop_group(opts.max_group_ops);
     if (group.empty())
       return;
-    auto result = detail::commit_group(*db, opts.sync, group, hook());
+    auto* trusted = &known;
+    if (outside_writer.load()) {
+      known.forget_all();
+      trusted = nullptr;
+    }
+    auto result = detail::commit_group(*db, opts.sync, group, hook(), trusted);
     if (result.committed)
       ++groups;
     retries += result.retries;
+    ids_read += result.ids_read;
+    ids_known += result.ids_known;
     batches_refused += result.refused;
     for (size_t i = 0; i < group.size(); ++i) {
       if (result.committed && result.outcomes[i])
         ++batches_committed;
       deliver(group[i].done, std::move(result.outcomes[i]));
     }
+    committer_cpu_ns = thread_cpu_ns();
   }
 }
 
@@ -111,8 +129,10 @@ caf::expected<std::vector<record>> store::commit(std::vector<write_op> ops) {
 }
 
 store_stats store::stats() const {
-  return {impl_->groups.load(), impl_->batches_committed.load(),
-          impl_->batches_refused.load(), impl_->retries.load()};
+  return {impl_->groups.load(),    impl_->batches_committed.load(),
+          impl_->batches_refused.load(), impl_->retries.load(),
+          impl_->ids_read.load(),  impl_->ids_known.load(),
+          impl_->committer_cpu_ns.load()};
 }
 
 const std::vector<std::string>& store::salvage_report() const noexcept {
@@ -124,10 +144,12 @@ const store_options& store::options() const noexcept {
 }
 
 rocksdb::OptimisticTransactionDB* store::raw_db() noexcept {
+  impl_->outside_writer = true;
   return impl_->db.get();
 }
 
 void store::set_before_commit_hook(std::function<void()> hook) {
+  impl_->outside_writer = true;
   std::lock_guard<std::mutex> guard{impl_->hook_mtx};
   impl_->before_commit = std::move(hook);
 }

@@ -12,6 +12,7 @@
 #include <rocksdb/utilities/optimistic_transaction_db.h>
 
 #include "commit_queue.hpp"
+#include "known_versions.hpp"
 #include "entact/storage/store.hpp"
 
 namespace entact::storage {
@@ -37,11 +38,19 @@ struct store::impl {
   // What the salvage open dropped (empty without salvage_wal).
   std::vector<std::string> salvaged;
   detail::commit_queue queue;
+  // The committer's own: see `known_versions`.
+  detail::known_versions known{opts.max_known_versions};
+  // Set once a test may write behind the store's back (`raw_db`, the
+  // before-commit hook): from then on every group reads every id.
+  std::atomic<bool> outside_writer{false};
 
   std::atomic<uint64_t> groups{0};
   std::atomic<uint64_t> batches_committed{0};
   std::atomic<uint64_t> batches_refused{0};
   std::atomic<uint64_t> retries{0};
+  std::atomic<uint64_t> ids_read{0};
+  std::atomic<uint64_t> ids_known{0};
+  std::atomic<uint64_t> committer_cpu_ns{0};
 
   mutable std::mutex hook_mtx;
   std::function<void()> before_commit;

@@ -26,6 +26,11 @@ struct store_options {
   /// store is refused and left untouched. Acknowledged writes are lost:
   /// for an operator who chose that, never a default.
   bool salvage_wal = false;
+  /// How many ids the committer remembers the stored version of (about 70
+  /// bytes each plus the id), so a group reads only the others: as the only
+  /// writer of its database it knows what it committed. Past the bound it
+  /// forgets all and reads again. 0: read every id of every group.
+  size_t max_known_versions = size_t{1} << 18;
 };
 
 } // namespace entact::storage
