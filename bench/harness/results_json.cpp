@@ -78,6 +78,7 @@ std::string rows_array(const report& rep) {
       .num("errors", static_cast<double>(x.r.errors))
       .num("attempts", static_cast<double>(x.r.attempts))
       .num("p50_us", x.r.lat.p50)
+      .num("cpu_us_per_op", x.r.cpu_us_per_op())
       .num("p99_us", x.r.lat.p99)
       .num("p999_us", x.r.lat.p999)
       .num("max_us", x.r.lat.max);

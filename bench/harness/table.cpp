@@ -11,7 +11,7 @@ namespace {
 
 // The heading and every row share one layout, so the columns line up.
 constexpr const char* row_format
-  = "  %-18s %9s %8s %7s %7s %8s %9s %6s %6s  %s\n";
+  = "  %-18s %9s %8s %7s %7s %8s %9s %6s %6s %7s  %s\n";
 
 /// W5 measures memory, not operations: its rows are lists of metrics.
 void print_metrics(const report& rep, const std::string& w) {
@@ -27,12 +27,16 @@ void print_metrics(const report& rep, const std::string& w) {
     }
 }
 
+std::string cpu_per_op(const run_result& r) {
+  return r.cpu_seconds > 0 ? fmt(r.cpu_us_per_op(), 1) : "";
+}
+
 void print_runs(const report& rep, const std::string& w) {
   auto* p = rep.primary(w);
   char buf[512];
   std::snprintf(buf, sizeof(buf), row_format, "system", "ops/s", "entact/x",
                 "p50 ms", "p99 ms", "p99.9 ms", "conflicts", "errors",
-                "/group", "how");
+                "/group", "cpu us", "how");
   std::cout << buf;
   for (const auto& x : rep.rows) {
     if (x.workload != w)
@@ -54,7 +58,7 @@ void print_runs(const report& rep, const std::string& w) {
                   fmt_ms(x.r.lat.p50).c_str(), fmt_ms(x.r.lat.p99).c_str(),
                   fmt_ms(x.r.lat.p999).c_str(), conflicts.c_str(),
                   std::to_string(x.r.errors).c_str(), per_group.c_str(),
-                  x.note.c_str());
+                  cpu_per_op(x.r).c_str(), x.note.c_str());
     std::cout << buf;
   }
   if (w == "W4")
@@ -63,6 +67,9 @@ void print_runs(const report& rep, const std::string& w) {
   else
     std::cout << "  (/group: writes per group commit, entact's store or "
                  "RocksDB's own write group)\n";
+  std::cout << "  (cpu us: CPU time of this process, all its threads, per "
+               "successful op in the window; a remote row counts the client "
+               "side only)\n";
 }
 
 void print_targets(const report& rep) {

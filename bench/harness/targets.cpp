@@ -26,6 +26,18 @@ void add_targets(const config& cfg, report& rep) {
   }
   if (cfg.wants("W2"))
     add_ratio("W2", "raw-1", 1.0);
+  // The group path's own cost: committer CPU per write (ids known, as in
+  // steady state) against raw-1's whole process CPU per transaction.
+  if (auto* raw1 = rep.find("W2", "raw-1");
+      raw1 && raw1->r.cpu_us_per_op() > 0 && cfg.wants("W2")) {
+    auto known = rep.metric("W2", "group_path_cpu_us_per_write_known");
+    if (known > 0)
+      rep.targets.push_back({"W2",
+                             "store group path CPU per write <= 0.5x raw-1's "
+                             "per op (ids known)",
+                             known / raw1->r.cpu_us_per_op(), 0.5, false,
+                             false, "x"});
+  }
   if (cfg.wants("W3"))
     add_ratio("W3", "raw-pess", 0.5);
   if (cfg.wants("W4") && rep.primary("W4")) {

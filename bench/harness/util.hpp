@@ -12,12 +12,25 @@
 #include <string>
 #include <vector>
 
+#include <sys/resource.h>
+
 namespace bench {
 
 using clock = std::chrono::steady_clock;
 
 inline double seconds_since(clock::time_point t0) {
   return std::chrono::duration<double>(clock::now() - t0).count();
+}
+
+/// CPU time (user + system) of this process so far, all threads: what a
+/// run costs, whatever else the machine is doing.
+inline double process_cpu_seconds() {
+  rusage u{};
+  getrusage(RUSAGE_SELF, &u);
+  auto secs = [](const timeval& t) {
+    return static_cast<double>(t.tv_sec) + static_cast<double>(t.tv_usec) / 1e6;
+  };
+  return secs(u.ru_utime) + secs(u.ru_stime);
 }
 
 /// What one operation of a workload ended in.
@@ -79,6 +92,8 @@ inline percentiles percentiles_of(std::vector<uint32_t> xs) {
 /// The sum of a run: rates over the measurement window and latencies.
 struct run_result {
   double seconds = 0;
+  /// This process's CPU time in the measurement window (0: not measured).
+  double cpu_seconds = 0;
   uint64_t ok = 0, conflicts = 0, gave_up = 0, errors = 0, attempts = 0;
   uint64_t ok_total = 0;
   percentiles lat;
@@ -86,6 +101,12 @@ struct run_result {
 
   double ops_per_s() const {
     return seconds > 0 ? static_cast<double>(ok) / seconds : 0;
+  }
+
+  /// CPU microseconds per successful operation, all of this process's
+  /// threads (0: not measured).
+  double cpu_us_per_op() const {
+    return ok > 0 ? cpu_seconds * 1e6 / static_cast<double>(ok) : 0;
   }
 };
 

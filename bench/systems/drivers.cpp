@@ -7,15 +7,28 @@ namespace bench {
 
 namespace {
 
+/// The measurement window: its length and this process's CPU time in it.
+struct window {
+  double seconds;
+  double cpu_seconds;
+};
+
 /// Sleeps through the warmup, then holds `measuring` up for the
-/// measurement window, while the clients run; returns its length in s.
-double measure_window(run_timing timing, std::atomic<bool>& measuring) {
+/// measurement window, while the clients run.
+window measure_window(run_timing timing, std::atomic<bool>& measuring) {
   std::this_thread::sleep_for(timing.warmup);
   auto t0 = clock::now();
+  auto cpu0 = process_cpu_seconds();
   measuring = true;
   std::this_thread::sleep_for(timing.measure);
   measuring = false;
-  return seconds_since(t0);
+  return {seconds_since(t0), process_cpu_seconds() - cpu0};
+}
+
+run_result summarize(std::vector<slot>& slots, window w) {
+  auto r = summarize(slots, w.seconds);
+  r.cpu_seconds = w.cpu_seconds;
+  return r;
 }
 
 } // namespace
@@ -42,11 +55,11 @@ run_result run_closed(size_t threads, run_timing timing,
                  measuring.load(std::memory_order_relaxed));
       }
     });
-  auto secs = measure_window(timing, measuring);
+  auto win = measure_window(timing, measuring);
   stop = true;
   for (auto& w : workers)
     w.join();
-  return summarize(slots, secs);
+  return summarize(slots, win);
 }
 
 chain_runner::chain_runner(size_t chains, issue_fn issue)
@@ -59,11 +72,11 @@ run_result chain_runner::run(run_timing timing) {
   active_ = slots_.size();
   for (size_t i = 0; i < slots_.size(); ++i)
     start(i);
-  auto secs = measure_window(timing, measuring_);
+  auto win = measure_window(timing, measuring_);
   stop_ = true;
   std::unique_lock<std::mutex> guard{mtx_};
   cv_.wait(guard, [this] { return active_ == 0; });
-  return summarize(slots_, secs);
+  return summarize(slots_, win);
 }
 
 void chain_runner::start(size_t i) {

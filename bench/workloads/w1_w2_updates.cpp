@@ -8,6 +8,7 @@
 
 #include "systems/baseline_runs.hpp"
 #include "systems/entact_setup.hpp"
+#include "systems/store_group_path.hpp"
 #include "harness/format.hpp"
 #include "systems/versioned_updates.hpp"
 
@@ -75,17 +76,33 @@ void store_only(const config& cfg, report& rep, const std::string& w,
   double groups = static_cast<double>(after.groups - before.groups);
   double batches = static_cast<double>(after.batches_committed
                                        - before.batches_committed);
+  double committer_us = static_cast<double>(after.committer_cpu_ns
+                                            - before.committer_cpu_ns)
+                        / 1e3 / std::max(batches, 1.0);
+  double read_share = static_cast<double>(after.ids_read - before.ids_read)
+                      / std::max(1.0, static_cast<double>(
+                                        after.ids_read - before.ids_read
+                                        + after.ids_known - before.ids_known));
   print_run("entact store only", r);
   std::cout << "    store: " << fmt(groups, 0) << " group commits, "
             << fmt(batches / std::max(groups, 1.0), 1)
-            << " batches per group" << std::endl;
+            << " batches per group, committer CPU " << fmt(committer_us, 2)
+            << " us per write, " << fmt(100 * read_share, 1)
+            << "% of ids read from RocksDB (the rest known)" << std::endl;
+  auto path = measure_store_group_path(cfg, data, sync);
+  rep.verify(w + " store group path: every write committed", path.failed == 0,
+             std::to_string(path.failed) + " failed");
   rep.add({w,
            "entact store only",
            true,
            false,
            r,
            {{"group_commits", groups},
-            {"batches_per_group", batches / std::max(groups, 1.0)}},
+            {"batches_per_group", batches / std::max(groups, 1.0)},
+            {"committer_cpu_us_per_write", committer_us},
+            {"group_path_cpu_us_per_write_read", path.us_per_write_read},
+            {"group_path_cpu_us_per_write_known", path.us_per_write_known},
+            {"ids_read_share", read_share}},
            std::to_string(n)
              + " threads calling storage::store::commit directly (no "
                "actors): diagnostic"});
