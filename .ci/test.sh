@@ -45,8 +45,12 @@ if [[ "${ENTACT_SKIP_ASAN:-0}" == 1 ]]; then
   section "sanitizers: skipped (ENTACT_SKIP_ASAN=1)"
 else
   section "sanitizers: configure and build (build-asan/)"
+  # -O1 -g1 (line tables only): half the compile time of -O2 -g (39 -> 19 s
+  # of CPU for one test file), and sanitizer reports still name file and
+  # line.
   cmake -S "$root" -B "$root/build-asan" \
     -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+    "-DCMAKE_CXX_FLAGS_RELWITHDEBINFO=-O1 -g1 -DNDEBUG" \
     -DENTACT_SANITIZE=address,undefined \
     -DENTACT_WERROR=ON \
     -DENTACT_BUILD_BENCH=OFF \
