@@ -1,6 +1,7 @@
 #include "frame_guard.hpp"
 
 #include "basp_check.hpp"
+#include "basp_destinations.hpp"
 #include "basp_replies.hpp"
 #include "private_endpoint.hpp"
 #include "tls_session.hpp"
@@ -53,6 +54,9 @@ struct peer_flow {
 struct link {
   /// The other side.
   connection_handle peer;
+  /// What the peer may address: learnt from BASP's side, checked on the
+  /// peer's (shared by both sides' scanners).
+  std::shared_ptr<peer_destinations> dests;
   /// Set on the peer's side (its bytes are checked), null on the side
   /// towards BASP (relayed as they come).
   std::unique_ptr<basp_checker> checker;
@@ -67,6 +71,8 @@ struct link {
   std::vector<char> unscanned;
   /// On the peer's side.
   peer_flow flow;
+  /// When the peer connected (for the handshake deadline).
+  steady_clock::time_point connected_at;
   /// The peer's TLS session (on the peer's side, if the port speaks TLS).
   std::unique_ptr<tls_session> tls;
   /// Set when the peer failed TLS: its side towards BASP is closed, what it
@@ -222,16 +228,20 @@ void accept(guard_actor* self, connection_handle peer) {
   }
   auto basp = self->add_scribe(fd);
   ++st.peers;
+  auto dests = std::make_shared<peer_destinations>(st.cfg.door);
   auto& in = st.links[peer];
   in.peer = basp;
+  in.dests = dests;
   in.checker = std::make_unique<basp_checker>(
-    self->system(), st.cfg.max_frame_bytes, st.claimed);
+    self->system(), st.cfg.max_frame_bytes, st.claimed, *dests);
+  in.connected_at = steady_clock::now();
   in.flow.who = self->remote_addr(peer) + ":"
                 + std::to_string(self->remote_port(peer));
   in.tls = std::move(tls);
   auto& out = st.links[basp];
   out.peer = peer;
-  out.replies = std::make_unique<basp_reply_counter>(self->system());
+  out.dests = dests;
+  out.replies = std::make_unique<basp_reply_counter>(self->system(), *dests);
   auto chunk = caf::io::receive_policy::at_most(st.cfg.read_chunk);
   self->configure_read(basp, chunk);
   self->configure_read(peer, chunk);
@@ -435,12 +445,39 @@ void cut_stalled(guard_actor* self) {
   }
 }
 
-/// How often `cut_stalled` runs: a quarter of the stall timeout, within
-/// [10 ms, 1 s].
+/// True once the peer on `l`'s side has completed its TLS handshake (on a
+/// TLS port) and its BASP client handshake.
+bool handshaken(const link& l) {
+  return l.checker->handshaken() && (!l.tls || l.tls->established());
+}
+
+/// Cuts off the peers that connected longer than the handshake timeout
+/// ago and have not completed their handshakes: an idle or dribbling peer
+/// would hold one of `max_connections` slots for ever.
+void cut_unfinished_handshakes(guard_actor* self) {
+  auto& st = self->state;
+  auto now = steady_clock::now();
+  std::vector<connection_handle> late;
+  for (auto& [hdl, l] : st.links)
+    if (l.checker && !l.lingering && !handshaken(l)
+        && now - l.connected_at > st.cfg.handshake_timeout)
+      late.push_back(hdl);
+  for (auto hdl : late) {
+    auto& l = st.links[hdl];
+    st.cfg.log("frame guard: disconnected " + l.flow.who + ": "
+               + (l.tls && !l.tls->established() ? "TLS" : "BASP")
+               + " handshake not completed within "
+               + std::to_string(st.cfg.handshake_timeout.count()) + " ms");
+    drop(self, hdl, true);
+  }
+}
+
+/// How often `cut_stalled` and `cut_unfinished_handshakes` run: a quarter
+/// of the shorter timeout, within [10 ms, 1 s].
 std::chrono::milliseconds tick_interval(const frame_guard_config& cfg) {
   using std::chrono::milliseconds;
-  return std::clamp(cfg.stall_timeout / 4, milliseconds{10},
-                    milliseconds{1000});
+  auto shorter = std::min(cfg.stall_timeout, cfg.handshake_timeout);
+  return std::clamp(shorter / 4, milliseconds{10}, milliseconds{1000});
 }
 
 caf::behavior frame_guard(guard_actor* self, caf::io::doorman_ptr door,
@@ -472,6 +509,7 @@ caf::behavior frame_guard(guard_actor* self, caf::io::doorman_ptr door,
     },
     [self](guard_tick_atom) {
       cut_stalled(self);
+      cut_unfinished_handshakes(self);
       self->delayed_send(self, tick_interval(self->state.cfg),
                          guard_tick_atom::value);
     },
