@@ -58,6 +58,8 @@ public:
   size_t max_in_flight = entact::serve_options{}.max_in_flight;
   size_t stall_timeout_ms = entact::serve_options{}.stall_timeout.count();
   size_t max_connections = entact::serve_options{}.max_connections;
+  size_t max_connections_per_ip
+    = entact::serve_options{}.max_connections_per_ip;
   size_t handshake_timeout_ms
     = entact::serve_options{}.handshake_timeout.count();
   bool salvage_wal = false;
@@ -97,6 +99,9 @@ public:
            "disconnect a peer that leaves its replies unread this long")
       .add(max_connections, "max-connections",
            "most clients connected at once (each takes 3 descriptors)")
+      .add(max_connections_per_ip, "max-connections-per-ip",
+           "most clients connected at once from one IP address (0: no "
+           "such cap)")
       .add(handshake_timeout_ms, "handshake-timeout-ms",
            "disconnect a client that has not completed its TLS and BASP "
            "handshakes this long after connecting (at least 1)")
@@ -231,6 +236,7 @@ int main(int argc, char** argv) {
   serve_opts.max_in_flight = cfg->max_in_flight;
   serve_opts.stall_timeout = std::chrono::milliseconds{cfg->stall_timeout_ms};
   serve_opts.max_connections = cfg->max_connections;
+  serve_opts.max_connections_per_ip = cfg->max_connections_per_ip;
   serve_opts.handshake_timeout
     = std::chrono::milliseconds{cfg->handshake_timeout_ms};
   serve_opts.log = [](const std::string& line) { log(line); };

@@ -32,8 +32,11 @@ using guard_tick_atom = caf::atom_constant<caf::atom("g_tick")>;
 /// How a peer's connection is doing: what is held for it, and whether the
 /// guard reads from it.
 struct peer_flow {
-  /// Its address, for the log (the socket may be gone when it is needed).
+  /// Its address and port, for the log (the socket may be gone when it is
+  /// needed).
   std::string who;
+  /// Its IP address, for `max_connections_per_ip`.
+  std::string address;
   /// Bytes in its write buffer (CAF's), not yet written to its socket.
   size_t queued = 0;
   /// Its requests forwarded to BASP and not yet answered.
@@ -87,6 +90,7 @@ struct guard_state {
   caf::io::accept_handle acceptor;
   bool accepting = true;
   size_t peers = 0;      // connected through the guard
+  std::unordered_map<std::string, size_t> peers_from; // by IP address
   claimed_nodes claimed; // outlives the checkers in `links`
   std::unordered_map<connection_handle, link> links;
   static inline const char* name = "entact.frame_guard";
@@ -121,6 +125,7 @@ void stop_guard(guard_actor* self) {
     cut(self, kvp.first);
   self->state.links.clear();
   self->state.peers = 0;
+  self->state.peers_from.clear();
   self->close_all(); // the acceptor
   self->quit();
 }
@@ -140,6 +145,10 @@ void drop(guard_actor* self, connection_handle hdl, bool now = false) {
                                                            : j->second;
   if (peer_side.flow.queued > 0)
     now = true;
+  auto& from = self->state.peers_from;
+  if (auto k = from.find(peer_side.flow.address);
+      k != from.end() && --k->second == 0)
+    from.erase(k);
   links.erase(i);
   links.erase(other);
   for (auto h : {hdl, other}) {
@@ -209,6 +218,17 @@ void accept(guard_actor* self, connection_handle peer) {
     cut(self, peer);
     return;
   }
+  auto address = self->remote_addr(peer);
+  auto from = st.peers_from.find(address);
+  auto cap = st.cfg.max_connections_per_ip;
+  if (cap > 0 && from != st.peers_from.end() && from->second >= cap) {
+    st.cfg.log("frame guard: refused " + address + ":"
+               + std::to_string(self->remote_port(peer)) + ": "
+               + std::to_string(from->second) + " peers connected from "
+               + address + ", the most allowed from one address");
+    cut(self, peer);
+    return;
+  }
   std::unique_ptr<tls_session> tls;
   if (st.cfg.tls) {
     auto session = tls_session::accept(st.cfg.tls.get());
@@ -228,6 +248,7 @@ void accept(guard_actor* self, connection_handle peer) {
   }
   auto basp = self->add_scribe(fd);
   ++st.peers;
+  ++st.peers_from[address];
   auto dests = std::make_shared<peer_destinations>(st.cfg.door);
   auto& in = st.links[peer];
   in.peer = basp;
@@ -235,8 +256,8 @@ void accept(guard_actor* self, connection_handle peer) {
   in.checker = std::make_unique<basp_checker>(
     self->system(), st.cfg.max_frame_bytes, st.claimed, *dests);
   in.connected_at = steady_clock::now();
-  in.flow.who = self->remote_addr(peer) + ":"
-                + std::to_string(self->remote_port(peer));
+  in.flow.who = address + ":" + std::to_string(self->remote_port(peer));
+  in.flow.address = address;
   in.tls = std::move(tls);
   auto& out = st.links[basp];
   out.peer = peer;

@@ -43,6 +43,9 @@ struct frame_guard_config {
   std::chrono::milliseconds stall_timeout{0};
   /// Most peers connected at once; one more is closed as it arrives.
   size_t max_connections = 0;
+  /// Most peers connected at once from one IP address (0: no such cap);
+  /// one more from it is closed as it arrives.
+  size_t max_connections_per_ip = 0;
   /// A peer that has not completed its TLS handshake (if the port speaks
   /// TLS) and its BASP client handshake this long after it connected is
   /// disconnected: an idle or dribbling peer holds no slot for long.

@@ -141,6 +141,7 @@ caf::expected<std::unique_ptr<listener>> serve(engine& eng,
   cfg.stall_timeout = std::max(opts.stall_timeout,
                                std::chrono::milliseconds{1});
   cfg.max_connections = opts.max_connections;
+  cfg.max_connections_per_ip = opts.max_connections_per_ip;
   cfg.handshake_timeout = opts.handshake_timeout;
   cfg.door = door->id();
   cfg.log = std::move(log);

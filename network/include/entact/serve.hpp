@@ -48,6 +48,11 @@ struct serve_options {
   /// (logged). Each takes three file descriptors (its socket and both ends
   /// of its connection to BASP): keep `ulimit -n` above three times this.
   size_t max_connections = 256;
+  /// Most peers connected at once from one IP address (0: no such cap);
+  /// one more from it is closed as it arrives (logged). Keeps one host
+  /// from taking every `max_connections` slot; peers behind one NAT share
+  /// the cap.
+  size_t max_connections_per_ip = 0;
   /// A peer must complete its TLS handshake (on a TLS port) and its BASP
   /// client handshake within this long after connecting, or it is
   /// disconnected (logged): idle or dribbling peers cannot hold the
