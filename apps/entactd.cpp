@@ -58,6 +58,10 @@ public:
   size_t max_in_flight = entact::serve_options{}.max_in_flight;
   size_t stall_timeout_ms = entact::serve_options{}.stall_timeout.count();
   size_t max_connections = entact::serve_options{}.max_connections;
+  size_t max_connections_per_ip
+    = entact::serve_options{}.max_connections_per_ip;
+  size_t handshake_timeout_ms
+    = entact::serve_options{}.handshake_timeout.count();
   bool salvage_wal = false;
   std::string port_file;
   int64_t http_port = -1;
@@ -95,6 +99,12 @@ public:
            "disconnect a peer that leaves its replies unread this long")
       .add(max_connections, "max-connections",
            "most clients connected at once (each takes 3 descriptors)")
+      .add(max_connections_per_ip, "max-connections-per-ip",
+           "most clients connected at once from one IP address (0: no "
+           "such cap)")
+      .add(handshake_timeout_ms, "handshake-timeout-ms",
+           "disconnect a client that has not completed its TLS and BASP "
+           "handshakes this long after connecting (at least 1)")
       .add(salvage_wal, "salvage-wal",
            "open a store whose write-ahead log is damaged: keep the writes "
            "before the damage, drop the rest (acknowledged writes are "
@@ -226,11 +236,19 @@ int main(int argc, char** argv) {
   serve_opts.max_in_flight = cfg->max_in_flight;
   serve_opts.stall_timeout = std::chrono::milliseconds{cfg->stall_timeout_ms};
   serve_opts.max_connections = cfg->max_connections;
+  serve_opts.max_connections_per_ip = cfg->max_connections_per_ip;
+  serve_opts.handshake_timeout
+    = std::chrono::milliseconds{cfg->handshake_timeout_ms};
   serve_opts.log = [](const std::string& line) { log(line); };
   serve_opts.tls = cfg->tls;
   auto port_file = cfg->port_file;
   auto http_port = cfg->http_port;
   auto http_port_file = cfg->http_port_file;
+  if (cfg->handshake_timeout_ms == 0
+      || cfg->handshake_timeout_ms > 3'600'000) {
+    log("bad configuration: --handshake-timeout-ms must be 1..3600000");
+    return 64;
+  }
   if (http_port > 65535 || http_port < -1) {
     log("bad configuration: --http-port must be 0..65535");
     return 64;

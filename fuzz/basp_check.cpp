@@ -64,7 +64,8 @@ verdict feed(const std::vector<char>& stream, const std::vector<size_t>& cuts) {
   claimed_nodes claimed;
   verdict out;
   {
-    basp_checker checker{fuzz_system(), max_payload, claimed};
+    entact::detail::peer_destinations dests{1};
+    basp_checker checker{fuzz_system(), max_payload, claimed, dests};
     size_t begin = 0;
     for (size_t i = 0; i <= cuts.size() && out.refusal.empty(); ++i) {
       size_t end = i < cuts.size() ? cuts[i] : stream.size();

@@ -54,16 +54,19 @@ caf::node_id next_node() {
   return fake_node(pid++);
 }
 
-/// A client's handshake, then the header of a message declaring `len`
-/// payload bytes: the guard waits for all of them.
-std::vector<uint8_t> waiting_for(uint32_t len) {
+/// A client's handshake, then the header of a message to `door` (the
+/// front door's id) declaring `len` payload bytes: the guard waits for all
+/// of them.
+std::vector<uint8_t> waiting_for(uint32_t len, uint64_t door) {
   return concat(client_handshake(next_node()),
-                basp_header(basp_direct_message, len, 0, 0, 1));
+                basp_header(basp_direct_message, len, 0, 0, door));
 }
 
-/// Reads the server's handshake; true if there was one.
-bool handshake_read(raw_conn& c) {
-  return static_cast<bool>(read_server_handshake(c).node);
+/// Reads the server's handshake; the front door's id if there was one,
+/// else 0.
+uint64_t handshake_read(raw_conn& c) {
+  auto hello = read_server_handshake(c);
+  return hello.node ? hello.door : 0;
 }
 
 /// Sends `bytes` in pieces of `piece` bytes, pausing between them so that
@@ -102,8 +105,9 @@ BOOST_AUTO_TEST_CASE(a_header_over_the_limit_closes_only_that_connection) {
   BOOST_REQUIRE(db->create("kept", "1"));
   // At the limit: allowed, so it just waits for its payload.
   raw_conn at_limit{port};
-  BOOST_REQUIRE(handshake_read(at_limit));
-  at_limit.send(waiting_for(65536));
+  auto door = handshake_read(at_limit);
+  BOOST_REQUIRE(door != 0u);
+  at_limit.send(waiting_for(65536, door));
   // One over, in one piece, after a handshake and a few heartbeats, and a
   // byte at a time.
   std::vector<std::vector<uint8_t>> overs{
@@ -143,15 +147,16 @@ BOOST_AUTO_TEST_CASE(a_frame_within_the_limit_passes_through_to_basp) {
   auto db = connect_or_throw(port);
   BOOST_REQUIRE(db->create("kept", "1"));
   raw_conn c{port};
-  BOOST_REQUIRE(handshake_read(c));
-  // After a handshake, a request at the limit to an actor that does not
-  // exist, its header in pieces: the guard holds it back until all of it
-  // has arrived, then BASP answers it with an error for the sender.
+  auto door = handshake_read(c);
+  BOOST_REQUIRE(door != 0u);
+  // After a handshake, a request at the limit to the front door (a get of
+  // an id over the id limit), its header in pieces: the guard holds it
+  // back until all of it has arrived, then the server answers the sender
+  // (with an error).
   constexpr uint64_t request = 1; // a message id: request 1
   auto frame = concat(client_handshake(next_node()),
                       basp_frame(basp_direct_message,
-                                 request_payload(65536), request,
-                                 5, 999999));
+                                 request_payload(65536), request, 5, door));
   send_in_pieces(c, {frame.begin(), frame.begin() + 100}, 3);
   c.send({frame.begin() + 100, frame.end() - 1});
   BOOST_TEST(!await_message_to(c, 5));
@@ -231,8 +236,10 @@ BOOST_AUTO_TEST_CASE(a_declared_frame_costs_only_the_bytes_that_arrive) {
   std::vector<std::unique_ptr<raw_conn>> peers;
   for (int i = 0; i < 8; ++i) {
     peers.push_back(std::make_unique<raw_conn>(server.port()));
-    BOOST_REQUIRE(handshake_read(*peers.back()));
-    peers.back()->send(concat(waiting_for(100u << 20), random_bytes(rng, 65536)));
+    auto door = handshake_read(*peers.back());
+    BOOST_REQUIRE(door != 0u);
+    peers.back()->send(
+      concat(waiting_for(100u << 20, door), random_bytes(rng, 65536)));
   }
   wait_until( // entactd has read all they sent
     [&] {
@@ -299,8 +306,9 @@ BOOST_AUTO_TEST_CASE(the_default_limit_follows_the_engine_limits) {
   BOOST_TEST(code(txn) == errc::none);
   BOOST_TEST(db->read("t/63")->value.size() == 300000u);
   raw_conn at_limit{server.port()};
-  BOOST_REQUIRE(handshake_read(at_limit));
-  at_limit.send(waiting_for(static_cast<uint32_t>(limit)));
+  auto door = handshake_read(at_limit);
+  BOOST_REQUIRE(door != 0u);
+  at_limit.send(waiting_for(static_cast<uint32_t>(limit), door));
   raw_conn over{server.port()};
   BOOST_REQUIRE(handshake_read(over));
   over.send(declaring(static_cast<uint32_t>(limit + 1)));

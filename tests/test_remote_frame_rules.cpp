@@ -434,6 +434,16 @@ const std::vector<named_script> refused{
    [](auto& srv) {
      return concat(hs(next_node()), down(next_node(), srv.node));
    }},
+  // Destinations: only the front door (see test_remote_frame_destinations).
+  {"a message to an actor that does not exist",
+   [](auto&) { return concat(hs(next_node()), message_to(999999)); }},
+  {"a message to a named receiver",
+   [](auto&) { return concat(hs(next_node()), message_to(1, 1)); }},
+  {"a monitor message for an actor that sent the peer nothing",
+   [](auto& srv) {
+     auto me = next_node();
+     return concat(hs(me), monitor(me, srv.node, srv.door + 1));
+   }},
 };
 
 const std::vector<named_script> accepted{
@@ -446,11 +456,6 @@ const std::vector<named_script> accepted{
      frames = concat(frames, concat(heartbeat(), heartbeat()));
      frames = concat(frames, monitor(me, srv.node, srv.door));
      return concat(frames, down(me, srv.node));
-   }},
-  {"messages to actors that do not exist",
-   [](auto&) {
-     return concat(hs(next_node()), concat(message_to(999999),
-                                           message_to(1, 1)));
    }},
 };
 

@@ -299,15 +299,15 @@ BOOST_AUTO_TEST_CASE(the_guard_checks_the_frames_inside_tls) {
   // Through TLS the server's handshake arrives as on a plaintext port...
   tls_raw_conn at_limit{port, certs().cert("ca")};
   BOOST_REQUIRE(at_limit.established());
-  std::vector<uint8_t> hdr;
-  std::vector<uint8_t> payload;
-  BOOST_REQUIRE(at_limit.recv_exact(hdr, basp_header_size));
-  BOOST_TEST(hdr[0] == basp_server_handshake);
-  BOOST_REQUIRE(at_limit.recv_exact(payload, get_be32(hdr, 4)));
-  // ...a message declaring exactly the limit waits for its payload...
+  auto hello = read_server_handshake(at_limit);
+  BOOST_REQUIRE(hello.node);
+  // ...a message to the front door declaring exactly the limit waits for
+  // its payload...
   BOOST_REQUIRE(at_limit.send(concat(
     client_handshake(fake_node(11)),
-    basp_header(basp_direct_message, 65536, 0, 0, 1))));
+    basp_header(basp_direct_message, 65536, 0, 0, hello.door))));
+  std::vector<uint8_t> hdr;
+  std::vector<uint8_t> payload;
   // ...and one declaring more is cut off.
   tls_raw_conn over{port, certs().cert("ca")};
   BOOST_REQUIRE(over.established());

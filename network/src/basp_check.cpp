@@ -5,8 +5,10 @@
 #include <typeinfo>
 
 #include <caf/binary_deserializer.hpp>
+#include <caf/atom.hpp>
 #include <caf/error.hpp>
 #include <caf/io/basp/message_type.hpp>
+#include <caf/message.hpp>
 #include <caf/message_id.hpp>
 #include <caf/type_nr.hpp>
 
@@ -146,10 +148,11 @@ bool is_request(const basp_header& hdr) {
 } // namespace
 
 basp_checker::basp_checker(caf::actor_system& sys, size_t max_payload,
-                           claimed_nodes& claimed)
+                           claimed_nodes& claimed, peer_destinations& dests)
   : sys_(sys),
     max_payload_(max_payload),
     claimed_(claimed),
+    dests_(dests),
     request_types_(request_types(server_api::signatures{}, sys.types())) {
   header_bytes_.reserve(header_size);
 }
@@ -219,6 +222,8 @@ std::string basp_checker::check_header() {
     return "a " + name_of(op) + " before the client handshake";
   if (handshakes_ == 2 && op == message_type::client_handshake)
     return "a third client_handshake";
+  if (auto why = dests_.admit(hdr_); !why.empty())
+    return why;
   // BASP's own rules, which the ones above imply.
   if (!caf::io::basp::valid(hdr_))
     return "a frame header BASP itself refuses";
@@ -234,6 +239,8 @@ std::string basp_checker::check_frame() {
     case message_type::down_message:
       return check_down();
     case message_type::direct_message:
+      if (hdr_.has(basp_header::named_receiver_flag))
+        return check_node_info_query();
       return check_message_types();
     default:
       return {};
@@ -321,7 +328,38 @@ std::string basp_checker::check_message_types() {
   size_t stages = 0;
   if (source.begin_sequence(stages) || stages != 0)
     return "a direct_message with a forwarding stack";
+  // CAF 0.17's BASP reads a message of exactly an atom and an actor as a
+  // link or unlink request of that actor's proxy, to any destination,
+  // before delivering anything: linked to an actor of the peer's, the
+  // front door would die with it. No client sends one.
+  caf::binary_deserializer peek{sys_, kept_.data(), kept_.size()};
+  uint16_t zero = 1;
+  std::string names;
+  if (!peek.begin_sequence(stages) && !peek.begin_object(zero, names)
+      && names == "@<>+@atom+@strong_actor_ptr")
+    return "a direct_message of an atom and an actor (CAF reads it as a "
+           "link request)";
   return check_message_header(source, "a direct_message");
+}
+
+std::string basp_checker::check_node_info_query() {
+  const std::string what = "a direct_message to the named receiver SpawnServ";
+  if (auto why = check_message_types(); !why.empty())
+    return why;
+  // Of flat types only (checked above) and small: safe to read whole.
+  if (hdr_.payload_len > kept_.size())
+    return what + " over " + std::to_string(max_control_payload) + " bytes";
+  caf::binary_deserializer source{sys_, kept_.data(), kept_.size()};
+  std::vector<caf::strong_actor_ptr> stages;
+  caf::message msg;
+  if (source(stages, msg) || source.remaining() != 0)
+    return what + " that does not deserialize";
+  if (!msg.match_elements<caf::atom_value, caf::atom_value, std::string>()
+      || msg.get_as<caf::atom_value>(0) != caf::atom("sys")
+      || msg.get_as<caf::atom_value>(1) != caf::atom("get")
+      || msg.get_as<std::string>(2) != "info")
+    return what + " that is not CAF's node-info query";
+  return {};
 }
 
 std::string basp_checker::check_message_header(caf::deserializer& source,

@@ -15,6 +15,8 @@
 #include <caf/io/basp/header.hpp>
 #include <caf/node_id.hpp>
 
+#include "basp_destinations.hpp"
+
 namespace entact::detail {
 
 /// The node ids that connections through one guard have claimed in their
@@ -37,6 +39,9 @@ using claimed_nodes = std::unordered_set<caf::node_id>;
 ///   handshake holds exactly one valid node id (not the server's, not one
 ///   another live connection claimed, the same in a repeat); a monitor or
 ///   down message starts with the peer's node id and the server's;
+/// - the destinations: a direct or monitor message names only what
+///   `peer_destinations` allows; the one message to the named receiver
+///   SpawnServ is CAF's node-info query `(sys_atom, get_atom, "info")`;
 /// - what CAF 0.17 deserialises without a depth limit (a message holding
 ///   messages or errors, whose context is a message: deep enough, it
 ///   overflows the reading thread's stack): a direct message has no
@@ -73,9 +78,15 @@ public:
   };
 
   /// Checks frames for a guard in `sys` (whose node is the server's),
-  /// whose peers' payloads may be at most `max_payload` bytes.
+  /// whose peers' payloads may be at most `max_payload` bytes, and whose
+  /// messages may name what `dests` allows (it outlives the checker).
   basp_checker(caf::actor_system& sys, size_t max_payload,
-               claimed_nodes& claimed);
+               claimed_nodes& claimed, peer_destinations& dests);
+
+  /// True once the peer's first client handshake has passed.
+  bool handshaken() const {
+    return handshakes_ > 0;
+  }
 
   ~basp_checker();
 
@@ -110,6 +121,10 @@ private:
   /// then a message of `request_types_` only.
   std::string check_message_types();
 
+  /// Checks that a direct message to the named receiver SpawnServ is
+  /// CAF's node-info query and nothing else.
+  std::string check_node_info_query();
+
   /// Reads the header of a `caf::message` (its types' names) from
   /// `source` and checks that each is in `request_types_`; empty if so,
   /// else why `what` is refused.
@@ -119,6 +134,7 @@ private:
   caf::actor_system& sys_;
   size_t max_payload_;
   claimed_nodes& claimed_;
+  peer_destinations& dests_;
   std::set<std::string> request_types_; // type names a message may carry
   caf::node_id peer_;              // claimed in its first handshake
   int handshakes_ = 0;             // client handshakes seen

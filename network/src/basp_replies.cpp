@@ -9,7 +9,9 @@
 
 namespace entact::detail {
 
-basp_reply_counter::basp_reply_counter(caf::actor_system& sys) : sys_(sys) {
+basp_reply_counter::basp_reply_counter(caf::actor_system& sys,
+                                       peer_destinations& dests)
+  : sys_(sys), dests_(dests) {
   header_bytes_.reserve(caf::io::basp::header_size);
 }
 
@@ -36,6 +38,7 @@ basp_reply_counter::result basp_reply_counter::scan(const char* data,
     if (source(hdr))
       continue; // cannot happen for BASP's own header; count nothing
     payload_left_ = hdr.payload_len;
+    dests_.learn(hdr);
     if (hdr.operation == caf::io::basp::message_type::direct_message
         && (hdr.operation_data & caf::message_id::response_flag_mask) != 0) {
       ++res.responses;

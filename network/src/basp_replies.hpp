@@ -8,14 +8,18 @@
 
 #include <caf/actor_system.hpp>
 
+#include "basp_destinations.hpp"
+
 namespace entact::detail {
 
 /// Splits the byte stream BASP writes towards one peer into frames and
 /// counts the responses among them (direct messages whose message id is a
-/// response). BASP's own output: trusted to be well formed.
+/// response); tells `dests` about each frame (what the peer may answer).
+/// BASP's own output: trusted to be well formed.
 class basp_reply_counter {
 public:
-  explicit basp_reply_counter(caf::actor_system& sys);
+  /// `dests` outlives the counter.
+  basp_reply_counter(caf::actor_system& sys, peer_destinations& dests);
 
   /// What `scan` found.
   struct result {
@@ -30,6 +34,7 @@ public:
 
 private:
   caf::actor_system& sys_;
+  peer_destinations& dests_;
   std::vector<char> header_bytes_; // of the current header, as far as seen
   size_t payload_left_ = 0;        // of the current frame
 };

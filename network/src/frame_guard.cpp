@@ -1,6 +1,7 @@
 #include "frame_guard.hpp"
 
 #include "basp_check.hpp"
+#include "basp_destinations.hpp"
 #include "basp_replies.hpp"
 #include "private_endpoint.hpp"
 #include "tls_session.hpp"
@@ -31,8 +32,11 @@ using guard_tick_atom = caf::atom_constant<caf::atom("g_tick")>;
 /// How a peer's connection is doing: what is held for it, and whether the
 /// guard reads from it.
 struct peer_flow {
-  /// Its address, for the log (the socket may be gone when it is needed).
+  /// Its address and port, for the log (the socket may be gone when it is
+  /// needed).
   std::string who;
+  /// Its IP address, for `max_connections_per_ip`.
+  std::string address;
   /// Bytes in its write buffer (CAF's), not yet written to its socket.
   size_t queued = 0;
   /// Its requests forwarded to BASP and not yet answered.
@@ -53,6 +57,9 @@ struct peer_flow {
 struct link {
   /// The other side.
   connection_handle peer;
+  /// What the peer may address: learnt from BASP's side, checked on the
+  /// peer's (shared by both sides' scanners).
+  std::shared_ptr<peer_destinations> dests;
   /// Set on the peer's side (its bytes are checked), null on the side
   /// towards BASP (relayed as they come).
   std::unique_ptr<basp_checker> checker;
@@ -67,6 +74,8 @@ struct link {
   std::vector<char> unscanned;
   /// On the peer's side.
   peer_flow flow;
+  /// When the peer connected (for the handshake deadline).
+  steady_clock::time_point connected_at;
   /// The peer's TLS session (on the peer's side, if the port speaks TLS).
   std::unique_ptr<tls_session> tls;
   /// Set when the peer failed TLS: its side towards BASP is closed, what it
@@ -81,6 +90,7 @@ struct guard_state {
   caf::io::accept_handle acceptor;
   bool accepting = true;
   size_t peers = 0;      // connected through the guard
+  std::unordered_map<std::string, size_t> peers_from; // by IP address
   claimed_nodes claimed; // outlives the checkers in `links`
   std::unordered_map<connection_handle, link> links;
   static inline const char* name = "entact.frame_guard";
@@ -115,6 +125,7 @@ void stop_guard(guard_actor* self) {
     cut(self, kvp.first);
   self->state.links.clear();
   self->state.peers = 0;
+  self->state.peers_from.clear();
   self->close_all(); // the acceptor
   self->quit();
 }
@@ -134,6 +145,10 @@ void drop(guard_actor* self, connection_handle hdl, bool now = false) {
                                                            : j->second;
   if (peer_side.flow.queued > 0)
     now = true;
+  auto& from = self->state.peers_from;
+  if (auto k = from.find(peer_side.flow.address);
+      k != from.end() && --k->second == 0)
+    from.erase(k);
   links.erase(i);
   links.erase(other);
   for (auto h : {hdl, other}) {
@@ -203,6 +218,17 @@ void accept(guard_actor* self, connection_handle peer) {
     cut(self, peer);
     return;
   }
+  auto address = self->remote_addr(peer);
+  auto from = st.peers_from.find(address);
+  auto cap = st.cfg.max_connections_per_ip;
+  if (cap > 0 && from != st.peers_from.end() && from->second >= cap) {
+    st.cfg.log("frame guard: refused " + address + ":"
+               + std::to_string(self->remote_port(peer)) + ": "
+               + std::to_string(from->second) + " peers connected from "
+               + address + ", the most allowed from one address");
+    cut(self, peer);
+    return;
+  }
   std::unique_ptr<tls_session> tls;
   if (st.cfg.tls) {
     auto session = tls_session::accept(st.cfg.tls.get());
@@ -222,16 +248,21 @@ void accept(guard_actor* self, connection_handle peer) {
   }
   auto basp = self->add_scribe(fd);
   ++st.peers;
+  ++st.peers_from[address];
+  auto dests = std::make_shared<peer_destinations>(st.cfg.door);
   auto& in = st.links[peer];
   in.peer = basp;
+  in.dests = dests;
   in.checker = std::make_unique<basp_checker>(
-    self->system(), st.cfg.max_frame_bytes, st.claimed);
-  in.flow.who = self->remote_addr(peer) + ":"
-                + std::to_string(self->remote_port(peer));
+    self->system(), st.cfg.max_frame_bytes, st.claimed, *dests);
+  in.connected_at = steady_clock::now();
+  in.flow.who = address + ":" + std::to_string(self->remote_port(peer));
+  in.flow.address = address;
   in.tls = std::move(tls);
   auto& out = st.links[basp];
   out.peer = peer;
-  out.replies = std::make_unique<basp_reply_counter>(self->system());
+  out.dests = dests;
+  out.replies = std::make_unique<basp_reply_counter>(self->system(), *dests);
   auto chunk = caf::io::receive_policy::at_most(st.cfg.read_chunk);
   self->configure_read(basp, chunk);
   self->configure_read(peer, chunk);
@@ -435,12 +466,39 @@ void cut_stalled(guard_actor* self) {
   }
 }
 
-/// How often `cut_stalled` runs: a quarter of the stall timeout, within
-/// [10 ms, 1 s].
+/// True once the peer on `l`'s side has completed its TLS handshake (on a
+/// TLS port) and its BASP client handshake.
+bool handshaken(const link& l) {
+  return l.checker->handshaken() && (!l.tls || l.tls->established());
+}
+
+/// Cuts off the peers that connected longer than the handshake timeout
+/// ago and have not completed their handshakes: an idle or dribbling peer
+/// would hold one of `max_connections` slots for ever.
+void cut_unfinished_handshakes(guard_actor* self) {
+  auto& st = self->state;
+  auto now = steady_clock::now();
+  std::vector<connection_handle> late;
+  for (auto& [hdl, l] : st.links)
+    if (l.checker && !l.lingering && !handshaken(l)
+        && now - l.connected_at > st.cfg.handshake_timeout)
+      late.push_back(hdl);
+  for (auto hdl : late) {
+    auto& l = st.links[hdl];
+    st.cfg.log("frame guard: disconnected " + l.flow.who + ": "
+               + (l.tls && !l.tls->established() ? "TLS" : "BASP")
+               + " handshake not completed within "
+               + std::to_string(st.cfg.handshake_timeout.count()) + " ms");
+    drop(self, hdl, true);
+  }
+}
+
+/// How often `cut_stalled` and `cut_unfinished_handshakes` run: a quarter
+/// of the shorter timeout, within [10 ms, 1 s].
 std::chrono::milliseconds tick_interval(const frame_guard_config& cfg) {
   using std::chrono::milliseconds;
-  return std::clamp(cfg.stall_timeout / 4, milliseconds{10},
-                    milliseconds{1000});
+  auto shorter = std::min(cfg.stall_timeout, cfg.handshake_timeout);
+  return std::clamp(shorter / 4, milliseconds{10}, milliseconds{1000});
 }
 
 caf::behavior frame_guard(guard_actor* self, caf::io::doorman_ptr door,
@@ -472,6 +530,7 @@ caf::behavior frame_guard(guard_actor* self, caf::io::doorman_ptr door,
     },
     [self](guard_tick_atom) {
       cut_stalled(self);
+      cut_unfinished_handshakes(self);
       self->delayed_send(self, tick_interval(self->state.cfg),
                          guard_tick_atom::value);
     },

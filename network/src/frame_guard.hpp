@@ -43,8 +43,18 @@ struct frame_guard_config {
   std::chrono::milliseconds stall_timeout{0};
   /// Most peers connected at once; one more is closed as it arrives.
   size_t max_connections = 0;
-  /// Gets one line per peer disconnected for a frame it may not send or
-  /// for replies it does not read.
+  /// Most peers connected at once from one IP address (0: no such cap);
+  /// one more from it is closed as it arrives.
+  size_t max_connections_per_ip = 0;
+  /// A peer that has not completed its TLS handshake (if the port speaks
+  /// TLS) and its BASP client handshake this long after it connected is
+  /// disconnected: an idle or dribbling peer holds no slot for long.
+  std::chrono::milliseconds handshake_timeout{0};
+  /// The published actor's id: the one actor a peer's requests may name
+  /// (see `peer_destinations`).
+  caf::actor_id door = 0;
+  /// Gets one line per peer disconnected for a frame it may not send,
+  /// for replies it does not read or for a handshake it does not finish.
   std::function<void(const std::string&)> log;
   /// Set: peers speak TLS; the guard decrypts, checks the plaintext frames
   /// and encrypts what goes back (see `tls_session`).

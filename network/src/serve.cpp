@@ -95,6 +95,9 @@ caf::expected<std::unique_ptr<listener>> serve(engine& eng,
     return make_error(errc::invalid_argument,
                       "the engine's actor system has no middleman (load "
                       "caf::io::middleman in its config)");
+  if (opts.handshake_timeout.count() <= 0)
+    return make_error(errc::invalid_argument,
+                      "the handshake timeout must be positive");
   detail::tls_context_ptr tls;
   if (opts.tls.enabled()) {
     auto ctx = detail::make_server_context(opts.tls);
@@ -138,6 +141,9 @@ caf::expected<std::unique_ptr<listener>> serve(engine& eng,
   cfg.stall_timeout = std::max(opts.stall_timeout,
                                std::chrono::milliseconds{1});
   cfg.max_connections = opts.max_connections;
+  cfg.max_connections_per_ip = opts.max_connections_per_ip;
+  cfg.handshake_timeout = opts.handshake_timeout;
+  cfg.door = door->id();
   cfg.log = std::move(log);
   cfg.tls = std::move(tls);
   auto guard = detail::spawn_frame_guard(sys, std::move(*acceptor),

@@ -108,8 +108,10 @@ struct server_hello {
 };
 
 /// Reads the server's handshake (header and payload) on a fresh
-/// connection: proof that the connection reached BASP through the guard.
-inline server_hello read_server_handshake(raw_conn& c) {
+/// connection (a raw_conn, or anything with its `recv_exact`): proof that
+/// the connection reached BASP through the guard.
+template <class Conn>
+server_hello read_server_handshake(Conn& c) {
   server_hello res;
   std::vector<uint8_t> hdr;
   std::vector<uint8_t> payload;

@@ -48,6 +48,16 @@ struct serve_options {
   /// (logged). Each takes three file descriptors (its socket and both ends
   /// of its connection to BASP): keep `ulimit -n` above three times this.
   size_t max_connections = 256;
+  /// Most peers connected at once from one IP address (0: no such cap);
+  /// one more from it is closed as it arrives (logged). Keeps one host
+  /// from taking every `max_connections` slot; peers behind one NAT share
+  /// the cap.
+  size_t max_connections_per_ip = 0;
+  /// A peer must complete its TLS handshake (on a TLS port) and its BASP
+  /// client handshake within this long after connecting, or it is
+  /// disconnected (logged): idle or dribbling peers cannot hold the
+  /// `max_connections` slots. Must be positive.
+  std::chrono::milliseconds handshake_timeout{10000};
   /// Gets one line (no newline) per peer the guard disconnects or
   /// refuses, and per connection to the front door's private endpoint
   /// from another process, e.g.
@@ -137,7 +147,8 @@ private:
 /// `engine::open`, or the TLS options are inconsistent: a certificate
 /// without its key, an unreadable or malformed file, a key that does not
 /// match the certificate, a client CA without client certificates
-/// required or the reverse), or CAF's own error when the address cannot be bound
+/// required or the reverse; a `handshake_timeout` that is not positive),
+/// or CAF's own error when the address cannot be bound
 /// (e.g. `caf::sec::cannot_open_port`).
 caf::expected<std::unique_ptr<listener>> serve(engine& eng,
                                                serve_options opts = {});
