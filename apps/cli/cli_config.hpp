@@ -47,7 +47,7 @@ public:
 
   /// True if option `name` appeared on the command line.
   bool given(const char* name) const {
-    return content.count(name) > 0;
+    return content.count(std::string{name}) > 0; // clang: no char* view
   }
 
   /// CAF prints its help text only if every argument is an option; this
