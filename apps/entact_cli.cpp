@@ -11,296 +11,31 @@
 //   entact --tls-ca=ca.pem [--tls-cert=me.pem --tls-key=me.key] get acct/1
 //
 // Options go through CAF's config system; `--help` lists them, the commands
-// and the exit codes. Results go to stdout; errors to stderr (with --json,
+// and the exit codes. The command line is parsed by cli/parse_args. Results go to stdout; errors to stderr (with --json,
 // errors reported by the server are JSON objects on stdout as well).
 
-#include <charconv>
 #include <chrono>
 #include <condition_variable>
 #include <cstdio>
 #include <cstdlib>
 #include <iostream>
 #include <mutex>
-#include <optional>
 #include <string>
 #include <string_view>
 #include <thread>
-#include <variant>
 #include <vector>
 
 #include <caf/actor_system_config.hpp>
-#include <caf/pec.hpp>
-#include <caf/settings.hpp>
 
+#include "cli/error_detail.hpp"
+#include "cli/exit_codes.hpp"
+#include "cli/parse_args.hpp"
 #include "entact/client.hpp"
 #include "entact/not_found.hpp"
-#include "entact/register_types.hpp"
-#include "entact/tls_options.hpp"
-#include "noop_options.hpp"
 
 namespace {
 
-// Exit codes: stable, documented in --help and README.md.
-constexpr int exit_ok = 0;
-constexpr int exit_conflict = 1;
-constexpr int exit_not_found = 2;
-constexpr int exit_unreachable = 3;
-constexpr int exit_server_error = 4;
-constexpr int exit_usage = 64; // EX_USAGE of sysexits.h
-
-constexpr const char* usage_text = R"(usage: entact [OPTIONS] COMMAND [ARGS]
-
-commands:
-  get ID                        print the committed record of ID
-  put ID VALUE --if-version=N   replace the value if ID is at version N
-  put ID VALUE --if-absent      create ID if it is absent or deleted
-  put ID VALUE --force          last write wins: overwrite whatever is stored
-  delete ID --if-version=N      delete ID (leave a tombstone) if at version N
-  txn ID=VALUE [ID=VALUE ...]   lock all IDs, write all values atomically
-                                (creates absent ones; splits at the first '=')
-  modify ID OP [ARG]            run the server's operation OP on ID's committed
-                                record and write the result, e.g. `add 5`,
-                                `append BYTES`, `set_if_version VERSION:VALUE`
-  stats                         print the server's counters
-
-A put must say how it treats concurrent writers: exactly one of
---if-version, --if-absent, --force. Options may come before or after the
-command; after a bare `--` every argument is positional.
-
-output: one record per line, `ID  vVERSION  VALUE` (`(deleted)` for a
-tombstone). With --json, one JSON object per line:
-  {"id":"acct/1","version":3,"value":"100","deleted":false}
-  {"error":"conflict","id":...,"expected_version":...,"stored":{...},
-   "attempted_value":...}
-  {"error":"not_found","id":...,"stored":{...},"message":...}
-  {"error":"invalid_argument","id":...,"message":...}   (other errors alike)
-JSON strings escape `"`, `\`, control characters, DEL and every byte
->= 0x80 as \u00XX (one escape per byte: read them as Latin-1 to get the
-original bytes back).
-
-exit codes:
-  0   ok
-  1   conflict: the write was refused; the stored record is printed
-  2   not found (absent or deleted); the stored record (tombstone, or
-      version 0) is printed
-  3   server unreachable, or no answer within --timeout-ms (for a write:
-      its outcome is unknown, read before retrying)
-  4   other error reported by the server (invalid id, too large,
-      overloaded, lock timeout, storage failure, in doubt, ...)
-  64  bad usage (unknown command or option, wrong arguments, put mode
-      missing or ambiguous, non-numeric version, inconsistent --tls-*
-      options, an --openssl.* option: TLS is --tls-*)
-)";
-
-/// The CLI's options, through CAF's config system.
-class cli_config : public entact::config {
-public:
-  std::string host = "127.0.0.1";
-  uint16_t port = 7411;
-  bool json = false;
-  size_t timeout_ms = 10000;
-  std::string if_version;
-  bool if_absent = false;
-  bool force = false;
-  entact::tls_client_options tls;
-
-  cli_config() {
-    opt_group{custom_options_, "global"}
-      .add(host, "host", "address of the entactd server")
-      .add(port, "port", "port of the entactd server")
-      .add(json, "json", "print one JSON object per result")
-      .add(timeout_ms, "timeout-ms",
-           "deadline of connecting and of each call")
-      .add(if_version, "if-version",
-           "put/delete: apply only if the stored version is N")
-      .add(if_absent, "if-absent", "put: create only if absent or deleted")
-      .add(force, "force", "put: last write wins (no version check)")
-      .add(tls.ca_file, "tls-ca",
-           "connect with TLS; the server's certificate must be signed by "
-           "these PEM CA certificates and name --host")
-      .add(tls.server_name, "tls-server-name",
-           "the name the server's certificate must carry (default: --host)")
-      .add(tls.certificate_file, "tls-cert",
-           "PEM client certificate, for servers that require one")
-      .add(tls.key_file, "tls-key", "PEM private key of --tls-cert");
-  }
-
-  /// True if option `name` appeared on the command line.
-  bool given(const char* name) const {
-    return content.count(name) > 0;
-  }
-
-  /// CAF prints its help text only if every argument is an option; this
-  /// also catches `entact put --help`.
-  bool help_requested() const {
-    return cli_helptext_printed || caf::get_or(content, "help", false)
-           || caf::get_or(content, "long-help", false);
-  }
-
-  std::string option_help() const {
-    return custom_options_.help_text(!caf::get_or(content, "long-help", false));
-  }
-};
-
-/// A command, checked and ready to run.
-struct command {
-  std::string name;
-  entact::entity_id id;                           // get, put, delete
-  entact::write_op op;                            // put, delete
-  entact::modify_op change;                       // modify
-  std::vector<std::pair<entact::entity_id, std::string>> writes; // txn
-};
-
-struct usage_error {
-  std::string what;
-};
-
-// -- command line -------------------------------------------------------------
-
-/// CAF's parser stops at the first positional argument. So that options may
-/// also follow the command (`entact put k v --force`), this moves options
-/// (`--name[=value]`, `-h`, `-?`) in front of positional arguments, keeping
-/// their order; a bare `--` ends options. CAF then parses the options and
-/// leaves the command and its arguments in `remainder`.
-caf::actor_system_config::string_list options_first(int argc, char** argv) {
-  caf::actor_system_config::string_list opts;
-  caf::actor_system_config::string_list positional;
-  bool options_ended = false;
-  for (int i = 1; i < argc; ++i) {
-    std::string arg = argv[i];
-    if (options_ended) {
-      positional.push_back(std::move(arg));
-    } else if (arg == "--") {
-      options_ended = true;
-    } else if ((arg.size() > 2 && arg.compare(0, 2, "--") == 0) || arg == "-h"
-               || arg == "-?") {
-      opts.push_back(std::move(arg));
-    } else {
-      positional.push_back(std::move(arg));
-    }
-  }
-  opts.insert(opts.end(), positional.begin(), positional.end());
-  return opts;
-}
-
-std::optional<entact::version_t> parse_version(const std::string& str) {
-  entact::version_t v = 0;
-  auto last = str.data() + str.size();
-  auto [ptr, ec] = std::from_chars(str.data(), last, v);
-  if (str.empty() || ec != std::errc{} || ptr != last)
-    return std::nullopt;
-  return v;
-}
-
-/// Checks the command in `cfg.remainder` and its flags.
-std::variant<command, usage_error> parse_command(const cli_config& cfg) {
-  auto fail = [](std::string what) { return usage_error{std::move(what)}; };
-  auto& rest = cfg.remainder;
-  if (rest.empty())
-    return fail("missing command (get, put, delete, txn, modify, stats)");
-  command cmd;
-  cmd.name = rest.front();
-  std::vector<std::string> args(rest.begin() + 1, rest.end());
-  auto arity = [&](size_t n, const char* synopsis) -> std::optional<usage_error> {
-    if (args.size() != n)
-      return fail("expected: entact " + std::string{synopsis});
-    return std::nullopt;
-  };
-  bool v_given = cfg.given("if-version");
-  bool absent_given = cfg.if_absent;
-  bool force_given = cfg.force;
-  std::optional<entact::version_t> version;
-  if (v_given) {
-    version = parse_version(cfg.if_version);
-    // 0 is a version like any other: the server applies the version rule
-    // (not_found for an entity that never existed, conflict otherwise).
-    if (!version)
-      return fail("--if-version needs a number, got '" + cfg.if_version + "'");
-  }
-  auto no_write_flags = [&]() -> std::optional<usage_error> {
-    if (v_given || absent_given || force_given)
-      return fail("--if-version, --if-absent and --force apply to put "
-                  "and delete only, not to " + cmd.name);
-    return std::nullopt;
-  };
-  if (cmd.name == "get") {
-    if (auto err = arity(1, "get ID"))
-      return *err;
-    if (auto err = no_write_flags())
-      return *err;
-    cmd.id = args[0];
-  } else if (cmd.name == "put") {
-    if (auto err = arity(2, "put ID VALUE (--if-version=N|--if-absent|--force)"))
-      return *err;
-    auto modes = int{v_given} + int{absent_given} + int{force_given};
-    if (modes != 1)
-      return fail(std::string{modes == 0 ? "put needs" : "put takes only"}
-                  + " one of --if-version=N (update at version N), "
-                    "--if-absent (create) or --force (last write wins)");
-    cmd.id = args[0];
-    if (v_given)
-      cmd.op = entact::write_op::update(args[0], *version, args[1]);
-    else if (absent_given)
-      cmd.op = entact::write_op::create(args[0], args[1]);
-    else
-      cmd.op = entact::write_op::unconditional(args[0], args[1]);
-  } else if (cmd.name == "delete") {
-    if (auto err = arity(1, "delete ID --if-version=N"))
-      return *err;
-    if (absent_given || force_given)
-      return fail("delete takes --if-version=N only");
-    if (!v_given)
-      return fail("delete needs --if-version=N (the version it deletes)");
-    cmd.id = args[0];
-    cmd.op = entact::write_op::erase(args[0], *version);
-  } else if (cmd.name == "txn") {
-    if (args.empty())
-      return fail("expected: entact txn ID=VALUE [ID=VALUE ...]");
-    if (auto err = no_write_flags())
-      return *err;
-    for (auto& arg : args) {
-      auto eq = arg.find('=');
-      if (eq == std::string::npos)
-        return fail("txn arguments are ID=VALUE, got '" + arg + "'");
-      cmd.writes.emplace_back(arg.substr(0, eq), arg.substr(eq + 1));
-    }
-  } else if (cmd.name == "modify") {
-    if (args.size() < 2 || args.size() > 3)
-      return fail("expected: entact modify ID OP [ARG]");
-    if (auto err = no_write_flags())
-      return *err;
-    cmd.id = args[0];
-    cmd.change = entact::modify_op{args[0], args[1],
-                                   args.size() == 3 ? args[2] : ""};
-  } else if (cmd.name == "stats") {
-    if (auto err = arity(0, "stats"))
-      return *err;
-    if (auto err = no_write_flags())
-      return *err;
-  } else {
-    return fail("unknown command '" + cmd.name
-                + "' (get, put, delete, txn, modify, stats)");
-  }
-  return cmd;
-}
-
-/// Renders an error of CAF's option parser, e.g. "unknown option --bogus".
-std::string option_error(const caf::error& err) {
-  if (err.category() != caf::atom("parser"))
-    return caf::actor_system_config::render(err);
-  auto code = static_cast<caf::pec>(err.code());
-  std::string what = code == caf::pec::not_an_option ? "unknown option"
-                     : code == caf::pec::missing_argument
-                       ? "option needs a value"
-                       : "bad option value (" + to_string(code) + ")";
-  auto& ctx = err.context();
-  if (ctx.size() == 1 && ctx.match_element<caf::settings>(0)) {
-    auto& dict = ctx.get_as<caf::settings>(0);
-    if (auto arg = caf::get_if<std::string>(&dict, "argument"))
-      what += ": " + *arg;
-  }
-  return what;
-}
+using namespace entact::cli;
 
 // -- output -------------------------------------------------------------------
 
@@ -351,18 +86,6 @@ std::string human_record(const entact::record& r) {
 
 void print_record(const entact::record& r, bool json) {
   std::cout << (json ? json_record(r) : human_record(r)) << '\n';
-}
-
-/// The human-readable detail of an error: the string entact attached, or
-/// CAF's rendering.
-std::string detail_of(const caf::error& err) {
-  auto& ctx = err.context();
-  if (err.category() == entact::error_category && !ctx.empty()
-      && ctx.match_element<std::string>(0))
-    return ctx.get_as<std::string>(0);
-  if (err.category() == entact::error_category)
-    return ctx.empty() ? std::string{} : to_string(ctx);
-  return caf::actor_system_config::render(err);
 }
 
 int exit_code_of(entact::errc code) {
@@ -525,40 +248,13 @@ int run(entact::client& db, const command& cmd, const cli_config& cfg) {
 
 int main(int argc, char** argv) {
   cli_config cfg;
-  if (auto err = cfg.parse(options_first(argc, argv))) {
-    std::cerr << "entact: " << option_error(err)
-              << "\n(entact --help lists commands and options)\n";
-    return exit_usage;
+  auto parsed = parse_args({argv + (argc > 0 ? 1 : 0), argv + argc}, cfg);
+  if (!parsed.cmd) {
+    (parsed.exit_code == exit_ok ? std::cout : std::cerr)
+      << parsed.output << std::flush;
+    return parsed.exit_code;
   }
-  if (cfg.help_requested()) {
-    if (!cfg.cli_helptext_printed)
-      std::cout << cfg.option_help() << "\n\n";
-    std::cout << usage_text << std::flush;
-    return exit_ok;
-  }
-  auto noop = entact::apps::noop_options(
-    cfg, "TLS is --tls-ca, --tls-server-name, --tls-cert and --tls-key");
-  if (!noop.empty()) {
-    std::cerr << "entact: " << noop << '\n';
-    return exit_usage;
-  }
-  if (cfg.tls.enabled())
-    if (auto err = entact::check_tls_options(cfg.tls)) {
-      std::cerr << "entact: " << detail_of(err) << '\n';
-      return exit_usage;
-    }
-  auto parsed = parse_command(cfg);
-  if (auto bad = std::get_if<usage_error>(&parsed)) {
-    std::cerr << "entact: " << bad->what
-              << "\n(entact --help lists commands and options)\n";
-    return exit_usage;
-  }
-  auto& cmd = std::get<command>(parsed);
-  if (cfg.timeout_ms == 0 || cfg.port == 0 || cfg.host.empty()) {
-    std::cerr << "entact: --host, --port and --timeout-ms must not be "
-                 "empty or 0\n";
-    return exit_usage;
-  }
+  auto& cmd = *parsed.cmd;
   entact::client_options opts;
   opts.host = cfg.host;
   opts.port = cfg.port;

@@ -51,6 +51,7 @@ public:
   size_t max_value_bytes = 1024 * 1024;
   size_t max_id_bytes = 256;
   size_t max_read_ids = 4096;
+  size_t max_read_bytes = entact::limits{}.max_read_bytes;
   size_t max_txn_entities = 64;
   size_t max_lease_ms = 60'000;
   size_t max_frame_bytes = 0;
@@ -82,6 +83,8 @@ public:
       .add(max_value_bytes, "max-value-bytes", "largest value accepted")
       .add(max_id_bytes, "max-id-bytes", "longest entity id accepted")
       .add(max_read_ids, "max-read-ids", "most ids one read_many may name")
+      .add(max_read_bytes, "max-read-bytes",
+           "largest reply of one read_many (its records' ids and values)")
       .add(max_lease_ms, "max-lease-ms",
            "longest lease and lock wait a transaction may ask for")
       .add(max_txn_entities, "max-txn-entities",
@@ -135,6 +138,7 @@ public:
     opts.limits.max_value_bytes = max_value_bytes;
     opts.limits.max_id_bytes = max_id_bytes;
     opts.limits.max_read_ids = max_read_ids;
+    opts.limits.max_read_bytes = max_read_bytes;
     opts.max_txn_entities = max_txn_entities;
     opts.max_lease = std::chrono::milliseconds{max_lease_ms};
     return opts;

@@ -17,13 +17,13 @@ namespace entact::apps {
 inline std::string noop_options(const caf::actor_system_config& cfg,
                                 const std::string& instead) {
   std::string given;
-  for (const char* group : {"openssl", "opencl"}) {
+  for (std::string group : {"openssl", "opencl"}) {
     auto i = cfg.content.find(group);
     if (i == cfg.content.end())
       continue;
     if (auto dict = caf::get_if<caf::settings>(&i->second))
       for (auto& kvp : *dict)
-        given += (given.empty() ? "--" : ", --") + std::string{group} + "."
+        given += (given.empty() ? "--" : ", --") + group + "."
                  + kvp.first;
   }
   if (given.empty())

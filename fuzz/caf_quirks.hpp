@@ -5,8 +5,12 @@
 // types other than those of a request, see network/src/basp_check.*).
 
 #include <cstddef>
+#include <cstdint>
 #include <stdexcept>
+#include <string>
 #include <string_view>
+
+#include <caf/make_config_option.hpp>
 
 namespace entact::fuzz {
 
@@ -43,6 +47,22 @@ bool load_unless_config_value_throws(const char* data, size_t size,
       return false;
     throw;
   }
+}
+
+/// Makes this program's copies of CAF's option type descriptions
+/// (`caf::detail::option_meta_state_instance<T>()`, a function-local static
+/// of an inline template) before libcaf_core's g++-built code makes its
+/// own. Otherwise the first actor_system_config, built inside the library,
+/// sets the shared guard variable, and the clang-built copy a target's own
+/// options use keeps its function pointers null: `--json` crashed
+/// fuzz_cli_args in `config_option::parse` (pc 0). A mix of compilers
+/// only: entact's programs are built with g++ like CAF, and `entact
+/// --json` works. Call it once, before the first config.
+inline void make_option_types_first() {
+  caf::detail::option_meta_state_instance<bool>();
+  caf::detail::option_meta_state_instance<size_t>();
+  caf::detail::option_meta_state_instance<uint16_t>();
+  caf::detail::option_meta_state_instance<std::string>();
 }
 
 } // namespace entact::fuzz

@@ -172,6 +172,39 @@ void record_seeds() {
         encoded({"a", max_version, "v", false}));
 }
 
+/// The CLI's command lines of README.md's examples, each argument ended by
+/// a NUL byte (fuzz/cli_args.cpp splits its input there).
+void cli_seeds() {
+  auto args = [](std::vector<std::string> argv) {
+    bytes out;
+    for (auto& arg : argv) {
+      out.insert(out.end(), arg.begin(), arg.end());
+      out.push_back(0);
+    }
+    return out;
+  };
+  write("cli_args", "get", args({"get", "acct/1"}));
+  write("cli_args", "put-if-absent", args({"put", "acct/1", "100",
+                                           "--if-absent"}));
+  write("cli_args", "put-if-version", args({"--if-version=1", "put",
+                                            "acct/1", "150"}));
+  write("cli_args", "put-force", args({"put", "acct/1", "1", "--force"}));
+  write("cli_args", "put-no-mode", args({"put", "acct/1", "999"}));
+  write("cli_args", "put-dashed-value", args({"put", "--force", "--", "k",
+                                              "--not-an-option"}));
+  write("cli_args", "delete", args({"delete", "acct/2", "--if-version=1"}));
+  write("cli_args", "txn", args({"txn", "acct/1=70", "acct/2=130"}));
+  write("cli_args", "modify", args({"modify", "counter/1", "add", "5"}));
+  write("cli_args", "stats", args({"stats"}));
+  write("cli_args", "json-port", args({"--json", "--port=7411", "--host=::1",
+                                       "--timeout-ms=500", "get", "acct/1"}));
+  write("cli_args", "tls", args({"--tls-ca=ca.pem", "--tls-cert=me.pem",
+                                 "--tls-key=me.key", "get", "acct/1"}));
+  write("cli_args", "help", args({"--help"}));
+  write("cli_args", "unknown-option", args({"--bogus", "get", "a"}));
+  write("cli_args", "openssl", args({"--openssl.cafile=x", "stats"}));
+}
+
 } // namespace
 
 int main(int argc, char** argv) {
@@ -184,5 +217,6 @@ int main(int argc, char** argv) {
   message_seeds();
   type_seeds();
   record_seeds();
+  cli_seeds();
   return 0;
 }

@@ -39,6 +39,8 @@ caf::error check(const engine_options& opts) {
     return make_error(errc::invalid_argument, "max_id_bytes must be >= 1");
   if (opts.limits.max_read_ids == 0)
     return make_error(errc::invalid_argument, "max_read_ids must be >= 1");
+  if (opts.limits.max_read_bytes == 0)
+    return make_error(errc::invalid_argument, "max_read_bytes must be >= 1");
   return {};
 }
 

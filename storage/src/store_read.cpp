@@ -1,6 +1,9 @@
+#include <algorithm>
+
 #include <rocksdb/snapshot.h>
 
 #include "entact/errc.hpp"
+#include "entact/saturating.hpp"
 #include "entact/storage/record_codec.hpp"
 #include "entact/storage/store.hpp"
 #include "status.hpp"
@@ -20,6 +23,23 @@ caf::expected<record> to_record(std::string_view id, const rocksdb::Status& s,
   return decode_record(id, bytes);
 }
 
+// Keys per MultiGet: the reply bound is checked after each key, so at most
+// this many values past the bound are ever read into memory.
+constexpr size_t read_chunk = 16;
+
+/// A read whose first `fit` of `ids` records fit the bound and whose first
+/// `fit + 1` make `reached` bytes.
+caf::error reply_too_large(size_t fit, size_t ids, size_t reached,
+                           const limits& lim) {
+  return make_error(errc::too_large,
+                    "a read's reply is limited to "
+                      + std::to_string(lim.max_read_bytes)
+                      + " bytes of ids and values: the first "
+                      + std::to_string(fit) + " of its " + std::to_string(ids)
+                      + " ids fit, the first " + std::to_string(fit + 1)
+                      + " reach " + std::to_string(reached) + " bytes");
+}
+
 } // namespace
 
 caf::expected<record> store::read(std::string_view id) const {
@@ -36,25 +56,36 @@ store::read_many(const std::vector<entity_id>& ids) const {
   // a server's readers both read through here.
   if (auto err = validate_read(ids, impl_->opts.limits))
     return err;
-  std::vector<std::string> keys;
-  keys.reserve(ids.size());
-  for (const auto& id : ids)
-    keys.push_back(entity_key(id));
-  std::vector<rocksdb::Slice> slices{keys.begin(), keys.end()};
   // One snapshot for all keys: the records are one consistent state even
   // while the committer writes. ManagedSnapshot releases it on every path.
   rocksdb::ManagedSnapshot snapshot{impl_->db.get()};
   rocksdb::ReadOptions ro;
   ro.snapshot = snapshot.snapshot();
-  std::vector<std::string> values;
-  auto statuses = impl_->db->MultiGet(ro, slices, &values);
+  auto& lim = impl_->opts.limits;
   std::vector<record> result;
   result.reserve(ids.size());
-  for (size_t i = 0; i < ids.size(); ++i) {
-    auto rec = to_record(ids[i], statuses[i], values[i]);
-    if (!rec)
-      return std::move(rec.error());
-    result.push_back(std::move(*rec));
+  size_t reply_bytes = 0;
+  // In chunks, so that a reply over the bound stops growing at the bound
+  // instead of being read whole first.
+  for (size_t first = 0; first < ids.size(); first += read_chunk) {
+    auto last = std::min(ids.size(), first + read_chunk);
+    std::vector<std::string> keys;
+    for (auto i = first; i < last; ++i)
+      keys.push_back(entity_key(ids[i]));
+    std::vector<rocksdb::Slice> slices{keys.begin(), keys.end()};
+    std::vector<std::string> values;
+    auto statuses = impl_->db->MultiGet(ro, slices, &values);
+    for (auto i = first; i < last; ++i) {
+      auto rec = to_record(ids[i], statuses[i - first], values[i - first]);
+      if (!rec)
+        return std::move(rec.error());
+      auto record_bytes = entact::detail::add_sat(rec->id.size(),
+                                                  rec->value.size());
+      reply_bytes = entact::detail::add_sat(reply_bytes, record_bytes);
+      if (reply_bytes > lim.max_read_bytes)
+        return reply_too_large(i, ids.size(), reply_bytes, lim);
+      result.push_back(std::move(*rec));
+    }
   }
   return result;
 }

@@ -15,6 +15,11 @@ struct limits {
   /// Most ids one `read_many` (one committed read from one snapshot) may
   /// name.
   size_t max_read_ids = 4096;
+  /// Largest reply of one `read_many`, in bytes: the ids and values of its
+  /// records. Past it the read is refused (`too_large`, naming how many of
+  /// its ids fit) before more is read: 4096 ids of 1 MiB values would be
+  /// a 4 GiB reply, built in memory and queued whole for the peer.
+  size_t max_read_bytes = 16 * 1024 * 1024;
 };
 
 } // namespace entact

@@ -94,7 +94,9 @@ public:
 
   /// Reads several records from one consistent snapshot (same conventions as
   /// `read`, results in the order of `ids`). Errors as `read`, and
-  /// `too_large` for more than `limits.max_read_ids` ids.
+  /// `too_large` for more than `limits.max_read_ids` ids or a reply of
+  /// more than `limits.max_read_bytes` (ids and values; refused as soon as
+  /// the records read so far cross it).
   caf::expected<std::vector<record>>
   read_many(const std::vector<entity_id>& ids) const;
 
