@@ -179,8 +179,34 @@ void engine::modify_async(modify_op op, record_callback done) {
 }
 
 caf::expected<engine_stats> engine::stats() {
-  return impl_->gate.request<engine_stats>(impl_->router,
-                                           stats_atom::value);
+  return stats(impl_->opts.request_timeout);
+}
+
+caf::expected<engine_stats> engine::stats(std::chrono::milliseconds wait) {
+  // Counted, so `close` waits for it, but past the admission bound: an
+  // overloaded engine is when its counters matter most.
+  detail::call_gate::scope call{impl_->gate};
+  if (!call.entered())
+    return detail::call_gate::closed_error();
+  auto result = impl_->gate.relay<engine_stats>(
+    impl_->router, std::chrono::duration_cast<caf::timespan>(wait),
+    stats_atom::value);
+  if (!result)
+    return result;
+  // The router counts entities; the store and the gate count the rest.
+  auto st = impl_->store->stats();
+  result->commit_groups = st.groups;
+  result->batches_committed = st.batches_committed;
+  result->writes_committed = st.writes_committed;
+  result->batches_refused = st.batches_refused;
+  result->commit_retries = st.retries;
+  result->group_batches = std::move(st.group_batches);
+  result->commit_seconds = std::move(st.commit_seconds);
+  result->overloaded = impl_->gate.overloaded()
+                       + impl_->ctx.queue_refusals.load();
+  // Less this call itself.
+  result->calls_in_flight = impl_->gate.in_flight() - 1;
+  return result;
 }
 
 router_api engine::router() const {

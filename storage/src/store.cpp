@@ -1,5 +1,6 @@
 #include "entact/storage/store.hpp"
 
+#include <chrono>
 #include <future>
 
 #include "entact/errc.hpp"
@@ -36,14 +37,22 @@ void store::impl::run() {
     auto group = queue.pop_group(opts.max_group_ops);
     if (group.empty())
       return;
+    auto started = std::chrono::steady_clock::now();
     auto result = detail::commit_group(*db, opts.sync, group, hook());
-    if (result.committed)
+    if (result.committed) {
       ++groups;
+      group_batches.record(static_cast<double>(group.size()));
+      commit_seconds.record(std::chrono::duration<double>(
+                              std::chrono::steady_clock::now() - started)
+                              .count());
+    }
     retries += result.retries;
     batches_refused += result.refused;
     for (size_t i = 0; i < group.size(); ++i) {
-      if (result.committed && result.outcomes[i])
+      if (result.committed && result.outcomes[i]) {
         ++batches_committed;
+        writes_committed += group[i].ops.size();
+      }
       deliver(group[i].done, std::move(result.outcomes[i]));
     }
   }
@@ -111,8 +120,15 @@ caf::expected<std::vector<record>> store::commit(std::vector<write_op> ops) {
 }
 
 store_stats store::stats() const {
-  return {impl_->groups.load(), impl_->batches_committed.load(),
-          impl_->batches_refused.load(), impl_->retries.load()};
+  store_stats result;
+  result.groups = impl_->groups.load();
+  result.batches_committed = impl_->batches_committed.load();
+  result.batches_refused = impl_->batches_refused.load();
+  result.retries = impl_->retries.load();
+  result.writes_committed = impl_->writes_committed.load();
+  result.group_batches = impl_->group_batches.snapshot();
+  result.commit_seconds = impl_->commit_seconds.snapshot();
+  return result;
 }
 
 const std::vector<std::string>& store::salvage_report() const noexcept {

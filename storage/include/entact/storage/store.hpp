@@ -9,6 +9,7 @@
 
 #include <caf/expected.hpp>
 
+#include "entact/engine_stats.hpp"
 #include "entact/record.hpp"
 #include "entact/storage/store_options.hpp"
 #include "entact/write_op.hpp"
@@ -29,6 +30,12 @@ struct store_stats {
   uint64_t batches_refused = 0;
   /// Group commits retried because RocksDB detected a write from outside.
   uint64_t retries = 0;
+  /// Entity writes in the batches that committed.
+  uint64_t writes_committed = 0;
+  /// Batches per group commit, and seconds per group commit (from the
+  /// group's reads to its durable commit, WAL sync included).
+  bucket_counts group_batches;
+  bucket_counts commit_seconds;
 };
 
 /// Durable home of all entities: a RocksDB `OptimisticTransactionDB`.
