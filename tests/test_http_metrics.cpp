@@ -234,6 +234,50 @@ BOOST_AUTO_TEST_CASE(writes_conflicts_and_404s_move_their_counters) {
              == after["entact_commit_group_duration_seconds_count"]);
 }
 
+BOOST_AUTO_TEST_CASE(transactions_are_counted_by_outcome) {
+  auto txn = [&](const nlohmann::json& body) {
+    return response_of(
+             cli.Post("/v1/transactions", body.dump(), "application/json"))
+      .status;
+  };
+  auto before = get_metrics();
+  BOOST_TEST(txn({{"writes",
+                   {{{"id", "t/a"}, {"if_absent", true}, {"value", "1"}},
+                    {{"id", "t/b"}, {"if_absent", true}, {"value", "1"}}}}})
+             == 200);
+  BOOST_TEST(txn({{"writes",
+                   {{{"id", "t/a"}, {"if_version", 1}, {"value", "2"}}}},
+                  {"reads", {"t/b"}}})
+             == 200);
+  // Stale: the body sees the conflict under the locks and the gateway
+  // aborts the transaction (its owner), so nothing reaches the store.
+  BOOST_TEST(txn({{"writes",
+                   {{{"id", "t/b"}, {"if_version", 9}, {"value", "2"}}}}})
+             == 409);
+  auto aborted = "entact_txn_aborted_total{cause=\"aborted\"}";
+  auto after = scrape_until(before, [&](const scrape& a, const scrape& b) {
+    return b[requests("POST", "/v1/transactions", 409)]
+             - a[requests("POST", "/v1/transactions", 409)]
+           >= 1;
+  });
+  BOOST_TEST(after["entact_txn_begun_total"]
+               - before["entact_txn_begun_total"]
+             == 3);
+  BOOST_TEST(after["entact_txn_committed_total"]
+               - before["entact_txn_committed_total"]
+             == 2);
+  BOOST_TEST(after[aborted] - before[aborted] == 1);
+  BOOST_TEST(after["entact_txn_aborted_total{cause=\"lease_expired\"}"]
+             == 0);
+  BOOST_TEST(after.series_of("entact_txn_aborted_total") > 10u);
+  BOOST_TEST(after["entact_writes_committed_total"]
+               - before["entact_writes_committed_total"]
+             == 3);
+  BOOST_TEST(after[requests("POST", "/v1/transactions", 200)]
+               - before[requests("POST", "/v1/transactions", 200)]
+             == 2);
+}
+
 BOOST_AUTO_TEST_CASE(requests_refused_for_their_size_are_counted) {
   auto before = get_metrics();
   BOOST_TEST(put("/v1/entities/big", std::string(1001, 'x'), create) == 413);

@@ -60,11 +60,14 @@ void spawn_actors(engine::impl& e, size_t workers) {
   detail::router_config rcfg{e.opts.resident_cap, e.opts.idle_timeout,
                              e.opts.limits};
   e.router = sys.spawn(detail::router, rcfg, &e.ctx);
-  e.tctx = detail::txn_context{e.router, e.store.get(),
-                               &e.unpublished_batches, e.opts.limits,
-                               e.opts.max_txn_entities,
-                               e.opts.max_retryable_txns,
-                               e.opts.max_lease};
+  // Member by member: the context holds counters (atomics), not copyable.
+  e.tctx.router = e.router;
+  e.tctx.store = e.store.get();
+  e.tctx.unpublished_batches = &e.unpublished_batches;
+  e.tctx.limits = e.opts.limits;
+  e.tctx.max_entities = e.opts.max_txn_entities;
+  e.tctx.max_retryable = e.opts.max_retryable_txns;
+  e.tctx.max_lease = e.opts.max_lease;
   e.coordinator = caf::actor_cast<coordinator_api>(
     sys.spawn(detail::coordinator, &e.tctx));
   e.door = sys.spawn(detail::front_door, caf::actor_cast<router_api>(e.router),
@@ -202,6 +205,10 @@ caf::expected<engine_stats> engine::stats(std::chrono::milliseconds wait) {
   result->commit_retries = st.retries;
   result->group_batches = std::move(st.group_batches);
   result->commit_seconds = std::move(st.commit_seconds);
+  result->txn_begun = impl_->tctx.begun.load();
+  result->txn_committed = impl_->tctx.committed.load();
+  for (const auto& n : impl_->tctx.aborted)
+    result->txn_aborted.push_back(n.load());
   result->overloaded = impl_->gate.overloaded()
                        + impl_->ctx.queue_refusals.load();
   // Less this call itself.

@@ -4,6 +4,8 @@
 
 #include "engine_metrics.hpp"
 
+#include "entact/errc.hpp"
+
 #include <limits>
 #include <string>
 
@@ -50,6 +52,22 @@ MetricFamily histogram(const std::string& name, const std::string& help,
   m.histogram.sample_count = total;
   m.histogram.sample_sum = b.sum;
   return MetricFamily{name, help, MetricType::Histogram, {m}};
+}
+
+/// One series per `errc` (but `none`): bounded by the enum.
+MetricFamily aborted_by_cause(const std::vector<uint64_t>& counts) {
+  MetricFamily f{"entact_txn_aborted_total",
+                 "Transactions ended without committing, by the error code "
+                 "that ended them",
+                 MetricType::Counter,
+                 {}};
+  for (size_t i = 1; i < counts.size(); ++i) {
+    ClientMetric m;
+    m.label.push_back({"cause", to_string(static_cast<errc>(i))});
+    m.counter.value = static_cast<double>(counts[i]);
+    f.metric.push_back(std::move(m));
+  }
+  return f;
 }
 
 } // namespace
@@ -104,6 +122,14 @@ engine_families(const caf::expected<engine_stats>& stats) {
   result.push_back(gauge("entact_calls_in_flight",
                          "Calls from threads (C++ API, HTTP) in flight now",
                          double(s.calls_in_flight)));
+  result.push_back(counter("entact_txn_begun_total",
+                           "Pessimistic transactions begun (each attempt "
+                           "of transact counts)",
+                           s.txn_begun));
+  result.push_back(counter("entact_txn_committed_total",
+                           "Pessimistic transactions committed",
+                           s.txn_committed));
+  result.push_back(aborted_by_cause(s.txn_aborted));
   result.push_back(histogram("entact_commit_group_size_batches",
                              "Batches per group commit", s.group_batches));
   result.push_back(histogram("entact_commit_group_duration_seconds",

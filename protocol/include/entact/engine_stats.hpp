@@ -56,6 +56,14 @@ struct engine_stats {
   uint64_t overloaded = 0;
   /// Calls from threads (the C++ API, HTTP) in flight now.
   uint64_t calls_in_flight = 0;
+  /// Pessimistic transactions begun (each attempt of `transact` counts),
+  /// and those that committed.
+  uint64_t txn_begun = 0;
+  uint64_t txn_committed = 0;
+  /// Transactions that ended without committing, by why: entry `i` counts
+  /// those ended by `errc` `i` (`aborted` by wait-die or their owner,
+  /// `lease_expired`, `lock_timeout`, `conflict`, `in_doubt`, ...).
+  std::vector<uint64_t> txn_aborted;
   /// Batches per group commit.
   bucket_counts group_batches;
   /// Seconds per group commit (read, stage, commit with its WAL sync).
@@ -68,7 +76,8 @@ typename Inspector::result_type inspect(Inspector& f, engine_stats& x) {
            x.activations, x.passivations, x.modifications, x.modify_writes,
            x.commit_groups, x.batches_committed, x.writes_committed,
            x.batches_refused, x.commit_retries, x.overloaded,
-           x.calls_in_flight, x.group_batches, x.commit_seconds);
+           x.calls_in_flight, x.txn_begun, x.txn_committed, x.txn_aborted,
+           x.group_batches, x.commit_seconds);
 }
 
 } // namespace entact
