@@ -22,6 +22,9 @@ packages=(g++ cmake make libcaf-dev librocksdb-dev libboost-test-dev
           # The libFuzzer targets of fuzz/ (ENTACT_FUZZ=ON) build with clang.
           clang libclang-rt-14-dev
           libcpp-httplib-dev nlohmann-json3-dev pkg-config)
+# GET /metrics: prometheus-cpp's core (registry, text format) for the HTTP
+# gateway (http/); its CMake package pulls civetweb, curl and zlib -dev.
+packages+=(prometheus-cpp-dev)
 # TLS: OpenSSL's headers for the build, its CLI for the tests' certificates.
 packages+=(libssl-dev openssl)
 

@@ -101,6 +101,9 @@ struct entity_context {
   /// carried them (`engine_stats`).
   mutable std::atomic<uint64_t> modifications{0};
   mutable std::atomic<uint64_t> modify_writes{0};
+  /// Writes and modifications refused as `overloaded` at a full entity
+  /// queue (`engine_stats::overloaded`).
+  mutable std::atomic<uint64_t> queue_refusals{0};
   /// Ids whose optimistic batch may be visible in storage but not yet
   /// known to their entity (see entity/unpublished.hpp).
   unpublished* unpublished_batches = nullptr;

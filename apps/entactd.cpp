@@ -195,6 +195,8 @@ bool serve_http_if_asked(entact::engine& eng, const std::string& host,
   auto opts = entact::http_options_for(eng.options());
   opts.host = host;
   opts.port = static_cast<uint16_t>(port);
+  // GET /metrics reads the engine's counters; a scrape waits at most 2 s.
+  opts.stats = [&eng] { return eng.stats(std::chrono::seconds{2}); };
   auto http = entact::serve_http(eng, opts);
   if (!http) {
     log("cannot serve HTTP on " + host + ":" + std::to_string(port) + ": "

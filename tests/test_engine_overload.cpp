@@ -52,6 +52,12 @@ BOOST_AUTO_TEST_CASE(a_full_entity_queue_refuses_with_overloaded) {
   BOOST_TEST(committed + overloaded == n);
   BOOST_TEST(overloaded > 0);
   BOOST_TEST(committed >= 4);
+  // The engine's counters say the same (GET /metrics reports them).
+  auto st = db().stats();
+  BOOST_REQUIRE(st);
+  BOOST_TEST(st->overloaded == static_cast<uint64_t>(overloaded));
+  BOOST_TEST(st->writes_committed == static_cast<uint64_t>(committed));
+  BOOST_TEST(st->batches_committed == static_cast<uint64_t>(committed));
   // Refused requests changed nothing: one version per committed write.
   auto r = db().read("hot");
   BOOST_REQUIRE(r);
@@ -74,6 +80,10 @@ BOOST_AUTO_TEST_CASE(calls_past_the_in_flight_bound_are_refused_at_once) {
   BOOST_TEST(committed + overloaded == n);
   BOOST_TEST(overloaded > 0);
   BOOST_TEST(committed >= 8);
+  auto st = db().stats();
+  BOOST_REQUIRE(st);
+  BOOST_TEST(st->overloaded == static_cast<uint64_t>(overloaded));
+  BOOST_TEST(st->batches_committed == static_cast<uint64_t>(committed));
   // Refused calls changed nothing: the versions add up to the committed.
   std::vector<entity_id> ids;
   for (int i = 0; i < 16; ++i)

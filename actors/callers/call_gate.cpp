@@ -42,10 +42,12 @@ caf::error call_gate::admit(bool wait) {
     if (max_in_flight_ == 0 || outstanding_ <= max_in_flight_)
       return {};
     leave();
-    if (!wait || std::chrono::steady_clock::now() >= deadline)
+    if (!wait || std::chrono::steady_clock::now() >= deadline) {
+      ++overloaded_;
       return make_error(errc::overloaded,
                         "more than " + std::to_string(max_in_flight_)
                           + " calls in flight");
+    }
     std::unique_lock<std::mutex> guard{mtx_};
     ++waiting_;
     slot_free_.wait_until(guard, deadline, [this] {

@@ -57,6 +57,16 @@ public:
 
   static caf::error gone_error();
 
+  /// Calls refused with `overloaded` so far, and calls in flight now
+  /// (`engine_stats`).
+  uint64_t overloaded() const noexcept {
+    return overloaded_.load();
+  }
+  uint64_t in_flight() const noexcept {
+    auto n = outstanding_.load();
+    return n > 0 ? static_cast<uint64_t>(n) : 0;
+  }
+
   static caf::error closed_error();
 
   /// Counts one call for its scope (see `enter`); `entered()` tells whether
@@ -227,6 +237,7 @@ private:
   int64_t max_in_flight_ = 0;
   std::atomic<bool> closed_{false};
   std::atomic<int64_t> outstanding_{0};
+  std::atomic<uint64_t> overloaded_{0};
   /// Blocking calls waiting in `admit` for a slot (woken by `leave`).
   std::atomic<int64_t> waiting_{0};
   std::condition_variable slot_free_;

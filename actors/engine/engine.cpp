@@ -62,11 +62,14 @@ void spawn_actors(engine::impl& e, size_t workers) {
   detail::router_config rcfg{e.opts.resident_cap, e.opts.idle_timeout,
                              e.opts.limits};
   e.router = sys.spawn(detail::router, rcfg, &e.ctx);
-  e.tctx = detail::txn_context{e.router, e.store.get(),
-                               &e.unpublished_batches, e.opts.limits,
-                               e.opts.max_txn_entities,
-                               e.opts.max_retryable_txns,
-                               e.opts.max_lease};
+  // Member by member: the context holds counters (atomics), not copyable.
+  e.tctx.router = e.router;
+  e.tctx.store = e.store.get();
+  e.tctx.unpublished_batches = &e.unpublished_batches;
+  e.tctx.limits = e.opts.limits;
+  e.tctx.max_entities = e.opts.max_txn_entities;
+  e.tctx.max_retryable = e.opts.max_retryable_txns;
+  e.tctx.max_lease = e.opts.max_lease;
   e.coordinator = caf::actor_cast<coordinator_api>(
     sys.spawn(detail::coordinator, &e.tctx));
   e.door = sys.spawn(detail::front_door, caf::actor_cast<router_api>(e.router),
@@ -185,8 +188,38 @@ void engine::modify_async(modify_op op, record_callback done) {
 }
 
 caf::expected<engine_stats> engine::stats() {
-  return impl_->gate.request<engine_stats>(impl_->router,
-                                           stats_atom::value);
+  return stats(impl_->opts.request_timeout);
+}
+
+caf::expected<engine_stats> engine::stats(std::chrono::milliseconds wait) {
+  // Counted, so `close` waits for it, but past the admission bound: an
+  // overloaded engine is when its counters matter most.
+  detail::call_gate::scope call{impl_->gate};
+  if (!call.entered())
+    return detail::call_gate::closed_error();
+  auto result = impl_->gate.relay<engine_stats>(
+    impl_->router, std::chrono::duration_cast<caf::timespan>(wait),
+    stats_atom::value);
+  if (!result)
+    return result;
+  // The router counts entities; the store and the gate count the rest.
+  auto st = impl_->store->stats();
+  result->commit_groups = st.groups;
+  result->batches_committed = st.batches_committed;
+  result->writes_committed = st.writes_committed;
+  result->batches_refused = st.batches_refused;
+  result->commit_retries = st.retries;
+  result->group_batches = std::move(st.group_batches);
+  result->commit_seconds = std::move(st.commit_seconds);
+  result->txn_begun = impl_->tctx.begun.load();
+  result->txn_committed = impl_->tctx.committed.load();
+  for (const auto& n : impl_->tctx.aborted)
+    result->txn_aborted.push_back(n.load());
+  result->overloaded = impl_->gate.overloaded()
+                       + impl_->ctx.queue_refusals.load();
+  // Less this call itself.
+  result->calls_in_flight = impl_->gate.in_flight() - 1;
+  return result;
 }
 
 router_api engine::router() const {

@@ -145,8 +145,10 @@ caf::result<record> on_write(entity_ptr self, const entity_context* ctx,
                              write_op op) {
   auto& a = self->state.act();
   if (a.pending.size() + a.modifying.size() + a.queue.size()
-      >= ctx->max_queue)
+      >= ctx->max_queue) {
+    ++ctx->queue_refusals;
     return make_error(errc::overloaded, op.id);
+  }
   auto rp = self->make_response_promise<record>();
   auto ticket = a.next_ticket++;
   // Behind a group of modifications too, so writes apply in arrival order

@@ -147,8 +147,10 @@ caf::result<record> on_modify(entity_ptr self, const entity_context* ctx,
                               modify_op op) {
   auto& a = self->state.act();
   if (a.pending.size() + a.modifying.size() + a.queue.size()
-      >= ctx->max_queue)
+      >= ctx->max_queue) {
+    ++ctx->queue_refusals;
     return make_error(errc::overloaded, op.id);
+  }
   auto rp = self->make_response_promise<record>();
   queued_request q;
   q.ticket = a.next_ticket++;

@@ -42,6 +42,18 @@ void release_all(self_ptr self, const txn_context* ctx,
       release(id);
 }
 
+/// Counts how the transaction ended (`errc::none`: committed), once.
+void count_end(self_ptr self, const txn_context* ctx, errc code) {
+  auto& st = self->state;
+  if (st.counted)
+    return;
+  st.counted = true;
+  if (code == errc::none)
+    ++ctx->committed;
+  else if (static_cast<size_t>(code) < ctx->aborted.size())
+    ++ctx->aborted[static_cast<size_t>(code)];
+}
+
 /// Tells the coordinator that the transaction ended, before any answer
 /// that says so: the caller may retry at once, and its retry must find this
 /// attempt ended (messages from one actor to another keep their order).
@@ -56,6 +68,7 @@ void tell_ended(self_ptr self, bool committed) {
 /// Ends the transaction without writing: answers the call under way with
 /// `err` and quits.
 void end(self_ptr self, const txn_context* ctx, caf::error err) {
+  count_end(self, ctx, code_of(err));
   release_all(self, ctx);
   tell_ended(self, false);
   if (self->state.call.pending())
@@ -199,6 +212,7 @@ caf::result<records> commit(self_ptr self, const txn_context* ctx,
   if (!ops)
     return refuse(self, ctx, std::move(ops.error()));
   if (ops->empty()) {
+    count_end(self, ctx, errc::none);
     release_all(self, ctx);
     tell_ended(self, true); // nothing to write: done, as if committed
     self->quit();
@@ -225,6 +239,7 @@ void committed(self_ptr self, const txn_context* ctx, records& recs) {
   std::map<entity_id, record> published;
   for (auto& r : recs)
     published.emplace(r.id, r);
+  count_end(self, ctx, errc::none);
   release_all(self, ctx, published);
   tell_ended(self, true);
   self->state.call.deliver(std::move(recs));
@@ -237,6 +252,7 @@ void refused(self_ptr self, const txn_context* ctx, caf::error& err) {
   std::map<entity_id, record> published;
   if (auto c = conflict_of(err))
     published.emplace(c->id, c->stored);
+  count_end(self, ctx, code_of(err));
   release_all(self, ctx, published);
   // In doubt, it may have committed: no retry may keep its age.
   tell_ended(self, code_of(err) == errc::in_doubt);
@@ -250,6 +266,7 @@ txn_actor::behavior_type txn(self_ptr self, txn_handle handle,
                              txn_options opts, caf::strong_actor_ptr owner,
                              txn_end_listener coordinator,
                              const txn_context* ctx) {
+  ++ctx->begun;
   self->state.handle = handle;
   self->state.opts = opts;
   self->state.coordinator = std::move(coordinator);

@@ -1,10 +1,13 @@
 #pragma once
 
+#include <array>
+#include <atomic>
 #include <map>
 #include <vector>
 
 #include <caf/typed_response_promise.hpp>
 
+#include "entact/errc.hpp"
 #include "internal.hpp"
 
 namespace entact::detail {
@@ -38,6 +41,13 @@ struct txn_context {
   size_t max_retryable = 0;
   /// Longest lease (and lock wait) a transaction may ask for.
   caf::timespan max_lease{0};
+  /// Transactions begun, committed, and ended otherwise by `errc`
+  /// (`engine_stats`).
+  mutable std::atomic<uint64_t> begun{0};
+  mutable std::atomic<uint64_t> committed{0};
+  mutable std::array<std::atomic<uint64_t>,
+                     static_cast<size_t>(errc::unassigned) + 1>
+    aborted{};
 };
 
 struct txn_state {
@@ -47,6 +57,8 @@ struct txn_state {
   txn_end_listener coordinator;
   /// Set once the coordinator was told that the transaction ended.
   bool told_ended = false;
+  /// Set once the transaction's end was counted in `txn_context`.
+  bool counted = false;
   phase now = phase::active;
   /// Locked entities and their committed records when locked.
   std::map<entity_id, record> locked;

@@ -38,6 +38,14 @@ std::string router::allow_of(const route& r) {
   return allow;
 }
 
+std::string router::name_of(const std::string& path) const {
+  std::string tail;
+  const auto* r = find(path, tail);
+  if (r == nullptr)
+    return "unmatched";
+  return r->prefix ? r->path + "*" : r->path;
+}
+
 void router::dispatch(exchange& ex) const {
   const auto* r = find(ex.req.path, ex.tail);
   if (r == nullptr) {

@@ -37,6 +37,11 @@ public:
   /// (cpp-httplib sends the headers of the answer, not its body).
   void dispatch(exchange& ex) const;
 
+  /// The name of the route that takes `path`, for metrics: its path, with
+  /// `*` after a prefix (`/v1/entities/*`); `unmatched` if none takes it.
+  /// One of a fixed set, whatever the path.
+  std::string name_of(const std::string& path) const;
+
 private:
   struct route {
     std::string path;

@@ -2,6 +2,7 @@
 
 #include "entact/database.hpp"
 #include "entact/serve_http.hpp"
+#include "gateway_metrics.hpp"
 #include "router.hpp"
 
 namespace entact::http {
@@ -14,6 +15,11 @@ void add_batch_route(router& r, database& db, const http_options& opts);
 
 /// `POST /v1/transactions` (transaction_route.cpp).
 void add_transaction_route(router& r, database& db, const http_options& opts);
+
+/// `GET /metrics`: `metrics` and, if `opts.stats` is set, the engine's
+/// counters (metrics_route.cpp).
+void add_metrics_route(router& r, const gateway_metrics& metrics,
+                       const http_options& opts);
 
 /// `GET /healthz`: 200 while the database answers a (empty) read.
 void add_health_route(router& r, database& db, const http_options& opts);

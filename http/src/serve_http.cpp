@@ -10,6 +10,7 @@
 #include <sys/socket.h>
 
 #include "body.hpp"
+#include "gateway_metrics.hpp"
 #include "entact/errc.hpp"
 #include "entact/saturating.hpp"
 #include "problem.hpp"
@@ -49,6 +50,7 @@ httplib::Server::HandlerResponse
 guard(const httplib::Request& req, httplib::Response& res,
       const http_options& opts, const router& routes) {
   using result = httplib::Server::HandlerResponse;
+  gateway_metrics::request_started();
   auto refuse = [&](int status, const std::string& code,
                     const std::string& detail) {
     send_problem(res, status, code, detail);
@@ -111,7 +113,7 @@ void problem_for_library_errors(const httplib::Request&,
 }
 
 void configure(httplib::Server& svr, const router& routes,
-               const http_options& opts) {
+               gateway_metrics& metrics, const http_options& opts) {
   auto threads = opts.threads;
   svr.new_task_queue = [threads] { return new httplib::ThreadPool(threads); };
   // cpp-httplib sets SO_REUSEPORT by default, which lets a second server
@@ -152,6 +154,11 @@ void configure(httplib::Server& svr, const router& routes,
   svr.Delete(".*", with_body);
   svr.Patch(".*", with_body);
   svr.set_error_handler(problem_for_library_errors);
+  // Called once the answer is written, for every request.
+  svr.set_logger(
+    [&metrics](const httplib::Request& req, const httplib::Response& res) {
+      metrics.request_done(req, res);
+    });
   svr.set_exception_handler(
     [](const httplib::Request&, httplib::Response& res, std::exception_ptr) {
       send_problem(res, 500, "internal_error",
@@ -167,6 +174,7 @@ namespace entact {
 
 struct http_listener::impl {
   http::router routes;
+  http::gateway_metrics metrics{routes};
   httplib::Server server;
   std::thread loop;
   uint16_t port = 0;
@@ -212,7 +220,8 @@ serve_http(database& db, http_options opts) {
   http::add_entity_routes(st->routes, db, opts);
   http::add_batch_route(st->routes, db, opts);
   http::add_transaction_route(st->routes, db, opts);
-  http::configure(st->server, st->routes, opts);
+  http::add_metrics_route(st->routes, st->metrics, opts);
+  http::configure(st->server, st->routes, st->metrics, opts);
   auto host = opts.host.empty() ? std::string{"0.0.0.0"} : opts.host;
   auto port = opts.port == 0 ? st->server.bind_to_any_port(host)
               : st->server.bind_to_port(host, opts.port) ? int{opts.port}

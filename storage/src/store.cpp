@@ -1,5 +1,6 @@
 #include "entact/storage/store.hpp"
 
+#include <chrono>
 #include <ctime>
 #include <future>
 
@@ -51,16 +52,24 @@ void store::impl::run() {
       known.forget_all();
       trusted = nullptr;
     }
+    auto started = std::chrono::steady_clock::now();
     auto result = detail::commit_group(*db, opts.sync, group, hook(), trusted);
-    if (result.committed)
+    if (result.committed) {
       ++groups;
+      group_batches.record(static_cast<double>(group.size()));
+      commit_seconds.record(std::chrono::duration<double>(
+                              std::chrono::steady_clock::now() - started)
+                              .count());
+    }
     retries += result.retries;
     ids_read += result.ids_read;
     ids_known += result.ids_known;
     batches_refused += result.refused;
     for (size_t i = 0; i < group.size(); ++i) {
-      if (result.committed && result.outcomes[i])
+      if (result.committed && result.outcomes[i]) {
         ++batches_committed;
+        writes_committed += group[i].ops.size();
+      }
       deliver(group[i].done, std::move(result.outcomes[i]));
     }
     committer_cpu_ns = thread_cpu_ns();
@@ -129,10 +138,18 @@ caf::expected<std::vector<record>> store::commit(std::vector<write_op> ops) {
 }
 
 store_stats store::stats() const {
-  return {impl_->groups.load(),    impl_->batches_committed.load(),
-          impl_->batches_refused.load(), impl_->retries.load(),
-          impl_->ids_read.load(),  impl_->ids_known.load(),
-          impl_->committer_cpu_ns.load()};
+  store_stats result;
+  result.groups = impl_->groups.load();
+  result.batches_committed = impl_->batches_committed.load();
+  result.batches_refused = impl_->batches_refused.load();
+  result.retries = impl_->retries.load();
+  result.ids_read = impl_->ids_read.load();
+  result.ids_known = impl_->ids_known.load();
+  result.committer_cpu_ns = impl_->committer_cpu_ns.load();
+  result.writes_committed = impl_->writes_committed.load();
+  result.group_batches = impl_->group_batches.snapshot();
+  result.commit_seconds = impl_->commit_seconds.snapshot();
+  return result;
 }
 
 const std::vector<std::string>& store::salvage_report() const noexcept {

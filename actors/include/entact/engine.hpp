@@ -1,5 +1,6 @@
 #pragma once
 
+#include <chrono>
 #include <memory>
 
 #include <caf/actor_system.hpp>
@@ -58,8 +59,14 @@ public:
   caf::expected<record> modify(modify_op op) override;
   void modify_async(modify_op op, record_callback done) override;
 
-  /// Counters of the router (resident, activations, passivations, ...).
+  /// The engine's counters (entities, commits, refusals; see
+  /// `engine_stats`), waiting at most `request_timeout`. Errors: `closed`,
+  /// `timeout`.
   caf::expected<engine_stats> stats();
+
+  /// The same within `wait`, and never refused as `overloaded` (for
+  /// monitoring, e.g. the HTTP gateway's `/metrics`).
+  caf::expected<engine_stats> stats(std::chrono::milliseconds wait);
 
   /// The router, for actors that talk to the engine by message.
   router_api router() const;

@@ -3,6 +3,7 @@
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 
@@ -10,6 +11,7 @@
 
 #include "entact/database.hpp"
 #include "entact/engine_options.hpp"
+#include "entact/engine_stats.hpp"
 #include "entact/limits.hpp"
 
 namespace entact {
@@ -42,6 +44,11 @@ struct http_options {
   std::chrono::seconds keep_alive_timeout{5};
   /// `Retry-After` sent with 503 (`overloaded`, `closed`, `lock_timeout`).
   std::chrono::seconds retry_after{1};
+  /// Where `GET /metrics` reads the engine's counters at each scrape, e.g.
+  /// `[&eng] { return eng.stats(std::chrono::seconds{2}); }`: it must
+  /// return within a bounded wait. Empty: `/metrics` reports only the
+  /// gateway's own metrics.
+  std::function<caf::expected<engine_stats>()> stats;
 };
 
 /// `http_options` whose limits are those of an engine opened with `opts`.
@@ -88,7 +95,7 @@ private:
 /// Serves `db` over HTTP/1.1 on `opts.host`:`opts.port` (see README, "HTTP
 /// API"): `GET`/`HEAD`/`PUT`/`DELETE /v1/entities/{id}` with ETags and
 /// `If-Match`/`If-None-Match`, `POST /v1/batch`, `POST /v1/transactions`,
-/// `GET /healthz`. Every error is an RFC 9457 `application/problem+json`
+/// `GET /healthz`, `GET /metrics` (Prometheus). Every error is an RFC 9457 `application/problem+json`
 /// body.
 ///
 /// Errors: `invalid_argument` (a limit or thread count of 0), or

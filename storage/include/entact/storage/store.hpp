@@ -9,6 +9,7 @@
 
 #include <caf/expected.hpp>
 
+#include "entact/engine_stats.hpp"
 #include "entact/record.hpp"
 #include "entact/storage/store_options.hpp"
 #include "entact/write_op.hpp"
@@ -37,6 +38,12 @@ struct store_stats {
   /// last group: what the group path costs per write, read beside
   /// `batches_committed`.
   uint64_t committer_cpu_ns = 0;
+  /// Entity writes in the batches that committed.
+  uint64_t writes_committed = 0;
+  /// Batches per group commit, and seconds per group commit (from the
+  /// group's reads to its durable commit, WAL sync included).
+  bucket_counts group_batches;
+  bucket_counts commit_seconds;
 };
 
 /// Durable home of all entities: a RocksDB `OptimisticTransactionDB`.
