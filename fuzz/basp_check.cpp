@@ -41,6 +41,10 @@ using caf::io::basp::message_type;
 
 constexpr size_t max_payload = 2048;
 
+/// The front door's actor id for the checker; with no frames of the
+/// server's learnt, the only actor an accepted message may name.
+constexpr uint64_t front_door = 1;
+
 /// One actor system for the whole run, never destroyed: CAF 0.17's
 /// actor_system crashes when it is torn down among the exit handlers.
 caf::actor_system& fuzz_system() {
@@ -64,7 +68,7 @@ verdict feed(const std::vector<char>& stream, const std::vector<size_t>& cuts) {
   claimed_nodes claimed;
   verdict out;
   {
-    entact::detail::peer_destinations dests{1};
+    entact::detail::peer_destinations dests{front_door};
     basp_checker checker{fuzz_system(), max_payload, claimed, dests};
     size_t begin = 0;
     for (size_t i = 0; i <= cuts.size() && out.refusal.empty(); ++i) {
@@ -128,6 +132,13 @@ void check_accepted(const std::vector<char>& stream, size_t completed) {
       fail("an accepted frame has an operation a client never sends");
     if (op == message_type::client_handshake && hdr.payload_len == 0)
       fail("an accepted client handshake has no payload");
+    if (op == message_type::direct_message
+        && (hdr.has(caf::io::basp::header::named_receiver_flag)
+              ? hdr.dest_actor
+                  != entact::detail::peer_destinations::spawn_server_name()
+              : hdr.dest_actor != front_door))
+      fail("an accepted message names an actor other than the front door "
+           "or SpawnServ");
     if (op == message_type::direct_message)
       check_accepted_message(stream.data() + pos + basp_checker::header_size,
                              hdr.payload_len);

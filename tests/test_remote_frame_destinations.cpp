@@ -331,6 +331,17 @@ BOOST_AUTO_TEST_CASE(a_peer_cannot_link_the_front_door_to_its_actor) {
                            peer_actor, p.hello.door));
     BOOST_TEST(p.cut_off(), to_string(op));
   }
+  {
+    // Another atom with an actor is a message like any other.
+    peer p{s.server.port()};
+    auto payload = serialized_in_system(
+      std::vector<caf::strong_actor_ptr>{}, uint16_t{0},
+      std::string("@<>+@atom+@strong_actor_ptr"), caf::atom("e_get"),
+      uint64_t{peer_actor}, p.me);
+    p.conn.send(basp_frame(basp_direct_message, payload, one_way_id,
+                           peer_actor, p.hello.door));
+    BOOST_TEST(!p.conn.drain_until_closed(300ms));
+  }
   BOOST_TEST(s.still_serving());
 }
 

@@ -328,17 +328,19 @@ std::string basp_checker::check_message_types() {
   size_t stages = 0;
   if (source.begin_sequence(stages) || stages != 0)
     return "a direct_message with a forwarding stack";
-  // CAF 0.17's BASP reads a message of exactly an atom and an actor as a
-  // link or unlink request of that actor's proxy, to any destination,
-  // before delivering anything: linked to an actor of the peer's, the
-  // front door would die with it. No client sends one.
+  // CAF 0.17's BASP reads a message of exactly the atom 'link' or
+  // 'unlink' and an actor as a link request of that actor's proxy, to any
+  // destination, before delivering anything: linked to an actor of the
+  // peer's, the front door would die with it. No client sends one.
   caf::binary_deserializer peek{sys_, kept_.data(), kept_.size()};
   uint16_t zero = 1;
   std::string names;
+  auto op = caf::atom("");
   if (!peek.begin_sequence(stages) && !peek.begin_object(zero, names)
-      && names == "@<>+@atom+@strong_actor_ptr")
-    return "a direct_message of an atom and an actor (CAF reads it as a "
-           "link request)";
+      && names == "@<>+@atom+@strong_actor_ptr" && !peek(op)
+      && (op == caf::atom("link") || op == caf::atom("unlink")))
+    return "a direct_message asking to link an actor (CAF reads '"
+           + caf::to_string(op) + "' and an actor as a link request)";
   return check_message_header(source, "a direct_message");
 }
 
