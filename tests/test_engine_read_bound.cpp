@@ -31,6 +31,7 @@ BOOST_FIXTURE_TEST_SUITE(engine_read_bound, entact::test::engine_fixture)
 
 BOOST_AUTO_TEST_CASE(a_read_under_the_bound_works_one_over_it_is_too_large) {
   opts.limits.max_read_bytes = 1000;
+  opts.limits.max_value_bytes = 500; // one record at the limits must fit
   reopen();
   // Ten records of 2 + 100 bytes: nine fit in 1000 bytes, ten do not.
   std::vector<entity_id> ids;
@@ -80,10 +81,17 @@ BOOST_AUTO_TEST_CASE(a_huge_reply_is_refused_at_the_bound_not_built_first) {
   BOOST_TEST(fits->size() == 15u);
 }
 
-BOOST_AUTO_TEST_CASE(the_bound_must_be_positive) {
+BOOST_AUTO_TEST_CASE(the_bound_must_hold_one_record_at_the_limits) {
   auto bad = opts;
   bad.limits.max_read_bytes = 0;
   BOOST_TEST(code(engine::open(bad)) == errc::invalid_argument);
+  // 256 + 1 MiB: a record at the id and value limits.
+  bad.limits.max_read_bytes = opts.limits.max_value_bytes + 255;
+  BOOST_TEST(code(engine::open(bad)) == errc::invalid_argument);
+  auto good = opts;
+  good.limits.max_read_bytes = opts.limits.max_value_bytes + 256;
+  eng.reset();
+  BOOST_CHECK(engine::open(good));
 }
 
 BOOST_AUTO_TEST_SUITE_END()

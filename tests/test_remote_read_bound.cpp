@@ -33,7 +33,8 @@ bool mentions(const caf::error& err, const std::string& needle) {
 BOOST_AUTO_TEST_SUITE(remote_read_bound)
 
 BOOST_AUTO_TEST_CASE(the_servers_bound_applies_to_remote_reads) {
-  test::server_process server{{"--max-read-bytes=1000"}};
+  test::server_process server{{"--max-read-bytes=1000",
+                                "--max-value-bytes=500"}};
   auto db = connect_to(server);
   std::vector<entity_id> ids;
   for (int i = 0; i < 10; ++i) {

@@ -8,6 +8,7 @@
 #include <caf/typed_event_based_actor.hpp>
 
 #include "entact/not_found.hpp"
+#include "entact/saturating.hpp"
 #include "txn/coordinator.hpp"
 #include "engine/engine_impl.hpp"
 #include "engine/front_door.hpp"
@@ -39,8 +40,16 @@ caf::error check(const engine_options& opts) {
     return make_error(errc::invalid_argument, "max_id_bytes must be >= 1");
   if (opts.limits.max_read_ids == 0)
     return make_error(errc::invalid_argument, "max_read_ids must be >= 1");
-  if (opts.limits.max_read_bytes == 0)
-    return make_error(errc::invalid_argument, "max_read_bytes must be >= 1");
+  // A read of one record at the id and value limits must fit, or such a
+  // record could be written and never read back (a remote `read` is a
+  // read_many of one id).
+  auto one_record = entact::detail::add_sat(opts.limits.max_id_bytes,
+                                            opts.limits.max_value_bytes);
+  if (opts.limits.max_read_bytes < one_record)
+    return make_error(errc::invalid_argument,
+                      "max_read_bytes must be at least max_id_bytes + "
+                      "max_value_bytes ("
+                        + std::to_string(one_record) + ")");
   return {};
 }
 
