@@ -11,6 +11,7 @@
 #include "txn/coordinator.hpp"
 #include "engine/engine_impl.hpp"
 #include "engine/front_door.hpp"
+#include "watch/local_watch.hpp"
 #include "entity/io_actors.hpp"
 #include "entity/router.hpp"
 
@@ -82,10 +83,16 @@ engine::open(engine_options opts, std::unique_ptr<entact::config> cfg) {
   auto ops = detail::operation_registry::make(opts.operations);
   if (!ops)
     return std::move(ops.error());
-  auto st = storage::store::open({opts.path, opts.sync, 4096, opts.limits});
+  auto watches = std::make_shared<detail::watch_hub>(opts.max_watches);
+  storage::store_options sopts{opts.path, opts.sync, 4096, opts.limits};
+  sopts.on_commit = [watches](const std::vector<record>& committed) {
+    watches->publish(committed);
+  };
+  auto st = storage::store::open(std::move(sopts));
   if (!st)
     return std::move(st.error());
   auto ptr = std::make_unique<impl>();
+  ptr->watches = std::move(watches);
   ptr->opts = std::move(opts);
   ptr->operations = std::move(*ops);
   ptr->store = std::move(*st);
@@ -113,6 +120,8 @@ engine::~engine() {
 void engine::close() {
   if (!impl_->gate.close_and_drain(impl_->opts.request_timeout * 2))
     return;
+  // Watchers get what was committed, then `closed`; their actors stop.
+  impl_->watches->close(detail::call_gate::closed_error());
   for (auto h : {caf::actor_cast<caf::actor>(impl_->door),
                  caf::actor_cast<caf::actor>(impl_->coordinator),
                  caf::actor_cast<caf::actor>(impl_->router),
@@ -125,6 +134,7 @@ void engine::close() {
   impl_->tctx.router = nullptr;
   impl_->ctx.readers = nullptr;
   impl_->sys->await_all_actors_done();
+  impl_->watches->release();
   // Every actor is gone: the store commits what is left and closes.
   impl_->store.reset();
   impl_->sys.reset();
@@ -176,6 +186,20 @@ void engine::modify_async(modify_op op, record_callback done) {
   auto key = op.id;
   impl_->gate.send_async(key, std::move(done), modify_atom::value,
                          std::move(op));
+}
+
+caf::expected<watch_handle> engine::watch(const entity_id& id,
+                                          version_t after_version,
+                                          watch_callback cb) {
+  if (impl_->gate.closed())
+    return detail::call_gate::closed_error();
+  if (auto err = validate_id(id, impl_->opts.limits))
+    return err;
+  detail::feed_bounds bounds{std::max<size_t>(impl_->opts.watch_queue, 1),
+                             impl_->opts.watch_queue_bytes};
+  return detail::start_local_watch(*impl_->sys, impl_->watches,
+                                   impl_->ctx.readers, id, after_version,
+                                   bounds, std::move(cb));
 }
 
 caf::expected<engine_stats> engine::stats() {

@@ -57,6 +57,9 @@ public:
   using database::modify;
   caf::expected<record> modify(modify_op op) override;
   void modify_async(modify_op op, record_callback done) override;
+  caf::expected<watch_handle> watch(const entity_id& id,
+                                    version_t after_version,
+                                    watch_callback cb) override;
 
   /// Counters of the router (resident, activations, passivations, ...).
   caf::expected<engine_stats> stats();

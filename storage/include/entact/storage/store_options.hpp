@@ -1,9 +1,12 @@
 #pragma once
 
 #include <cstddef>
+#include <functional>
 #include <string>
+#include <vector>
 
 #include "entact/limits.hpp"
+#include "entact/record.hpp"
 
 namespace entact::storage {
 
@@ -26,6 +29,14 @@ struct store_options {
   /// store is refused and left untouched. Acknowledged writes are lost:
   /// for an operator who chose that, never a default.
   bool salvage_wal = false;
+  /// Told every record the store commits, once per committed batch, on
+  /// the committer thread after the commit is durable and before any of
+  /// the group's callbacks run: batches in the order they committed, each
+  /// batch's records in op order. So the records of one id come in
+  /// version order, across groups too (one committer). Every write goes
+  /// through the store, so this sees every change: watches are built on it.
+  /// Must not block, throw, or call `commit`. Empty: nobody is told.
+  std::function<void(const std::vector<record>&)> on_commit = nullptr;
 };
 
 } // namespace entact::storage
