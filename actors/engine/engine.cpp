@@ -12,6 +12,7 @@
 #include "engine/engine_impl.hpp"
 #include "engine/front_door.hpp"
 #include "watch/local_watch.hpp"
+#include "watch/remote_watches.hpp"
 #include "entity/io_actors.hpp"
 #include "entity/router.hpp"
 
@@ -49,6 +50,10 @@ size_t worker_count(const engine_options& opts) {
   return std::max(2u, std::thread::hardware_concurrency());
 }
 
+detail::feed_bounds watch_bounds(const engine_options& opts) {
+  return {std::max<size_t>(opts.watch_queue, 1), opts.watch_queue_bytes};
+}
+
 void spawn_actors(engine::impl& e, size_t workers) {
   auto& sys = *e.sys;
   e.ctx.store = e.store.get();
@@ -68,8 +73,15 @@ void spawn_actors(engine::impl& e, size_t workers) {
                                e.opts.max_lease};
   e.coordinator = caf::actor_cast<coordinator_api>(
     sys.spawn(detail::coordinator, &e.tctx));
+  detail::remote_watch_config wcfg;
+  wcfg.hub = e.watches;
+  wcfg.readers = e.ctx.readers;
+  wcfg.bounds = watch_bounds(e.opts);
+  wcfg.limits = e.opts.limits;
+  wcfg.max_per_node = e.opts.max_watches_per_connection;
+  e.watch_service = detail::spawn_remote_watches(sys, std::move(wcfg));
   e.door = sys.spawn(detail::front_door, caf::actor_cast<router_api>(e.router),
-                     e.coordinator, e.ctx.readers);
+                     e.coordinator, e.ctx.readers, e.watch_service);
   e.gate.start(sys, caf::actor_cast<router_api>(e.router),
                e.opts.request_timeout, workers, e.opts.max_calls_in_flight);
 }
@@ -125,10 +137,12 @@ void engine::close() {
   for (auto h : {caf::actor_cast<caf::actor>(impl_->door),
                  caf::actor_cast<caf::actor>(impl_->coordinator),
                  caf::actor_cast<caf::actor>(impl_->router),
-                 caf::actor_cast<caf::actor>(impl_->ctx.readers)})
+                 caf::actor_cast<caf::actor>(impl_->ctx.readers),
+                 impl_->watch_service})
     caf::anon_send_exit(h, caf::exit_reason::user_shutdown);
   impl_->gate.stop();
   impl_->door = nullptr;
+  impl_->watch_service = nullptr;
   impl_->router = nullptr;
   impl_->coordinator = nullptr;
   impl_->tctx.router = nullptr;
@@ -195,11 +209,9 @@ caf::expected<watch_handle> engine::watch(const entity_id& id,
     return detail::call_gate::closed_error();
   if (auto err = validate_id(id, impl_->opts.limits))
     return err;
-  detail::feed_bounds bounds{std::max<size_t>(impl_->opts.watch_queue, 1),
-                             impl_->opts.watch_queue_bytes};
   return detail::start_local_watch(*impl_->sys, impl_->watches,
                                    impl_->ctx.readers, id, after_version,
-                                   bounds, std::move(cb));
+                                   watch_bounds(impl_->opts), std::move(cb));
 }
 
 caf::expected<engine_stats> engine::stats() {

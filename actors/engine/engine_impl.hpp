@@ -32,6 +32,8 @@ struct engine::impl {
   detail::router_actor router;
   detail::txn_context tctx;
   coordinator_api coordinator;
+  /// Serves other actors' (remote clients') watches.
+  caf::actor watch_service;
   server_api door;
   detail::call_gate gate;
 };

@@ -95,13 +95,18 @@ void watch_feed::end(caf::error why) {
     wake();
 }
 
-watch_feed::batch watch_feed::take(size_t max) {
+watch_feed::batch watch_feed::take(size_t max, size_t max_bytes) {
   std::lock_guard<std::mutex> guard{mtx_};
   woken_ = false;
   batch out;
+  size_t bytes = 0;
   if (started_)
     while (!queue_.empty() && out.events.size() < max) {
-      queued_bytes_ -= queue_.front().rec.value.size();
+      auto size = queue_.front().rec.value.size();
+      if (!out.events.empty() && bytes + size > max_bytes)
+        break;
+      bytes += size;
+      queued_bytes_ -= size;
       out.events.push_back(std::move(queue_.front()));
       queue_.pop_front();
     }

@@ -63,9 +63,11 @@ public:
   /// The first call wins. Wakes the consumer.
   void end(caf::error why);
 
-  /// Takes up to `max` events (in order) and whether the feed ended after
-  /// them. Takes nothing before `start`, except the end.
-  batch take(size_t max = static_cast<size_t>(-1));
+  /// Takes up to `max` events (in order), and of more than one at most
+  /// `max_bytes` of values, and whether the feed ended after them. Takes
+  /// nothing before `start`, except the end.
+  batch take(size_t max = static_cast<size_t>(-1),
+             size_t max_bytes = static_cast<size_t>(-1));
 
 private:
   /// Appends under the lock; true if the consumer should be woken.

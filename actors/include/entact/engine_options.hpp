@@ -48,6 +48,9 @@ struct engine_options {
   /// behind; past either it gets one `lagged` event instead.
   size_t watch_queue = 1024;
   size_t watch_queue_bytes = 8 * 1024 * 1024;
+  /// Most watches one remote connection may hold (`too_large` past it);
+  /// they end when the connection does.
+  size_t max_watches_per_connection = 1024;
   /// Worker threads of the actor system (0: one per core).
   size_t worker_threads = 0;
   /// Size limits for ids, values and reads (`max_read_ids`).
