@@ -27,6 +27,12 @@ caf::expected<record> database::modify(const entity_id& id, std::string name,
   return modify(modify_op{id, std::move(name), std::move(arg)});
 }
 
+caf::expected<watch_handle> database::watch(const entity_id&, version_t,
+                                            watch_callback) {
+  return make_error(errc::invalid_argument,
+                    "this database does not support watches");
+}
+
 caf::expected<record> database::update(const entity_id& id, version_t expected,
                                        std::string value) {
   return apply(write_op::update(id, expected, std::move(value)));

@@ -12,6 +12,8 @@
 #include "txn/coordinator.hpp"
 #include "engine/engine_impl.hpp"
 #include "engine/front_door.hpp"
+#include "watch/local_watch.hpp"
+#include "watch/remote_watches.hpp"
 #include "entity/io_actors.hpp"
 #include "entity/router.hpp"
 
@@ -59,6 +61,10 @@ size_t worker_count(const engine_options& opts) {
   return std::max(2u, std::thread::hardware_concurrency());
 }
 
+detail::feed_bounds watch_bounds(const engine_options& opts) {
+  return {std::max<size_t>(opts.watch_queue, 1), opts.watch_queue_bytes};
+}
+
 void spawn_actors(engine::impl& e, size_t workers) {
   auto& sys = *e.sys;
   e.ctx.store = e.store.get();
@@ -81,8 +87,15 @@ void spawn_actors(engine::impl& e, size_t workers) {
   e.tctx.max_lease = e.opts.max_lease;
   e.coordinator = caf::actor_cast<coordinator_api>(
     sys.spawn(detail::coordinator, &e.tctx));
+  detail::remote_watch_config wcfg;
+  wcfg.hub = e.watches;
+  wcfg.readers = e.ctx.readers;
+  wcfg.bounds = watch_bounds(e.opts);
+  wcfg.limits = e.opts.limits;
+  wcfg.max_per_node = e.opts.max_watches_per_connection;
+  e.watch_service = detail::spawn_remote_watches(sys, std::move(wcfg));
   e.door = sys.spawn(detail::front_door, caf::actor_cast<router_api>(e.router),
-                     e.coordinator, e.ctx.readers);
+                     e.coordinator, e.ctx.readers, e.watch_service);
   e.gate.start(sys, caf::actor_cast<router_api>(e.router),
                e.opts.request_timeout, workers, e.opts.max_calls_in_flight);
 }
@@ -96,14 +109,19 @@ engine::open(engine_options opts, std::unique_ptr<entact::config> cfg) {
   auto ops = detail::operation_registry::make(opts.operations);
   if (!ops)
     return std::move(ops.error());
+  auto watches = std::make_shared<detail::watch_hub>(opts.max_watches);
   storage::store_options store_opts;
   store_opts.path = opts.path;
   store_opts.sync = opts.sync;
   store_opts.limits = opts.limits;
+  store_opts.on_commit = [watches](const std::vector<record>& committed) {
+    watches->publish(committed);
+  };
   auto st = storage::store::open(std::move(store_opts));
   if (!st)
     return std::move(st.error());
   auto ptr = std::make_unique<impl>();
+  ptr->watches = std::move(watches);
   ptr->opts = std::move(opts);
   ptr->operations = std::move(*ops);
   ptr->store = std::move(*st);
@@ -131,18 +149,23 @@ engine::~engine() {
 void engine::close() {
   if (!impl_->gate.close_and_drain(impl_->opts.request_timeout * 2))
     return;
+  // Watchers get what was committed, then `closed`; their actors stop.
+  impl_->watches->close(detail::call_gate::closed_error());
   for (auto h : {caf::actor_cast<caf::actor>(impl_->door),
                  caf::actor_cast<caf::actor>(impl_->coordinator),
                  caf::actor_cast<caf::actor>(impl_->router),
-                 caf::actor_cast<caf::actor>(impl_->ctx.readers)})
+                 caf::actor_cast<caf::actor>(impl_->ctx.readers),
+                 impl_->watch_service})
     caf::anon_send_exit(h, caf::exit_reason::user_shutdown);
   impl_->gate.stop();
   impl_->door = nullptr;
+  impl_->watch_service = nullptr;
   impl_->router = nullptr;
   impl_->coordinator = nullptr;
   impl_->tctx.router = nullptr;
   impl_->ctx.readers = nullptr;
   impl_->sys->await_all_actors_done();
+  impl_->watches->release();
   // Every actor is gone: the store commits what is left and closes.
   impl_->store.reset();
   impl_->sys.reset();
@@ -194,6 +217,18 @@ void engine::modify_async(modify_op op, record_callback done) {
   auto key = op.id;
   impl_->gate.send_async(key, std::move(done), modify_atom::value,
                          std::move(op));
+}
+
+caf::expected<watch_handle> engine::watch(const entity_id& id,
+                                          version_t after_version,
+                                          watch_callback cb) {
+  if (impl_->gate.closed())
+    return detail::call_gate::closed_error();
+  if (auto err = validate_id(id, impl_->opts.limits))
+    return err;
+  return detail::start_local_watch(*impl_->sys, impl_->watches,
+                                   impl_->ctx.readers, id, after_version,
+                                   watch_bounds(impl_->opts), std::move(cb));
 }
 
 caf::expected<engine_stats> engine::stats() {

@@ -12,6 +12,7 @@
 #include "internal.hpp"
 #include "operations/operation_registry.hpp"
 #include "txn/txn_actor.hpp"
+#include "watch/watch_hub.hpp"
 
 namespace entact {
 
@@ -19,6 +20,9 @@ namespace entact {
 /// every actor that uses it, and the config outlives the system.
 struct engine::impl {
   engine_options opts;
+  /// Told every commit by the store (shared: the store's callback and the
+  /// watch handles hold it too).
+  std::shared_ptr<detail::watch_hub> watches;
   std::unique_ptr<storage::store> store;
   detail::unpublished unpublished_batches;
   detail::operation_registry operations;
@@ -28,6 +32,8 @@ struct engine::impl {
   detail::router_actor router;
   detail::txn_context tctx;
   coordinator_api coordinator;
+  /// Serves other actors' (remote clients') watches.
+  caf::actor watch_service;
   server_api door;
   detail::call_gate gate;
 };

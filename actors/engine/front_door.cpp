@@ -4,10 +4,20 @@
 
 namespace entact::detail {
 
+namespace {
+
+/// The watch request as the front door forwards it (typed, so `delegate`
+/// knows its answer).
+using watch_service = caf::typed_actor<
+  caf::replies_to<watch_atom, entity_id, version_t>::with<uint64_t>>;
+
+} // namespace
+
 server_api::behavior_type front_door(server_api::pointer self,
                                      router_api router,
                                      coordinator_api coord,
-                                     entity_context::reader_api readers) {
+                                     entity_context::reader_api readers,
+                                     caf::actor watches) {
   return {
     [=](get_atom a, entity_id& id) {
       return self->delegate(router, a, std::move(id));
@@ -40,6 +50,13 @@ server_api::behavior_type front_door(server_api::pointer self,
     [=](read_atom a, std::vector<entity_id>& ids) {
       return self->delegate(readers, a, std::move(ids));
     },
+    // The sender stays the sender: it is the watcher.
+    [=](watch_atom a, entity_id& id, version_t after) {
+      return self->delegate(caf::actor_cast<watch_service>(watches), a,
+                            std::move(id), after);
+    },
+    [=](watch_ack_atom a, uint64_t wid) { self->delegate(watches, a, wid); },
+    [=](unwatch_atom a, uint64_t wid) { self->delegate(watches, a, wid); },
   };
 }
 

@@ -7,12 +7,13 @@ namespace entact::detail {
 
 /// The one actor a server publishes: forwards entity calls to the router,
 /// transactions and batches to the coordinator and committed reads to the
-/// reader pool. Forwarding uses `delegate`, so answers go straight back to
+/// reader pool, watches to `watches` (see remote_watches.hpp). Forwarding uses `delegate`, so answers go straight back to
 /// the client and the coordinator sees the client as a transaction's owner
 /// (its death or disconnection aborts the transaction).
 server_api::behavior_type front_door(server_api::pointer self,
                                      router_api router,
                                      coordinator_api coordinator,
-                                     entity_context::reader_api readers);
+                                     entity_context::reader_api readers,
+                                     caf::actor watches);
 
 } // namespace entact::detail

@@ -2,8 +2,10 @@
 
 #include <caf/exit_reason.hpp>
 #include <caf/io/middleman.hpp>
+#include <caf/scoped_actor.hpp>
 
 #include "callers/call_gate.hpp"
+#include "client_watches.hpp"
 #include "tls_dial.hpp"
 #include "entact/not_found.hpp"
 #include "entact/register_types.hpp"
@@ -17,6 +19,8 @@ struct client::impl {
   std::unique_ptr<caf::actor_system> sys;
   std::unique_ptr<detail::tls_dialer> tls; // after `sys`: destroyed before it
   server_api server;
+  /// Receives this client's watches (client_watches.hpp).
+  caf::actor watches;
   detail::call_gate gate;
 };
 
@@ -72,6 +76,8 @@ caf::expected<std::unique_ptr<client>> client::connect(client_options opts) {
   if (!server)
     return unreachable(ptr->opts, server.error());
   ptr->server = std::move(*server);
+  ptr->watches = detail::spawn_client_watches(*ptr->sys, ptr->server,
+                                              ptr->opts.request_timeout);
   ptr->gate.start(*ptr->sys, caf::actor_cast<router_api>(ptr->server),
                   ptr->opts.request_timeout,
                   std::max<size_t>(ptr->opts.worker_threads, 1));
@@ -101,6 +107,8 @@ client::~client() {
 void client::close() {
   if (!impl_->gate.close_and_drain(impl_->opts.request_timeout * 2))
     return;
+  caf::anon_send_exit(impl_->watches, caf::exit_reason::user_shutdown);
+  impl_->watches = nullptr;
   impl_->gate.stop();
   impl_->server = nullptr;
   impl_->tls.reset();
@@ -161,6 +169,34 @@ void client::modify_async(modify_op op, record_callback done) {
   auto key = op.id;
   impl_->gate.send_async(key, std::move(done), modify_atom::value,
                          std::move(op));
+}
+
+caf::expected<watch_handle> client::watch(const entity_id& id,
+                                          version_t after_version,
+                                          watch_callback cb) {
+  if (!cb)
+    return make_error(errc::invalid_argument, "a watch needs a callback");
+  if (auto err = validate_id(id))
+    return err;
+  if (!impl_->watches)
+    return detail::call_gate::closed_error();
+  auto sink = std::make_shared<detail::watch_sink>(std::move(cb));
+  caf::expected<uint64_t> wid = make_error(errc::timeout);
+  caf::scoped_actor self{*impl_->sys};
+  // The watcher asks within request_timeout; a little more here, so its
+  // own answer (the server's error, or its timeout) is what we report.
+  self
+    ->request(impl_->watches, impl_->opts.request_timeout * 2,
+              watch_atom::value, id, after_version, sink)
+    .receive([&](uint64_t x) { wid = x; },
+             [&](caf::error& err) { wid = detail::normalize(std::move(err)); });
+  if (!wid)
+    return std::move(wid.error());
+  return watch_handle{[sink, w = *wid, addr = impl_->watches.address()] {
+    sink->cancel();
+    if (auto watcher = caf::actor_cast<caf::actor>(addr))
+      caf::anon_send(watcher, unwatch_atom::value, w);
+  }};
 }
 
 caf::expected<engine_stats> client::stats() {

@@ -9,6 +9,7 @@
 #include "entact/modify_op.hpp"
 #include "entact/record.hpp"
 #include "entact/txn.hpp"
+#include "entact/watch_event.hpp"
 #include "entact/write_op.hpp"
 
 namespace entact {
@@ -25,6 +26,7 @@ void register_types(caf::actor_system_config& cfg) {
   cfg.add_message_type<txn_handle>("entact::txn_handle");
   cfg.add_message_type<txn_begun>("entact::txn_begun");
   cfg.add_message_type<txn_write>("entact::txn_write");
+  cfg.add_message_type<watch_event>("entact::watch_event");
   cfg.add_error_category(error_category, render_error);
 }
 

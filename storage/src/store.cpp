@@ -65,6 +65,10 @@ void store::impl::run() {
     ids_read += result.ids_read;
     ids_known += result.ids_known;
     batches_refused += result.refused;
+    if (result.committed && opts.on_commit)
+      for (const auto& outcome : result.outcomes)
+        if (outcome)
+          opts.on_commit(*outcome);
     for (size_t i = 0; i < group.size(); ++i) {
       if (result.committed && result.outcomes[i]) {
         ++batches_committed;

@@ -15,6 +15,7 @@
 #include "entact/retry_policy.hpp"
 #include "entact/transaction.hpp"
 #include "entact/txn.hpp"
+#include "entact/watch.hpp"
 #include "entact/write_op.hpp"
 
 namespace entact {
@@ -158,6 +159,26 @@ public:
   /// Calls on one entity made from one thread are applied in order (with
   /// `apply_async` calls too).
   virtual void modify_async(modify_op op, record_callback done) = 0;
+
+  /// Watches `id`: calls `cb` with every record of `id` committed with a
+  /// version above `after_version` (a delete as its tombstone), whichever
+  /// call wrote it (writes, modifications, batches, transactions, other
+  /// clients), in version order, never one older than one delivered
+  /// before, and each once. If the entity is already past
+  /// `after_version`, its current record comes first (`lagged` if that
+  /// skips versions), so a watcher that read version V and watches after
+  /// V misses nothing. A watcher that falls behind by more than its queue
+  /// (`engine_options::watch_queue` events or `watch_queue_bytes`) gets
+  /// one `lagged` event with the record current then, not an unbounded
+  /// backlog; writers never wait for watchers. The watch runs until the
+  /// handle is cancelled or destroyed, or an error ends it (`closed`,
+  /// `unreachable`: delivered to `cb` as its last call).
+  /// Errors: `invalid_argument` (bad id, empty callback, or a database
+  /// that cannot watch), `too_large` (too many watches: the engine's
+  /// `max_watches`, or a server's bound per connection), `closed`,
+  /// `timeout`, `unreachable`.
+  virtual caf::expected<watch_handle>
+  watch(const entity_id& id, version_t after_version, watch_callback cb);
 
   /// `modify` of `id` with operation `name` and argument `arg`, e.g.
   /// `db.modify("counter/1", "add", "5")`. (Classes overriding `modify`

@@ -58,6 +58,9 @@ public:
   using database::modify;
   caf::expected<record> modify(modify_op op) override;
   void modify_async(modify_op op, record_callback done) override;
+  caf::expected<watch_handle> watch(const entity_id& id,
+                                    version_t after_version,
+                                    watch_callback cb) override;
 
   /// The engine's counters (entities, commits, refusals; see
   /// `engine_stats`), waiting at most `request_timeout`. Errors: `closed`,

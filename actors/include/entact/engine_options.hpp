@@ -41,6 +41,16 @@ struct engine_options {
   /// Deadline of each blocking call (`timeout` past it); also how long a
   /// plain write may wait behind a transaction's lock.
   std::chrono::milliseconds request_timeout = std::chrono::seconds{30};
+  /// Most watches (`database::watch`) open at once, embedded and remote
+  /// together (`too_large` past it).
+  size_t max_watches = 65536;
+  /// Most events, and value bytes, one watch queues for a watcher that is
+  /// behind; past either it gets one `lagged` event instead.
+  size_t watch_queue = 1024;
+  size_t watch_queue_bytes = 8 * 1024 * 1024;
+  /// Most watches one remote connection may hold (`too_large` past it);
+  /// they end when the connection does.
+  size_t max_watches_per_connection = 1024;
   /// Worker threads of the actor system (0: one per core).
   size_t worker_threads = 0;
   /// Size limits for ids, values and reads (`max_read_ids`).

@@ -73,6 +73,15 @@ public:
   using database::modify;
   caf::expected<record> modify(modify_op op) override;
   void modify_async(modify_op op, record_callback done) override;
+  /// See `database::watch`. The server sends the events to this client's
+  /// one watcher actor: all of a client's callbacks run one at a time, on
+  /// one thread. The watch ends with `unreachable` when the connection
+  /// drops, `closed` when the client closes; the server's per-connection
+  /// bound (`max_watches_per_connection`, 1024 by default) answers
+  /// `too_large`.
+  caf::expected<watch_handle> watch(const entity_id& id,
+                                    version_t after_version,
+                                    watch_callback cb) override;
 
   /// The server's counters.
   caf::expected<engine_stats> stats();

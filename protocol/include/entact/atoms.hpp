@@ -31,4 +31,13 @@ using commit_atom = caf::atom_constant<caf::atom("t_commit")>;
 /// Aborts a transaction.
 using abort_atom = caf::atom_constant<caf::atom("t_abort")>;
 
+/// Starts watching an entity; also carries a watch's events to its watcher.
+using watch_atom = caf::atom_constant<caf::atom("w_watch")>;
+
+/// A remote watcher has handled a watch's events: the server may send more.
+using watch_ack_atom = caf::atom_constant<caf::atom("w_ack")>;
+
+/// Cancels a watch.
+using unwatch_atom = caf::atom_constant<caf::atom("w_cancel")>;
+
 } // namespace entact

@@ -94,8 +94,23 @@ using coordinator_api = caf::typed_actor<
 /// `(read_atom, ids) -> records`, from one storage snapshot, in the order of
 /// `ids` (absent: `version == no_version`; `too_large` past the server's
 /// `limits::max_read_ids`, 4096 by default).
+///
+/// Watches (see `database::watch`): `(watch_atom, id, after_version) ->
+/// watch id` makes the sender the watcher. The server then sends it
+/// `(watch_atom, watch id, std::vector<watch_event>)`, one batch at a time:
+/// the next only after the watcher's `(watch_ack_atom, watch id)` (a
+/// watcher that does not ack lags, it is never buffered for). A watch that
+/// ends from the server's side gets `(watch_atom, watch id, caf::error)`
+/// last. `(unwatch_atom, watch id)` cancels. Acks and cancels from anyone
+/// but the watcher are ignored; a watcher's watches end when it (its
+/// connection) goes. Errors: `invalid_argument` (bad id), `too_large` (the
+/// connection already has the server's bound of watches, or the engine
+/// its `max_watches`), `closed`.
 using server_api = router_api::extend_with<coordinator_api>::extend<
   caf::replies_to<read_atom, std::vector<entity_id>>::with<
-    std::vector<record>>>;
+    std::vector<record>>,
+  caf::replies_to<watch_atom, entity_id, version_t>::with<uint64_t>,
+  caf::reacts_to<watch_ack_atom, uint64_t>,
+  caf::reacts_to<unwatch_atom, uint64_t>>;
 
 } // namespace entact

@@ -1,9 +1,12 @@
 #pragma once
 
 #include <cstddef>
+#include <functional>
 #include <string>
+#include <vector>
 
 #include "entact/limits.hpp"
+#include "entact/record.hpp"
 
 namespace entact::storage {
 
@@ -31,6 +34,14 @@ struct store_options {
   /// writer of its database it knows what it committed. Past the bound it
   /// forgets all and reads again. 0: read every id of every group.
   size_t max_known_versions = size_t{1} << 18;
+  /// Told every record the store commits, once per committed batch, on
+  /// the committer thread after the commit is durable and before any of
+  /// the group's callbacks run: batches in the order they committed, each
+  /// batch's records in op order. So the records of one id come in
+  /// version order, across groups too (one committer). Every write goes
+  /// through the store, so this sees every change: watches are built on it.
+  /// Must not block, throw, or call `commit`. Empty: nobody is told.
+  std::function<void(const std::vector<record>&)> on_commit = nullptr;
 };
 
 } // namespace entact::storage
