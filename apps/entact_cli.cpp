@@ -35,6 +35,7 @@
 #include "entact/client.hpp"
 #include "entact/not_found.hpp"
 #include "entact/register_types.hpp"
+#include "cluster_cli.hpp"
 #include "entact/tls_options.hpp"
 #include "noop_options.hpp"
 
@@ -524,6 +525,8 @@ int run(entact::client& db, const command& cmd, const cli_config& cfg) {
 } // namespace
 
 int main(int argc, char** argv) {
+  if (argc > 1 && std::string_view{argv[1]} == "cluster")
+    return entact::apps::cluster_main(argc - 1, argv + 1);
   cli_config cfg;
   if (auto err = cfg.parse(options_first(argc, argv))) {
     std::cerr << "entact: " << option_error(err)
