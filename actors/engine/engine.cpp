@@ -68,7 +68,7 @@ void spawn_actors(engine::impl& e, size_t workers) {
   e.coordinator = caf::actor_cast<coordinator_api>(
     sys.spawn(detail::coordinator, &e.tctx));
   e.door = sys.spawn(detail::front_door, caf::actor_cast<router_api>(e.router),
-                     e.coordinator, e.ctx.readers);
+                     e.coordinator, e.ctx.readers, e.opts.admit);
   e.gate.start(sys, caf::actor_cast<router_api>(e.router),
                e.opts.request_timeout, workers, e.opts.max_calls_in_flight);
 }
