@@ -40,7 +40,7 @@ const char* usage_text
     "       entact cluster assign --zk=HOST:PORT --cluster=NAME [--json]\n"
     "  create  makes the cluster (the shard count is fixed from then on)\n"
     "  status  lists live members, shards per node and the map with epochs\n"
-    "  assign  gives shards without a live owner to live members, balanced\n";
+    "  assign  gives shards never owned yet to live members, balanced\n";
 
 class cluster_cli_config : public caf::actor_system_config {
 public:

@@ -79,7 +79,10 @@ caf::error read_map(zk_session& zk, const std::string& name, uint32_t shards,
   return {};
 }
 
-/// The new owner of every shard without a live owner, balanced by load.
+/// The new owner of every shard never owned, balanced by load. A shard of
+/// a node that is down keeps its owner: its data is in that node's store
+/// (no replica yet), so it waits for the node instead of coming back empty
+/// elsewhere. Moving it is a shard move (issue 13).
 std::map<uint32_t, std::string> plan_assignment(const cluster_view& view) {
   std::map<std::string, size_t> load;
   for (auto& m : view.members)
@@ -91,7 +94,7 @@ std::map<uint32_t, std::string> plan_assignment(const cluster_view& view) {
   if (load.empty())
     return plan;
   for (auto& e : view.map) {
-    if (view.is_live(e.record.owner))
+    if (!e.record.owner.empty())
       continue;
     // std::map iterates in id order: the first minimum is the smallest id.
     auto least = std::min_element(load.begin(), load.end(),

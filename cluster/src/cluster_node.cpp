@@ -1,5 +1,7 @@
 #include "entact/cluster/cluster_node.hpp"
 
+#include <algorithm>
+
 #include "entact/cluster/cluster_admin.hpp"
 #include "entact/cluster/shard_hash.hpp"
 #include "entact/errc.hpp"
@@ -82,7 +84,10 @@ void cluster_node::log(const std::string& line) const {
 void cluster_node::run() {
   std::unique_ptr<zk_session> zk;
   std::unique_ptr<session_lease> lease;
-  auto period = opts_.session_timeout / 4;
+  // The lease refreshes itself; this re-reads the map, which a client
+  // that was redirected waits for (connect_cluster's pauses).
+  auto period = std::min<std::chrono::milliseconds>(opts_.session_timeout / 4,
+                                                    std::chrono::milliseconds{500});
   std::unique_lock<std::mutex> guard{mtx_};
   while (!stopping_) {
     guard.unlock();

@@ -80,6 +80,10 @@ enum class errc : uint8_t {
   /// give it at the epoch it knows. Definitely not applied; the context
   /// names the shard and that epoch. Re-read the map and ask the owner.
   wrong_node,
+  /// A cluster call (transaction, batch, `read_many`) named ids of more
+  /// than one shard: not supported until cross-node transactions land.
+  /// Definitely not applied.
+  cross_shard,
 };
 
 /// Returns the stable name of `x`, e.g. "conflict".

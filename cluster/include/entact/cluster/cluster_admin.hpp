@@ -67,9 +67,11 @@ caf::error register_member(zk_session& zk, const std::string& name,
                            const std::string& node_id,
                            const std::string& address);
 
-/// Gives every shard without a live owner to a live member, balanced: each
-/// goes to the member owning the fewest shards (ties: the smallest id), so
-/// from an empty map the counts differ by at most one. Each change bumps
+/// Gives every shard that has never had an owner to a live member,
+/// balanced: each goes to the member owning the fewest shards (ties: the
+/// smallest id), so from an empty map the counts differ by at most one. A
+/// shard whose owner is down keeps it (its data is in that node's store):
+/// it is unavailable until the node is back; moving it is issue 13's. Each change bumps
 /// the shard's epoch by one; all changes are one multi-op of versioned
 /// sets, so a concurrent admin's change is never overwritten: on a version
 /// clash it re-reads and tries again (at most 8 times). Returns the map

@@ -23,7 +23,7 @@ namespace entact::cluster {
 ///
 /// A thread keeps it up: opens a session, registers the member (retrying
 /// while an earlier incarnation's session still holds the id), then every
-/// quarter of the session timeout assigns shards without a live owner
+/// quarter of the session timeout (at most 500 ms) assigns shards never owned yet
 /// (once `min_members` are live) and re-reads the map. When the session
 /// expires it starts over: a new session, a new registration, a fresh map
 /// -- and serves nothing until then.
