@@ -16,6 +16,9 @@
 #   pkg-config            pkg-config (reads cpp-httplib's build flags)
 #   OpenSSL 3             libssl-dev (TLS in the frame guard and the client)
 #   the openssl CLI       openssl (test_remote_tls makes throwaway certificates)
+#   ZooKeeper C client    libzookeeper-mt-dev (cluster/: membership, shard map)
+#   ZooKeeper server      zookeeper, default-jre-headless (the cluster tests
+#                         start their own server as a child process)
 set -euo pipefail
 
 packages=(g++ cmake make libcaf-dev librocksdb-dev libboost-test-dev
@@ -27,6 +30,13 @@ packages=(g++ cmake make libcaf-dev librocksdb-dev libboost-test-dev
 packages+=(prometheus-cpp-dev)
 # TLS: OpenSSL's headers for the build, its CLI for the tests' certificates.
 packages+=(libssl-dev openssl)
+# The cluster (cluster/, issue 12) keeps membership and the shard map in
+# ZooKeeper: sessions with server-side expiry, ephemeral nodes and one-shot
+# watches are exactly membership and fencing, and the multi-threaded C
+# client keeps the session alive itself (etcd 3.4 would mean hand-written
+# lease keep-alives and watch-stream parsing over its JSON gateway). The
+# tests run Debian's server jar on a JRE.
+packages+=(libzookeeper-mt-dev zookeeper default-jre-headless)
 
 if ! command -v dpkg-query >/dev/null 2>&1 || ! command -v apt-get >/dev/null 2>&1; then
   echo "setup: needs a Debian bookworm system (apt-get, dpkg-query)." >&2

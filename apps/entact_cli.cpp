@@ -32,6 +32,8 @@
 #include "cli/parse_args.hpp"
 #include "entact/client.hpp"
 #include "entact/not_found.hpp"
+#include "cluster_cli.hpp"
+#include "entact/register_types.hpp"
 
 namespace {
 
@@ -247,6 +249,8 @@ int run(entact::client& db, const command& cmd, const cli_config& cfg) {
 } // namespace
 
 int main(int argc, char** argv) {
+  if (argc > 1 && std::string_view{argv[1]} == "cluster")
+    return entact::apps::cluster_main(argc - 1, argv + 1);
   cli_config cfg;
   auto parsed = parse_args({argv + (argc > 0 ? 1 : 0), argv + argc}, cfg);
   if (!parsed.cmd) {

@@ -33,6 +33,7 @@
 #include "entact/serve_http.hpp"
 #include "entact/storage/store.hpp"
 #include "entact/tls_options.hpp"
+#include "entactd_cluster.hpp"
 #include "noop_options.hpp"
 
 namespace {
@@ -68,8 +69,10 @@ public:
   int64_t http_port = -1;
   std::string http_port_file;
   entact::tls_server_options tls;
+  entact::apps::cluster_flags cluster;
 
   server_config() {
+    cluster.add_to(custom_options_);
     opt_group{custom_options_, "global"}
       .add(data_dir, "data-dir,d", "RocksDB directory (created if missing)")
       .add(host, "host", "address to listen on")
@@ -234,6 +237,14 @@ int main(int argc, char** argv) {
       return 64;
     }
   auto opts = cfg->engine_options();
+  std::string cluster_error;
+  auto node = cfg->cluster.make_node(opts, cluster_error, [](auto& line) {
+    log("cluster: " + line);
+  });
+  if (!cluster_error.empty()) {
+    log("bad configuration: " + cluster_error);
+    return 64;
+  }
   entact::serve_options serve_opts;
   serve_opts.host = cfg->host;
   serve_opts.port = cfg->port;
@@ -277,6 +288,8 @@ int main(int argc, char** argv) {
   if (!serve_http_if_asked(**eng, serve_opts.host, http_port, http_port_file,
                            http))
     return 1;
+  if (node)
+    node->start(serve_opts.host + ":" + std::to_string((*server)->port()));
   if (!port_file.empty())
     std::ofstream{port_file} << (*server)->port() << '\n';
   std::printf("entactd: listening on %s:%u (data dir %s, sync %s, frames "

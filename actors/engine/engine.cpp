@@ -95,7 +95,8 @@ void spawn_actors(engine::impl& e, size_t workers) {
   wcfg.max_per_node = e.opts.max_watches_per_connection;
   e.watch_service = detail::spawn_remote_watches(sys, std::move(wcfg));
   e.door = sys.spawn(detail::front_door, caf::actor_cast<router_api>(e.router),
-                     e.coordinator, e.ctx.readers, e.watch_service);
+                     e.coordinator, e.ctx.readers, e.watch_service,
+                     e.opts.admit);
   e.gate.start(sys, caf::actor_cast<router_api>(e.router),
                e.opts.request_timeout, workers, e.opts.max_calls_in_flight);
 }

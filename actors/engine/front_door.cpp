@@ -11,47 +11,88 @@ namespace {
 using watch_service = caf::typed_actor<
   caf::replies_to<watch_atom, entity_id, version_t>::with<uint64_t>>;
 
+template <class T, class F>
+std::vector<entity_id> ids_of(const std::vector<T>& items, F id) {
+  std::vector<entity_id> ids;
+  ids.reserve(items.size());
+  for (auto& x : items)
+    ids.push_back(id(x));
+  return ids;
+}
+
 } // namespace
 
-server_api::behavior_type front_door(server_api::pointer self,
-                                     router_api router,
-                                     coordinator_api coord,
-                                     entity_context::reader_api readers,
-                                     caf::actor watches) {
+server_api::behavior_type
+front_door(server_api::pointer self, router_api router, coordinator_api coord,
+           entity_context::reader_api readers, caf::actor watches,
+           std::function<caf::error(const std::vector<entity_id>&)> admit) {
+  // The refusal of a call naming `ids`, if any (none without `admit`).
+  auto refusal = [admit](auto&& make_ids) -> caf::error {
+    return admit ? admit(make_ids()) : caf::error{};
+  };
   return {
-    [=](get_atom a, entity_id& id) {
+    [=](get_atom a, entity_id& id) -> caf::result<record> {
+      if (auto err = refusal([&] { return std::vector<entity_id>{id}; }))
+        return err;
       return self->delegate(router, a, std::move(id));
     },
-    [=](write_atom a, write_op& op) {
+    [=](write_atom a, write_op& op) -> caf::result<record> {
+      if (auto err = refusal([&] { return std::vector<entity_id>{op.id}; }))
+        return err;
       return self->delegate(router, a, std::move(op));
     },
-    [=](modify_atom a, modify_op& op) {
+    [=](modify_atom a, modify_op& op) -> caf::result<record> {
+      if (auto err = refusal([&] { return std::vector<entity_id>{op.id}; }))
+        return err;
       return self->delegate(router, a, std::move(op));
     },
     [=](stats_atom a) { return self->delegate(router, a); },
-    [=](begin_atom a, txn_options& opts) {
+    [=](begin_atom a, txn_options& opts) -> caf::result<txn_handle> {
+      if (auto err = refusal([] { return std::vector<entity_id>{}; }))
+        return err;
       return self->delegate(coord, a, opts);
     },
-    [=](begin_atom a, txn_options& opts, std::vector<entity_id>& ids) {
+    [=](begin_atom a, txn_options& opts,
+        std::vector<entity_id>& ids) -> caf::result<txn_begun> {
+      if (auto err = refusal([&] { return ids; }))
+        return err;
       return self->delegate(coord, a, opts, std::move(ids));
     },
-    [=](lock_atom a, txn_id txn, std::vector<entity_id>& ids) {
+    [=](lock_atom a, txn_id txn,
+        std::vector<entity_id>& ids) -> caf::result<std::vector<record>> {
+      if (auto err = refusal([&] { return ids; }))
+        return err;
       return self->delegate(coord, a, txn, std::move(ids));
     },
-    [=](commit_atom a, txn_id txn, std::vector<txn_write>& writes) {
+    [=](commit_atom a, txn_id txn, std::vector<txn_write>& writes)
+      -> caf::result<std::vector<record>> {
+      if (auto err = refusal([&] {
+            return ids_of(writes, [](auto& w) { return w.id; });
+          }))
+        return err;
       return self->delegate(coord, a, txn, std::move(writes));
     },
     [=](abort_atom a, txn_id txn) { return self->delegate(coord, a, txn); },
-    [=](write_atom a, std::vector<write_op>& ops) {
+    [=](write_atom a,
+        std::vector<write_op>& ops) -> caf::result<std::vector<record>> {
+      if (auto err = refusal(
+            [&] { return ids_of(ops, [](auto& op) { return op.id; }); }))
+        return err;
       return self->delegate(coord, a, std::move(ops));
     },
     // The store checks the read against the engine's limits (the same
     // check as for an embedded read_many).
-    [=](read_atom a, std::vector<entity_id>& ids) {
+    [=](read_atom a,
+        std::vector<entity_id>& ids) -> caf::result<std::vector<record>> {
+      if (auto err = refusal([&] { return ids; }))
+        return err;
       return self->delegate(readers, a, std::move(ids));
     },
     // The sender stays the sender: it is the watcher.
-    [=](watch_atom a, entity_id& id, version_t after) {
+    [=](watch_atom a, entity_id& id,
+        version_t after) -> caf::result<uint64_t> {
+      if (auto err = refusal([&] { return std::vector<entity_id>{id}; }))
+        return err;
       return self->delegate(caf::actor_cast<watch_service>(watches), a,
                             std::move(id), after);
     },

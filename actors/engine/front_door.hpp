@@ -1,5 +1,8 @@
 #pragma once
 
+#include <functional>
+#include <vector>
+
 #include "entact/interfaces.hpp"
 #include "internal.hpp"
 
@@ -9,11 +12,12 @@ namespace entact::detail {
 /// transactions and batches to the coordinator and committed reads to the
 /// reader pool, watches to `watches` (see remote_watches.hpp). Forwarding uses `delegate`, so answers go straight back to
 /// the client and the coordinator sees the client as a transaction's owner
-/// (its death or disconnection aborts the transaction).
-server_api::behavior_type front_door(server_api::pointer self,
-                                     router_api router,
-                                     coordinator_api coordinator,
-                                     entity_context::reader_api readers,
-                                     caf::actor watches);
+/// (its death or disconnection aborts the transaction). `admit` (see
+/// `engine_options::admit`), if set, may refuse a call first.
+server_api::behavior_type
+front_door(server_api::pointer self, router_api router,
+           coordinator_api coordinator, entity_context::reader_api readers,
+           caf::actor watches,
+           std::function<caf::error(const std::vector<entity_id>&)> admit);
 
 } // namespace entact::detail

@@ -25,9 +25,12 @@ int http_status_of(errc code, bool in_batch) noexcept {
       return 504;
     case errc::overloaded:
     case errc::closed:
+    case errc::unavailable:
     case errc::lock_timeout:
       return 503;
     case errc::version_overflow:
+    case errc::wrong_node:
+    case errc::cross_shard:
     case errc::aborted:
     case errc::lease_expired:
     case errc::retries_exhausted:

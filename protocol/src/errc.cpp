@@ -29,6 +29,9 @@ const char* to_string(errc x) noexcept {
     case errc::unreachable: return "unreachable";
     case errc::retries_exhausted: return "retries_exhausted";
     case errc::unassigned: return "unassigned";
+    case errc::unavailable: return "unavailable";
+    case errc::wrong_node: return "wrong_node";
+    case errc::cross_shard: return "cross_shard";
   }
   return "unknown";
 }

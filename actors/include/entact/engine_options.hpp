@@ -2,7 +2,13 @@
 
 #include <chrono>
 #include <cstddef>
+#include <functional>
 #include <string>
+#include <vector>
+
+#include <caf/error.hpp>
+
+#include "entact/entity_id.hpp"
 
 #include "entact/limits.hpp"
 #include "entact/operation.hpp"
@@ -61,6 +67,14 @@ struct engine_options {
   /// `validate_operation_name`), a built-in's name or an empty function.
   /// See `operation_fn` for what an operation may do.
   operation_map operations;
+  /// Asked by the front door (what `entact::serve` publishes) before each
+  /// call it forwards, with the ids the call names (none for a `begin`
+  /// without ids, for `stats` and `abort` it is not asked): a non-empty
+  /// error refuses the call with that error, nothing done. Cluster nodes
+  /// answer `wrong_node` for another node's shard and `unavailable` while
+  /// they cannot prove their session (cluster/). Empty: everything is
+  /// served. Runs on the actor system's threads: must not block.
+  std::function<caf::error(const std::vector<entity_id>& ids)> admit;
 };
 
 } // namespace entact

@@ -71,6 +71,19 @@ enum class errc : uint8_t {
   /// A result that was declared and never assigned (`entact::unassigned`,
   /// see result.hpp): a bug in the caller's code, never an answer of entact.
   unassigned,
+  /// A cluster node (or the cluster's coordination service) cannot serve
+  /// the call now: the node has no live ZooKeeper session or cannot prove
+  /// its lease, or the shard has no live owner. Definitely not applied;
+  /// try again later (or elsewhere).
+  unavailable,
+  /// A cluster node was asked for an entity of a shard the map does not
+  /// give it at the epoch it knows. Definitely not applied; the context
+  /// names the shard and that epoch. Re-read the map and ask the owner.
+  wrong_node,
+  /// A cluster call (transaction, batch, `read_many`) named ids of more
+  /// than one shard: not supported until cross-node transactions land.
+  /// Definitely not applied.
+  cross_shard,
 };
 
 /// Returns the stable name of `x`, e.g. "conflict".

@@ -1,0 +1,203 @@
+// entact cluster: the admin commands of a cluster kept in ZooKeeper.
+//
+//   entact cluster create --zk=127.0.0.1:2181 --cluster=shop --shards=8
+//   entact cluster status --zk=127.0.0.1:2181 --cluster=shop [--json]
+//   entact cluster assign --zk=127.0.0.1:2181 --cluster=shop [--json]
+//
+// Exit codes as the rest of the CLI: 0 done, 1 the cluster exists already
+// (create) or another admin kept changing the map (assign), 2 no such
+// cluster, 3 ZooKeeper unreachable, 4 malformed data in ZooKeeper, 64 usage.
+
+#include "cluster_cli.hpp"
+
+#include <chrono>
+#include <iostream>
+#include <map>
+#include <string>
+
+#include <caf/actor_system_config.hpp>
+#include <caf/settings.hpp>
+#include <nlohmann/json.hpp>
+
+#include "entact/cluster/cluster_admin.hpp"
+#include "entact/cluster/cluster_names.hpp"
+#include "entact/errc.hpp"
+
+namespace entact::apps {
+
+namespace {
+
+constexpr int exit_ok = 0;
+constexpr int exit_conflict = 1;
+constexpr int exit_not_found = 2;
+constexpr int exit_unreachable = 3;
+constexpr int exit_server_error = 4;
+constexpr int exit_usage = 64;
+
+const char* usage_text
+  = "usage: entact cluster create --zk=HOST:PORT --cluster=NAME --shards=N\n"
+    "       entact cluster status --zk=HOST:PORT --cluster=NAME [--json]\n"
+    "       entact cluster assign --zk=HOST:PORT --cluster=NAME [--json]\n"
+    "  create  makes the cluster (the shard count is fixed from then on)\n"
+    "  status  lists live members, shards per node and the map with epochs\n"
+    "  assign  gives shards never owned yet to live members, balanced\n";
+
+class cluster_cli_config : public caf::actor_system_config {
+public:
+  std::string zk;
+  std::string cluster;
+  uint32_t shards = 0;
+  bool json = false;
+  size_t timeout_ms = 10000;
+
+  cluster_cli_config() {
+    opt_group{custom_options_, "global"}
+      .add(zk, "zk", "ZooKeeper's address, HOST:PORT")
+      .add(cluster, "cluster", "the cluster's name")
+      .add(shards, "shards", "create: the number of shards (fixed)")
+      .add(json, "json", "print one JSON object")
+      .add(timeout_ms, "timeout-ms", "deadline of connecting to ZooKeeper");
+  }
+};
+
+int exit_code_of(const caf::error& err) {
+  switch (code_of(err)) {
+    case errc::conflict:
+    case errc::retries_exhausted:
+      return exit_conflict;
+    case errc::not_found:
+      return exit_not_found;
+    case errc::unavailable:
+      return exit_unreachable;
+    case errc::invalid_argument:
+      return exit_usage;
+    default:
+      return exit_server_error;
+  }
+}
+
+int report_error(const caf::error& err, bool json) {
+  auto text = to_string(err);
+  if (json)
+    std::cout << nlohmann::json{{"error", to_string(code_of(err))},
+                                {"detail", text}}
+                   .dump()
+              << '\n';
+  std::cerr << "entact cluster: " << text << '\n';
+  return exit_code_of(err);
+}
+
+nlohmann::json view_json(const cluster::cluster_view& view) {
+  std::map<std::string, int> owned;
+  auto map = nlohmann::json::array();
+  for (auto& e : view.map) {
+    bool live = view.is_live(e.record.owner);
+    if (live)
+      ++owned[e.record.owner];
+    map.push_back({{"shard", e.shard},
+                   {"owner", e.record.owner},
+                   {"epoch", e.record.epoch},
+                   {"live", live}});
+  }
+  auto members = nlohmann::json::array();
+  for (auto& m : view.members)
+    members.push_back({{"node_id", m.node_id},
+                       {"address", m.address},
+                       {"shards", owned[m.node_id]}});
+  return {{"cluster", view.name},
+          {"shards", view.shards},
+          {"members", members},
+          {"map", map}};
+}
+
+void print_view(const cluster::cluster_view& view) {
+  auto j = view_json(view);
+  std::cout << "cluster " << view.name << ": " << view.shards << " shards, "
+            << view.members.size() << " live members\n";
+  for (auto& m : j["members"])
+    std::cout << "member " << m["node_id"].get<std::string>() << " at "
+              << m["address"].get<std::string>() << ": "
+              << m["shards"].get<int>() << " shards\n";
+  for (auto& e : j["map"]) {
+    auto owner = e["owner"].get<std::string>();
+    std::cout << "shard " << e["shard"].get<uint32_t>() << ": "
+              << (owner.empty() ? "-" : owner) << " epoch "
+              << e["epoch"].get<uint64_t>()
+              << (e["live"].get<bool>() ? "" : " (no live owner)") << '\n';
+  }
+}
+
+int run(const std::string& command, const cluster_cli_config& cfg,
+        cluster::zk_session& zk) {
+  if (command == "create") {
+    if (auto err = cluster::create_cluster(zk, cfg.cluster, cfg.shards))
+      return report_error(err, cfg.json);
+    if (cfg.json)
+      std::cout << nlohmann::json{{"created", cfg.cluster},
+                                  {"shards", cfg.shards}}
+                     .dump()
+                << '\n';
+    else
+      std::cout << "created cluster " << cfg.cluster << " with "
+                << cfg.shards << " shards\n";
+    return exit_ok;
+  }
+  auto view = command == "status" ? cluster::read_cluster(zk, cfg.cluster)
+                                  : cluster::assign_unowned(zk, cfg.cluster);
+  if (!view)
+    return report_error(view.error(), cfg.json);
+  if (cfg.json)
+    std::cout << view_json(*view).dump() << '\n';
+  else
+    print_view(*view);
+  return exit_ok;
+}
+
+int usage(const std::string& why) {
+  std::cerr << "entact cluster: " << why << "\n" << usage_text;
+  return exit_usage;
+}
+
+} // namespace
+
+int cluster_main(int argc, char** argv) {
+  // CAF's parser stops at the first positional argument: options go first
+  // so that they may follow the command too.
+  caf::actor_system_config::string_list args;
+  caf::actor_system_config::string_list positional;
+  for (int i = 1; i < argc; ++i) {
+    std::string arg = argv[i];
+    (arg.rfind("--", 0) == 0 ? args : positional).push_back(std::move(arg));
+  }
+  args.insert(args.end(), positional.begin(), positional.end());
+  cluster_cli_config cfg;
+  if (auto err = cfg.parse(std::move(args)))
+    return usage(caf::actor_system_config::render(err));
+  if (cfg.cli_helptext_printed || caf::get_or(cfg.content, "help", false)) {
+    std::cout << usage_text;
+    return exit_ok;
+  }
+  if (cfg.remainder.size() != 1)
+    return usage("one command: create, status or assign");
+  auto command = cfg.remainder.front();
+  if (command != "create" && command != "status" && command != "assign")
+    return usage("unknown command '" + command.substr(0, 64) + "'");
+  if (auto err = cluster::validate_address(cfg.zk))
+    return usage("--zk: " + to_string(err));
+  if (auto err = cluster::validate_cluster_name(cfg.cluster))
+    return usage("--cluster: " + to_string(err));
+  if (command == "create"
+      && (cfg.shards == 0 || cfg.shards > cluster::max_shards))
+    return usage("--shards must be 1.." + std::to_string(cluster::max_shards));
+  if (cfg.timeout_ms == 0)
+    return usage("--timeout-ms must not be 0");
+  cluster::zk_session::options opts;
+  opts.hosts = cfg.zk;
+  opts.connect_timeout = std::chrono::milliseconds{cfg.timeout_ms};
+  auto zk = cluster::zk_session::open(std::move(opts));
+  if (!zk)
+    return report_error(zk.error(), cfg.json);
+  return run(command, cfg, **zk);
+}
+
+} // namespace entact::apps
