@@ -14,6 +14,7 @@
 // An error (caf::error, as replies carry them) is also rendered and
 // searched for the conflict or record a refusal carries.
 
+#include <cmath>
 #include <algorithm>
 #include <cstdint>
 #include <cstdio>
@@ -123,13 +124,32 @@ void check(const T&) {
   // Nothing beyond the round trip for this type.
 }
 
+// CAF 0.17's serializer loops forever on an infinite double (see
+// caf_quirks.hpp): a value whose doubles came from hostile bytes is not
+// serialised again. (A server only ever sends its own, finite ones.)
+template <class T>
+bool holds_non_finite(const T&) {
+  return false;
+}
+
+bool non_finite(const bucket_counts& b) {
+  for (auto x : b.bounds)
+    if (!std::isfinite(x))
+      return true;
+  return !std::isfinite(b.sum);
+}
+
+bool holds_non_finite(const engine_stats& x) {
+  return non_finite(x.group_batches) || non_finite(x.commit_seconds);
+}
+
 template <class T>
 void round_trip(const char* data, size_t size) {
   T first;
   if (!load(data, size, first))
     return;
   check(first);
-  if (fuzz::may_hold_floating_point(data, size))
+  if (fuzz::may_hold_floating_point(data, size) || holds_non_finite(first))
     return; // an error's context may hold anything
   auto bytes = save(first);
   T second;
