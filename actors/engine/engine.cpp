@@ -163,9 +163,12 @@ void engine::close() {
   impl_->watch_service = nullptr;
   impl_->router = nullptr;
   impl_->coordinator = nullptr;
-  impl_->tctx.router = nullptr;
   impl_->ctx.readers = nullptr;
   impl_->sys->await_all_actors_done();
+  // Only now: transaction actors read it until they are done (a release
+  // sent to the stopped router is dropped); clearing it earlier raced
+  // with them (UBSan: a null router in test_txn_locking).
+  impl_->tctx.router = nullptr;
   impl_->watches->release();
   // Every actor is gone: the store commits what is left and closes.
   impl_->store.reset();
