@@ -47,6 +47,7 @@ void store::impl::run() {
     auto group = queue.pop_group(opts.max_group_ops);
     if (group.empty())
       return;
+    std::unique_lock<std::mutex> in_group{group_mtx};
     auto* trusted = &known;
     if (outside_writer.load()) {
       known.forget_all();
@@ -54,6 +55,7 @@ void store::impl::run() {
     }
     auto started = std::chrono::steady_clock::now();
     auto result = detail::commit_group(*db, opts.sync, group, hook(), trusted);
+    in_group.unlock();
     if (result.committed) {
       ++groups;
       group_batches.record(static_cast<double>(group.size()));
@@ -166,6 +168,12 @@ const store_options& store::options() const noexcept {
 
 rocksdb::OptimisticTransactionDB* store::raw_db() noexcept {
   impl_->outside_writer = true;
+  // A group under way may have written ids it knew without tracking them:
+  // wait until it is committed, so that no write made through the pointer
+  // returned can race it. (From the commit hook, on the committer itself,
+  // the hook's setter already ended the trust before the group began.)
+  if (std::this_thread::get_id() != impl_->committer_id)
+    std::lock_guard<std::mutex> wait_for_group{impl_->group_mtx};
   return impl_->db.get();
 }
 

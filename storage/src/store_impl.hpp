@@ -44,6 +44,9 @@ struct store::impl {
   // Set once a test may write behind the store's back (`raw_db`, the
   // before-commit hook): from then on every group reads every id.
   std::atomic<bool> outside_writer{false};
+  // Held by the committer while it decides and commits a group, so that
+  // `raw_db` can wait out a group that trusted what it knew.
+  std::mutex group_mtx;
 
   std::atomic<uint64_t> groups{0};
   std::atomic<uint64_t> batches_committed{0};

@@ -142,9 +142,10 @@ public:
 
   /// The underlying database, for tests that write behind the store's back.
   /// From this call on the store no longer takes itself for the only
-  /// writer: every group reads (and tracks) every id it writes, so a write
-  /// through this pointer is seen by the next group and refused by the
-  /// commit of one under way. Not part of the stable API.
+  /// writer: it waits for a group under way to commit, and every later
+  /// group reads (and tracks) every id it writes, so a write through this
+  /// pointer is seen by the next group or refuses its commit. Not part of
+  /// the stable API.
   rocksdb::OptimisticTransactionDB* raw_db() noexcept;
 
   /// Testing only: `hook` runs on the committer thread after a group has
