@@ -30,23 +30,6 @@ struct client_fixture : test::cluster_fixture {
             "--cluster-session-timeout-ms=2000", "--cluster-min-members=2"};
   }
 
-  cluster_view wait_all_owned() {
-    cluster_view view;
-    auto owned = [&] {
-      auto v = read_cluster(*admin, "c");
-      if (!v)
-        return false;
-      view = *v;
-      for (auto& e : view.map)
-        if (!view.is_live(e.record.owner))
-          return false;
-      return true;
-    };
-    if (!test::wait_until(owned, 30s))
-      throw std::runtime_error("the shards were not assigned");
-    return view;
-  }
-
   std::unique_ptr<database> connect() {
     auto db = connect_cluster(zk.hosts() + "/c");
     if (!db)

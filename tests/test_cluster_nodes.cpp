@@ -33,24 +33,6 @@ struct nodes_fixture : test::cluster_fixture {
             "--cluster-min-members=" + std::to_string(min_members)};
   }
 
-  /// Waits until every shard has a live owner; returns the map.
-  cluster_view wait_all_owned() {
-    cluster_view view;
-    auto owned = [&] {
-      auto v = read_cluster(*admin, "c");
-      if (!v)
-        return false;
-      view = *v;
-      for (auto& e : view.map)
-        if (!view.is_live(e.record.owner))
-          return false;
-      return true;
-    };
-    if (!test::wait_until(owned, 30s))
-      throw std::runtime_error("the shards were not assigned");
-    return view;
-  }
-
   /// The first id "acct/N" whose shard `owner` owns in `view`.
   static std::string id_owned_by(const cluster_view& view,
                                  const std::string& owner) {

@@ -36,10 +36,6 @@ public:
     known_.clear();
   }
 
-  size_t size() const noexcept {
-    return known_.size();
-  }
-
 private:
   struct state {
     version_t version;

@@ -6,9 +6,11 @@
 #include <stdexcept>
 #include <string>
 
+#include "entact/cluster/cluster_admin.hpp"
 #include "entact/cluster/zk_session.hpp"
 #include "entact/errc.hpp"
 #include "support/print.hpp"
+#include "support/wait_until.hpp"
 #include "support/zookeeper_process.hpp"
 
 namespace entact::cluster {
@@ -39,6 +41,25 @@ open_session(const zookeeper_process& zk,
 struct cluster_fixture {
   zookeeper_process zk;
   std::unique_ptr<cluster::zk_session> admin = open_session(zk);
+
+  /// Waits until every shard of cluster `name` has a live owner; returns
+  /// the map.
+  cluster::cluster_view wait_all_owned(const std::string& name = "c") {
+    cluster::cluster_view view;
+    auto owned = [&] {
+      auto v = read_cluster(*admin, name);
+      if (!v)
+        return false;
+      view = *v;
+      for (auto& e : view.map)
+        if (!view.is_live(e.record.owner))
+          return false;
+      return true;
+    };
+    if (!wait_until(owned, std::chrono::seconds{30}))
+      throw std::runtime_error("the shards were not assigned");
+    return view;
+  }
 };
 
 } // namespace entact::test
