@@ -107,6 +107,10 @@ struct entity_state {
   /// Null while idle. Tickets may restart when it is freed: by then every
   /// accepted write has been answered.
   std::unique_ptr<entity_activity> activity;
+  /// When the earliest `expire_atom` armed is due (the epoch: none armed).
+  /// Here rather than in the activity, which is freed between two locks:
+  /// the timer outlives it.
+  clock::time_point expire_due{};
 
   /// The activity, allocated if needed.
   entity_activity& act() {

@@ -27,13 +27,14 @@ void grant(entity_ptr self, const lock_request& req) {
   a.holder = req.txn;
   a.holder_age = req.age;
   a.lease_end = clock::now() + req.lease;
-  self->delayed_send(self, req.lease, expire_atom::value);
+  expire_by(self, a.lease_end);
 }
 
 void queue_up(entity_ptr self, queued_request q, caf::timespan wait) {
   q.deadline = clock::now() + wait;
+  auto deadline = q.deadline;
   self->state.act().queue.push_back(std::move(q));
-  self->delayed_send(self, wait, expire_atom::value);
+  expire_by(self, deadline);
 }
 
 /// Refuses queued lock requests younger than the new holder (wait-die).
@@ -85,6 +86,36 @@ void drop_queued_lock(entity_state& st, txn_id txn) {
 
 } // namespace
 
+namespace {
+
+/// The next time the timer must fire for: the lease end, or the first
+/// deadline of a queued request (the epoch: none).
+clock::time_point next_deadline(const entity_state& st) {
+  clock::time_point next{};
+  auto consider = [&](clock::time_point t) {
+    if (next == clock::time_point{} || t < next)
+      next = t;
+  };
+  if (!st.activity)
+    return next;
+  if (st.activity->holder != 0)
+    consider(st.activity->lease_end);
+  for (auto& q : st.activity->queue)
+    consider(q.deadline);
+  return next;
+}
+
+} // namespace
+
+void expire_by(entity_ptr self, clock::time_point when) {
+  auto& due = self->state.expire_due;
+  if (due != clock::time_point{} && due <= when)
+    return;
+  due = when;
+  auto wait = std::max(when - clock::now(), clock::duration::zero());
+  self->delayed_send(self, wait, expire_atom::value);
+}
+
 caf::result<record> on_lock(entity_ptr self, const entity_context*,
                             const lock_request& req) {
   auto& st = self->state;
@@ -130,6 +161,9 @@ void on_release(entity_ptr self, const entity_context* ctx, txn_id txn,
 
 void on_expire(entity_ptr self, const entity_context* ctx) {
   auto& st = self->state;
+  // The earliest timer has fired (a later one may still come: harmless).
+  if (clock::now() >= st.expire_due)
+    st.expire_due = {};
   if (auto* a = st.activity.get();
       a != nullptr && a->holder != 0 && clock::now() >= a->lease_end) {
     // The transaction is gone or too slow: free the entity. A commit of
@@ -139,6 +173,8 @@ void on_expire(entity_ptr self, const entity_context* ctx) {
   }
   drop_expired(self);
   advance(self, ctx);
+  if (auto next = next_deadline(st); next != clock::time_point{})
+    expire_by(self, next);
 }
 
 caf::result<record> on_write(entity_ptr self, const entity_context* ctx,

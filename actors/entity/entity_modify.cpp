@@ -171,7 +171,7 @@ caf::result<record> on_modify(entity_ptr self, const entity_context* ctx,
                                    [](const queued_request& x) {
                                      return x.is_lock;
                                    }))
-    self->delayed_send(self, ctx->write_wait, expire_atom::value);
+    expire_by(self, q.deadline);
   a.queue.push_back(std::move(q));
   return rp;
 }

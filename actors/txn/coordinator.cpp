@@ -1,5 +1,6 @@
 #include "txn/coordinator.hpp"
 
+#include <algorithm>
 #include <set>
 #include <utility>
 
@@ -75,6 +76,46 @@ uint64_t new_token(self_ptr self) {
   return (uint64_t{rd()} << 32) | uint64_t{rd()};
 }
 
+using clock = coordinator_state::clock;
+
+/// Makes sure the lease check runs by `when` (see `lease_check_due`).
+void check_leases_by(self_ptr self, clock::time_point when) {
+  auto& due = self->state.lease_check_due;
+  if (due != clock::time_point{} && due <= when)
+    return;
+  due = when;
+  auto wait = std::max(when - clock::now(), clock::duration::zero());
+  self->delayed_send(self, wait, lease_atom::value);
+}
+
+/// Tells every transaction whose lease ran out (the transaction decides:
+/// a commit under way is storage's to end), then arms the next check.
+void check_leases(self_ptr self) {
+  auto& st = self->state;
+  auto now = clock::now();
+  if (now >= st.lease_check_due)
+    st.lease_check_due = {};
+  while (!st.leases.empty() && st.leases.begin()->first <= now) {
+    auto i = st.txns.find(st.leases.begin()->second);
+    st.leases.erase(st.leases.begin());
+    if (i == st.txns.end())
+      continue;
+    i->second.lease = st.leases.end();
+    self->send(i->second.actor, lease_atom::value);
+  }
+  if (!st.leases.empty())
+    check_leases_by(self, st.leases.begin()->first);
+}
+
+/// Forgets running transaction `i`.
+void forget(coordinator_state& st,
+            std::unordered_map<txn_id, coordinator_state::running>::iterator i) {
+  if (i->second.lease != st.leases.end())
+    st.leases.erase(i->second.lease);
+  st.by_actor.erase(i->second.actor->id());
+  st.txns.erase(i);
+}
+
 caf::expected<txn_handle> begin(self_ptr self, const txn_context* ctx,
                                 const txn_options& opts) {
   if (auto err = check(opts, ctx))
@@ -87,9 +128,12 @@ caf::expected<txn_handle> begin(self_ptr self, const txn_context* ctx,
   auto me = caf::actor_cast<txn_end_listener>(self);
   auto t = self->spawn(txn, handle, opts, self->current_sender(), me, ctx);
   self->monitor(t);
+  auto lease_end = clock::now() + opts.lease;
+  auto lease = st.leases.emplace(lease_end, handle.id);
   st.by_actor.emplace(t->id(), handle.id);
   st.txns.emplace(handle.id, coordinator_state::running{std::move(t), handle,
-                                                        from->retries});
+                                                        from->retries, lease});
+  check_leases_by(self, lease_end);
   return handle;
 }
 
@@ -105,8 +149,7 @@ void ended(self_ptr self, txn_id id, bool committed) {
   auto& h = i->second.handle;
   st.ended.ended(h.id, h.token, inherited_age{h.age, i->second.retries},
                  committed);
-  st.by_actor.erase(i->second.actor->id());
-  st.txns.erase(i);
+  forget(st, i);
 }
 
 /// `begin`, then the first `lock`, answered together: one round trip
@@ -223,8 +266,10 @@ coordinator_actor::behavior_type coordinator(self_ptr self,
     auto i = st.by_actor.find(dm.source.id());
     if (i == st.by_actor.end())
       return;
-    st.txns.erase(i->second);
-    st.by_actor.erase(i);
+    if (auto t = st.txns.find(i->second); t != st.txns.end())
+      forget(st, t);
+    else
+      st.by_actor.erase(i);
   });
   self->set_exit_handler([self](caf::exit_msg& msg) {
     for (auto& kvp : self->state.txns)
@@ -270,6 +315,7 @@ coordinator_actor::behavior_type coordinator(self_ptr self,
                    return c && c->id == id ? c->stored : record{};
                  });
     },
+    [self](lease_atom) { check_leases(self); },
     [self](ended_atom, txn_id id, bool committed) {
       ended(self, id, committed);
     },

@@ -1,5 +1,7 @@
 #pragma once
 
+#include <chrono>
+#include <map>
 #include <random>
 #include <unordered_map>
 
@@ -11,6 +13,7 @@ namespace entact::detail {
 
 /// The coordinator as spawned: its API plus the store's batch outcomes.
 using coordinator_actor = coordinator_api::extend<
+  caf::reacts_to<lease_atom>,
   caf::reacts_to<done_atom, uint64_t, std::vector<record>>,
   caf::reacts_to<done_atom, uint64_t, caf::error>,
   caf::reacts_to<ended_atom, txn_id, bool>>;
@@ -28,10 +31,22 @@ struct coordinator_state {
   std::unordered_map<uint64_t, batch> batches;
   /// A running transaction: its actor, what `begin` answered, and how
   /// many retries led to it.
+  using clock = std::chrono::steady_clock;
+  /// Lease ends of running transactions, soonest first.
+  using lease_table = std::multimap<clock::time_point, txn_id>;
+  lease_table leases;
+  /// When the earliest lease check armed is due (the epoch: none armed).
+  /// One timer for all leases, not one per transaction: a timer per
+  /// transaction cost CAF's clock thread a message for each, and kept
+  /// each ended transaction's actor alive until its lease would have run
+  /// out.
+  clock::time_point lease_check_due{};
   struct running {
     txn_actor actor;
     txn_handle handle;
     uint32_t retries;
+    /// Its entry in `leases`, or `leases.end()` once its lease ran out.
+    lease_table::iterator lease;
   };
   std::unordered_map<txn_id, running> txns;
   /// Ended transactions, for retries that keep their age.

@@ -55,6 +55,8 @@ struct txn_state {
   txn_handle handle;
   txn_options opts;
   txn_end_listener coordinator;
+  /// The caller that began it, monitored until the transaction ends.
+  caf::actor_addr owner;
   /// Set once the coordinator was told that the transaction ended.
   bool told_ended = false;
   /// Set once the transaction's end was counted in `txn_context`.
