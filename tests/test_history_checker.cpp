@@ -84,6 +84,22 @@ struct builder {
                  std::move(value), outcome::ok, expected + 1, call);
   }
 
+  /// `modify(append, arg)` that wrote {new_version, value} (or whose
+  /// outcome is unknown: `new_version` 0).
+  uint64_t append(int thread, double from, double to, std::string arg,
+                  version_t new_version, std::string value = {}) {
+    auto op = at(thread, from, to, api::modify);
+    op.act = action::modify_append;
+    op.value = std::move(arg);
+    if (new_version == 0) {
+      op.res = outcome::unknown;
+      op.response = never;
+    } else {
+      op.seen = record{h.key, new_version, std::move(value), false};
+    }
+    return add(std::move(op));
+  }
+
   /// `n` sequential unconditional writes by thread 0, 0.25 ms apart from
   /// 0 ms: the record is at version n, value "w<n>", afterwards.
   void prefix(int n) {
@@ -219,6 +235,41 @@ BOOST_AUTO_TEST_CASE(a_write_of_unknown_outcome_may_take_effect_or_not) {
   c.write(2, 2, 3, action::write_unconditionally, 0, "b", outcome::unknown);
   c.update(1, 4, 5, 2, "c");
   BOOST_TEST(c.run() == verdict::linearizable);
+}
+
+BOOST_AUTO_TEST_CASE(modifications_build_on_the_state_they_find) {
+  // Two concurrent appends: either order, as long as each builds on the
+  // other's result.
+  builder b;
+  b.create(1, 0, 1, "a", 1);
+  b.append(2, 2, 6, "+x", 2, "a+x");
+  b.append(3, 2, 6, "+y", 3, "a+x+y");
+  b.read(1, 7, 8, 3, "a+x+y", api::get);
+  BOOST_TEST(b.run() == verdict::linearizable);
+  // A lost update: the second computed on the state before the first.
+  builder c;
+  c.create(1, 0, 1, "a", 1);
+  c.append(2, 2, 6, "+x", 2, "a+x");
+  c.append(3, 2, 6, "+y", 3, "a+y");
+  BOOST_TEST(c.run() == verdict::not_linearizable);
+  // On an absent or deleted entity an append starts from nothing.
+  builder d;
+  d.append(1, 0, 1, "+x", 1, "+x");
+  d.write(1, 2, 3, action::erase_if_version, 1, "", outcome::ok, 2);
+  d.append(1, 4, 5, "+y", 3, "+y");
+  BOOST_TEST(d.run() == verdict::linearizable);
+  builder e;
+  e.create(1, 0, 1, "a", 1);
+  e.append(1, 2, 3, "+x", 2, "+x"); // ignored the stored "a"
+  BOOST_TEST(e.run() == verdict::not_linearizable);
+  // One of unknown outcome may explain a later state, or never happen.
+  builder f;
+  f.create(1, 0, 1, "a", 1);
+  f.append(2, 2, 3, "+x", 0);
+  f.append(3, 4, 5, "+y", 3, "a+x+y");
+  BOOST_TEST(f.run() == verdict::linearizable);
+  f.read(1, 6, 7, 2, "a+y");
+  BOOST_TEST(f.run() == verdict::not_linearizable); // not both ways
 }
 
 BOOST_AUTO_TEST_CASE(a_get_waits_for_the_callers_earlier_async_writes) {

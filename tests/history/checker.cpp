@@ -41,22 +41,35 @@ struct step {
   std::vector<size_t> preds;
 };
 
+/// Values by number and numbers by value. A modification's result is made
+/// during the search, from the state it is tried on: it may be new.
+struct value_table {
+  std::map<std::string, int> ids{{"", 0}};
+  std::vector<std::string> texts{""};
+
+  int intern(const std::string& s) {
+    auto [i, added] = ids.emplace(s, static_cast<int>(texts.size()));
+    if (added)
+      texts.push_back(s);
+    return i->second;
+  }
+};
+
 struct compiled {
   std::vector<step> steps; // by invocation
   std::vector<const key_op*> source; // the op of each step
   size_t known = 0;
+  /// Grows while the search runs (see `value_table`).
+  mutable value_table values;
 };
 
 compiled compile(std::vector<const key_op*> ops, bool session_order) {
   std::stable_sort(ops.begin(), ops.end(), [](auto* x, auto* y) {
     return x->invoke < y->invoke;
   });
-  std::map<std::string, int> values{{"", 0}};
-  auto intern = [&](const std::string& s) {
-    return values.emplace(s, static_cast<int>(values.size())).first->second;
-  };
-  std::unordered_map<uint64_t, size_t> index;
   compiled c;
+  auto intern = [&](const std::string& s) { return c.values.intern(s); };
+  std::unordered_map<uint64_t, size_t> index;
   for (auto* op : ops) {
     step s;
     s.act = op->act;
@@ -80,14 +93,20 @@ compiled compile(std::vector<const key_op*> ops, bool session_order) {
   return c;
 }
 
-state next(const state& s, const step& o) {
+state next(const state& s, const step& o, value_table& values) {
+  if (o.act == action::modify_append) {
+    auto base = s.exists() ? values.texts[size_t(s.value)] : std::string{};
+    return state{s.version + 1, values.intern(base + values.texts[size_t(o.value)]),
+                 false};
+  }
   bool erase = o.act == action::erase_if_version;
   return state{s.version + 1, erase ? 0 : o.value, erase};
 }
 
 /// Whether `o` can take effect on `s` with the outcome it had, and the
-/// state after it. Mirrors `entact::decide`.
-bool apply(const step& o, const state& s, state& out) {
+/// state after it. Mirrors `entact::decide` (and, for a modification, the
+/// built-in `append`).
+bool apply(const step& o, const state& s, state& out, value_table& values) {
   out = s;
   if (o.act == action::read)
     return o.res == outcome::absent ? !s.exists()
@@ -115,7 +134,7 @@ bool apply(const step& o, const state& s, state& out) {
     case outcome::unknown:
       if (conflict || not_found)
         return false;
-      out = next(s, o);
+      out = next(s, o, values);
       return o.res == outcome::unknown || out == o.seen;
     case outcome::absent:
       break;
@@ -242,7 +261,7 @@ private:
       for (auto i : open) {
         auto& o = c_.steps[i];
         state out;
-        if (preds_state(done, o) != 1 || !apply(o, s, out) || !(out == s))
+        if (preds_state(done, o) != 1 || !apply(o, s, out, c_.values) || !(out == s))
           continue; // the state changes: that is a branch, not a given
         set(done, i);
         known_done += o.known ? 1 : 0;
@@ -272,7 +291,7 @@ private:
       auto& o = c_.steps[i];
       auto ready = preds_state(done, o);
       state out;
-      if (ready == 0 || !apply(o, s, out) || (ready == 1 && out == s))
+      if (ready == 0 || !apply(o, s, out, c_.values) || (ready == 1 && out == s))
         continue; // not yet, does not fit, or the closure took it already
       auto nd = done;
       set(nd, i);

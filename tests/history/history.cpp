@@ -22,6 +22,8 @@ std::string describe_write(const key_op& op) {
       return "erase(" + v(op.expected) + ")";
     case action::write_unconditionally:
       return "write_unconditionally(" + quoted(op.value) + ")";
+    case action::modify_append:
+      return "modify(append, " + quoted(op.value) + ")";
     case action::read:
       break;
   }
@@ -52,6 +54,8 @@ const char* to_string(api x) noexcept {
       return "apply_batch";
     case api::transact:
       return "transact";
+    case api::modify:
+      return "modify";
   }
   return "?";
 }
@@ -72,6 +76,8 @@ std::string describe_call(const key_op& op) {
 std::string describe_outcome(const key_op& op) {
   switch (op.res) {
     case outcome::ok:
+      if (op.act == action::modify_append) // what it wrote depends on what it found
+        return "ok " + v(op.seen.version) + " " + quoted(op.seen.value);
       if (op.act != action::read)
         return "ok " + v(op.seen.version);
       if (op.seen.deleted)

@@ -31,9 +31,10 @@ enum class api : uint8_t {
   apply_async,
   apply_batch,
   transact,
+  modify,
 };
 
-constexpr int api_count = 10;
+constexpr int api_count = 11;
 
 const char* to_string(api x) noexcept;
 
@@ -46,6 +47,11 @@ enum class action : uint8_t {
   create_if_absent,
   erase_if_version,
   write_unconditionally,
+  /// `modify(id, "append", arg)`: the stored value (empty if absent or
+  /// deleted) followed by `value` (the argument), at version + 1, never
+  /// refused. Its result depends on the state it finds: what the checker
+  /// must get right when several are coalesced into one store write.
+  modify_append,
 };
 
 /// How an operation ended, as far as its caller knows.
@@ -75,7 +81,8 @@ struct key_op {
   action act = action::read;
   /// The version an update or erase names.
   version_t expected = no_version;
-  /// The value a write stores (none for an erase).
+  /// The value a write stores (none for an erase; a modification's
+  /// argument).
   std::string value;
   outcome res = outcome::ok;
   /// With `ok`: the record read, or the record written.

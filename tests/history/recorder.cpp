@@ -80,6 +80,7 @@ bool ordered_after_async(api a) {
     case api::erase:
     case api::write_unconditionally:
     case api::apply_async:
+    case api::modify:
       return true;
     default:
       return false;
@@ -280,6 +281,21 @@ caf::expected<record> recorder::write(database& db, const write_op& op) {
   if (e != ending::failed)
     keep(op.id, std::move(k));
   rec_.count(k.call, e);
+  return r;
+}
+
+caf::expected<record> recorder::append(database& db, const entity_id& id,
+                                       const std::string& arg) {
+  auto k = start(api::modify, action::modify_append);
+  k.id = rec_.next_id();
+  k.value = arg;
+  auto r = db.modify(id, "append", arg);
+  auto e = settle(k, r, rec_.now());
+  if (!r)
+    note(r.error());
+  if (e != ending::failed)
+    keep(id, std::move(k));
+  rec_.count(api::modify, e);
   return r;
 }
 

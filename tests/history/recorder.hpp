@@ -129,6 +129,10 @@ public:
   /// write_unconditionally.
   caf::expected<record> write(database& db, const write_op& op);
 
+  /// `modify(id, "append", arg)`, blocking.
+  caf::expected<record> append(database& db, const entity_id& id,
+                               const std::string& arg);
+
   /// `op` through `apply_async`; the callback records the outcome.
   void write_async(database& db, write_op op);
 

@@ -20,13 +20,14 @@ enum class move_kind {
   async_then_get,
   batch_then_get,
   transact_then_get,
+  modify_then_get,
 };
 
 std::discrete_distribution<int> moves_of(const mix& m) {
   std::vector<int> w{m.get,           m.read_then_get, m.read_many_then_get,
                      m.update,        m.create,        m.erase,
                      m.unconditional, m.async_then_get, m.batch_then_get,
-                     m.transact_then_get};
+                     m.transact_then_get, m.modify_then_get};
   return {w.begin(), w.end()};
 }
 
@@ -203,6 +204,13 @@ private:
         get(db, chance(50) ? k : k2);
         break;
       }
+      case move_kind::modify_then_get:
+        // Short, and unique to the call: the value records every append
+        // that took effect, in order.
+        learn(k, rec_.append(db, key(k), "+" + std::to_string(thread_) + "."
+                                           + std::to_string(++written_)));
+        get(db, k);
+        break;
     }
   }
 

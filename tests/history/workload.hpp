@@ -53,6 +53,9 @@ struct mix {
   int batch_then_get = 5;
   /// A 2-entity transaction, then get of one of the keys.
   int transact_then_get = 5;
+  /// `modify(append)` of a key, then get of it: a read-modify-write inside
+  /// the entity, coalesced with others queued there.
+  int modify_then_get = 4;
 };
 
 struct workload {
