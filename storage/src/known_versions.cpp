@@ -19,7 +19,7 @@ void known_versions::remember(const record& r) {
   // Dropping everything keeps this a plain map: no order to maintain on
   // the hot path, and a working set that fits never sees a drop.
   if (known_.size() >= capacity_)
-    known_.clear();
+    forget_all();
   known_.emplace(r.id, state{r.version, r.deleted});
 }
 

@@ -34,6 +34,13 @@ public:
   /// something else may have written to the database.
   void forget_all() noexcept {
     known_.clear();
+    ++forgettings_;
+  }
+
+  /// How many times everything was forgotten (by `forget_all`, or past
+  /// the bound): what a hint from a read must not have missed.
+  uint64_t forgettings() const noexcept {
+    return forgettings_;
   }
 
 private:
@@ -44,6 +51,7 @@ private:
 
   size_t capacity_;
   std::unordered_map<entity_id, state> known_;
+  uint64_t forgettings_ = 0;
 };
 
 } // namespace entact::storage::detail

@@ -52,9 +52,12 @@ void store::impl::run() {
     if (outside_writer.load()) {
       known.forget_all();
       trusted = nullptr;
+    } else {
+      learn_from_reads();
     }
     auto started = std::chrono::steady_clock::now();
     auto result = detail::commit_group(*db, opts.sync, group, hook(), trusted);
+    note_forgetting();
     in_group.unlock();
     if (result.committed) {
       ++groups;
@@ -80,6 +83,27 @@ void store::impl::run() {
     }
     committer_cpu_ns = thread_cpu_ns();
   }
+}
+
+// A hint is taken only for an id the committer does not know, from a read
+// that began after the committer last forgot anything: every id committed
+// since is known until it forgets, so an id it does not know was not
+// committed since the read began, and what the read saw is still stored.
+void store::impl::learn_from_reads() {
+  for (auto& h : hints.take()) {
+    if (h.sequence < trusted_from || known.find(h.id))
+      continue;
+    known.remember(record{std::move(h.id), h.version, {}, h.deleted});
+    note_forgetting(); // past the bound: hints after this one must wait
+  }
+}
+
+void store::impl::note_forgetting() {
+  if (known.forgettings() == forgettings_seen)
+    return;
+  forgettings_seen = known.forgettings();
+  // The committer is the only writer: between groups, nothing is newer.
+  trusted_from = db->GetLatestSequenceNumber();
 }
 
 std::function<void()> store::impl::hook() const {

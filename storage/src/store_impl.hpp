@@ -14,6 +14,7 @@
 #include "bucket_recorder.hpp"
 #include "commit_queue.hpp"
 #include "known_versions.hpp"
+#include "read_hints.hpp"
 #include "entact/storage/store.hpp"
 
 namespace entact::storage {
@@ -29,6 +30,14 @@ struct store::impl {
   /// drained.
   void run();
 
+  /// Takes what readers saw into `known` (see `read_hints`), before a
+  /// group decides.
+  void learn_from_reads();
+
+  /// Once `known` has forgotten anything, hints from reads that began
+  /// before now are no longer taken.
+  void note_forgetting();
+
   /// Returns a copy of the test hook (the committer must not hold the lock
   /// while the hook writes to RocksDB).
   std::function<void()> hook() const;
@@ -41,6 +50,13 @@ struct store::impl {
   detail::commit_queue queue;
   // The committer's own: see `known_versions`.
   detail::known_versions known{opts.max_known_versions};
+  // What readers saw; bounded by a quarter of what the committer may know.
+  detail::read_hints hints{opts.max_known_versions / 4};
+  // The committer's: hints from reads that began before this sequence
+  // number are refused (something was forgotten since), and the count of
+  // forgettings that set it.
+  uint64_t trusted_from = 0;
+  uint64_t forgettings_seen = 0;
   // Set once a test may write behind the store's back (`raw_db`, the
   // before-commit hook): from then on every group reads every id.
   std::atomic<bool> outside_writer{false};

@@ -45,9 +45,14 @@ caf::error reply_too_large(size_t fit, size_t ids, size_t reached,
 caf::expected<record> store::read(std::string_view id) const {
   if (auto err = validate_id(id, impl_->opts.limits))
     return err;
+  // Taken before the read: the read sees at least this state.
+  auto sequence = impl_->db->GetLatestSequenceNumber();
   std::string bytes;
   auto s = impl_->db->Get(rocksdb::ReadOptions{}, entity_key(id), &bytes);
-  return to_record(id, s, bytes);
+  auto r = to_record(id, s, bytes);
+  if (r && !impl_->outside_writer.load())
+    impl_->hints.offer(*r, sequence);
+  return r;
 }
 
 caf::expected<std::vector<record>>
