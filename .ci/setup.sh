@@ -37,6 +37,11 @@ packages+=(libssl-dev openssl)
 # lease keep-alives and watch-stream parsing over its JSON gateway). The
 # tests run Debian's server jar on a JRE.
 packages+=(libzookeeper-mt-dev zookeeper default-jre-headless)
+# The browser console's test (test_http_console) runs Debian's chromium
+# headless, driven by playwright-core from npm (tests/browser/, installed
+# below with npm ci): no test tool's own browser download, which this
+# machine's closed network refuses.
+packages+=(chromium)
 
 if ! command -v dpkg-query >/dev/null 2>&1 || ! command -v apt-get >/dev/null 2>&1; then
   echo "setup: needs a Debian bookworm system (apt-get, dpkg-query)." >&2
@@ -50,20 +55,34 @@ for p in "${packages[@]}"; do
     || missing+=("$p")
 done
 
-if ((${#missing[@]} == 0)); then
-  exit 0
+if ((${#missing[@]} > 0)); then
+  echo "setup: installing ${missing[*]}"
+  sudo_cmd=()
+  if [[ $(id -u) -ne 0 ]]; then
+    if ! command -v sudo >/dev/null 2>&1; then
+      echo "setup: not root and no sudo; as root, run: apt-get install ${missing[*]}" >&2
+      exit 1
+    fi
+    sudo_cmd=(sudo)
+  fi
+  apt_get=(${sudo_cmd[@]+"${sudo_cmd[@]}"} env DEBIAN_FRONTEND=noninteractive
+           apt-get -o Acquire::Retries=3)
+  "${apt_get[@]}" update -qq
+  "${apt_get[@]}" install -y -qq --no-install-recommends "${missing[@]}"
 fi
 
-echo "setup: installing ${missing[*]}"
-sudo_cmd=()
-if [[ $(id -u) -ne 0 ]]; then
-  if ! command -v sudo >/dev/null 2>&1; then
-    echo "setup: not root and no sudo; as root, run: apt-get install ${missing[*]}" >&2
-    exit 1
-  fi
-  sudo_cmd=(sudo)
+# The browser test's driver: playwright-core, pinned by
+# tests/browser/package-lock.json, with the machine's Node.js (20 or later:
+# bookworm's own nodejs is 18, too old for it). `npm ci` again only when
+# the lock file is newer than what is installed.
+browser_dir="$(cd "$(dirname "${BASH_SOURCE[0]}")/../tests/browser" && pwd)"
+if ! command -v npm >/dev/null 2>&1 \
+   || (( $(node -p 'process.versions.node.split(".")[0]' 2>/dev/null || echo 0) < 20 )); then
+  echo "setup: the browser test needs Node.js 20 or later with npm" >&2
+  exit 1
 fi
-apt_get=(${sudo_cmd[@]+"${sudo_cmd[@]}"} env DEBIAN_FRONTEND=noninteractive
-         apt-get -o Acquire::Retries=3)
-"${apt_get[@]}" update -qq
-"${apt_get[@]}" install -y -qq --no-install-recommends "${missing[@]}"
+installed_lock="$browser_dir/node_modules/.package-lock.json"
+if [[ ! -f "$installed_lock" || "$browser_dir/package-lock.json" -nt "$installed_lock" ]]; then
+  echo "setup: npm ci in tests/browser (playwright-core)"
+  (cd "$browser_dir" && npm ci --no-audit --no-fund)
+fi

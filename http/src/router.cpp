@@ -6,7 +6,8 @@ namespace entact::http {
 
 void router::add(const std::string& method, const std::string& path,
                  handler h) {
-  auto prefix = !path.empty() && path.back() == '/';
+  // "/" alone is the root, an exact path (the console), not a prefix of all.
+  auto prefix = path.size() > 1 && path.back() == '/';
   for (auto& r : routes_)
     if (r.path == path) {
       r.methods[method] = std::move(h);

@@ -29,7 +29,7 @@ using handler = std::function<void(exchange&)>;
 class router {
 public:
   /// Routes `method` on `path`; `path` ending in '/' is a prefix whose
-  /// rest lands in `exchange::tail`. A route with GET also takes HEAD.
+  /// rest lands in `exchange::tail` (but "/" alone is exact: the root). A route with GET also takes HEAD.
   void add(const std::string& method, const std::string& path, handler h);
 
   /// Runs the request's handler: 404 for a path no route takes, 405 with

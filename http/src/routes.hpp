@@ -7,6 +7,9 @@
 
 namespace entact::http {
 
+/// `GET /` and `GET /console`: the browser console page (console_route.cpp).
+void add_console_route(router& r);
+
 /// `GET`, `HEAD`, `PUT` and `DELETE` on `/v1/entities/{id}` (entity_routes.cpp).
 void add_entity_routes(router& r, database& db, const http_options& opts);
 

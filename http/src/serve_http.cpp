@@ -220,6 +220,7 @@ serve_http(database& db, http_options opts) {
   http::add_entity_routes(st->routes, db, opts);
   http::add_batch_route(st->routes, db, opts);
   http::add_transaction_route(st->routes, db, opts);
+  http::add_console_route(st->routes);
   http::add_metrics_route(st->routes, st->metrics, opts);
   http::configure(st->server, st->routes, st->metrics, opts);
   auto host = opts.host.empty() ? std::string{"0.0.0.0"} : opts.host;
