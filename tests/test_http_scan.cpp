@@ -217,7 +217,8 @@ BOOST_AUTO_TEST_CASE(pages_under_concurrent_writes_show_each_id_once) {
         auto send = [&]() -> std::optional<httplib::Result> {
           if (n % 3 == 0) {
             auto path = "/v1/entities/c/keep/"
-                        + std::to_string((n * 7 + w) % 120) + "?overwrite=true";
+                        + std::to_string((n * 7 + w) % 120)
+                        + "?overwrite=true";
             return wc.Put(path.c_str(), std::to_string(n),
                           "application/octet-stream");
           }
@@ -249,7 +250,8 @@ BOOST_AUTO_TEST_CASE(pages_under_concurrent_writes_show_each_id_once) {
     auto target = writes.load() + 3;
     entact::test::wait_until([&] { return writes.load() >= target; },
                              std::chrono::seconds{10});
-    auto query = "?prefix=c/&limit=17" + (after.empty() ? "" : "&after=" + after);
+    auto query = std::string{"?prefix=c/&limit=17"}
+                 + (after.empty() ? "" : "&after=" + after);
     auto p = page(query);
     ++pages;
     for (const auto& id : ids_of(p)) {

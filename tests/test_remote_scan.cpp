@@ -72,7 +72,8 @@ BOOST_AUTO_TEST_CASE(pages_over_the_wire_cover_everything_once) {
   std::vector<entity_id> seen;
   for (auto& r : all)
     seen.push_back(r.id);
-  BOOST_TEST(seen == (std::vector<entity_id>{expected.begin(), expected.end()}));
+  BOOST_TEST(seen
+             == (std::vector<entity_id>{expected.begin(), expected.end()}));
   BOOST_TEST(pages == 9u); // 60 / 7, and "user/gone" is skipped
   BOOST_TEST(all.front().value == "name 0");
   BOOST_TEST(all.front().version == 1u);

@@ -105,8 +105,8 @@ void get_scan(exchange& ex, database& db, const http_options& opts) {
   json body{{"records", std::move(records)}, {"next_after", nullptr}};
   if (page->next_after) {
     body["next_after"] = *page->next_after;
-    ex.res.set_header("Link",
-                      "<" + next_url(req, *page->next_after) + ">; rel=\"next\"");
+    auto next = next_url(req, *page->next_after);
+    ex.res.set_header("Link", "<" + next + ">; rel=\"next\"");
   }
   ex.res.status = 200;
   ex.res.set_content(body.dump(), "application/json");
