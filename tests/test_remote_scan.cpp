@@ -115,6 +115,10 @@ BOOST_AUTO_TEST_CASE(the_servers_bounds_apply_and_bad_requests_change_nothing) {
   BOOST_TEST(ids_of(*page)
              == (std::vector<entity_id>{"k0", "k1", "k2", "k3"}));
   BOOST_TEST(cursor(*page) == "k3");
+  // A request far over the id bound passes the frame guard (it is under
+  // the frame limit) and is refused by the server's check, nothing read.
+  BOOST_TEST(code(db->scan(scan_of(std::string(1 << 20, 'a'), {}, 5)))
+             == errc::too_large);
   // The connection is still good, and nothing changed.
   auto rec = db->read("k0");
   BOOST_REQUIRE(rec);
