@@ -107,11 +107,13 @@ struct entity_context {
   /// Ids whose optimistic batch may be visible in storage but not yet
   /// known to their entity (see entity/unpublished.hpp).
   unpublished* unpublished_batches = nullptr;
-  /// Reads from storage: one record, or several from one snapshot.
+  /// Reads from storage: one record, several from one snapshot, or a page
+  /// of a scan.
   using reader_api = caf::typed_actor<
     caf::replies_to<load_atom, entity_id>::with<record>,
     caf::replies_to<read_atom, std::vector<entity_id>>::with<
-      std::vector<record>>>;
+      std::vector<record>>,
+    caf::replies_to<scan_atom, scan_request>::with<scan_page>>;
   /// Detached readers, so RocksDB reads never block scheduler threads.
   reader_api readers;
   size_t max_queue = 0;

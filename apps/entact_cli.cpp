@@ -6,6 +6,7 @@
 //   entact delete acct/1 --if-version=2
 //   entact txn acct/1=70 acct/2=130
 //   entact modify counter/1 add 5
+//   entact scan --prefix=acct/ --limit=50 [--after=acct/17] [--all]
 //   entact stats
 //   entact --json --port=7411 get acct/1
 //   entact --tls-ca=ca.pem [--tls-cert=me.pem --tls-key=me.key] get acct/1
@@ -159,7 +160,44 @@ int report(const caf::error& err, const std::string& id, bool json,
   return exit_code_of(code);
 }
 
+/// A page of a scan: its records one per line (with --json one object,
+/// `{"records":[...],"next_after":...}`, as the HTTP API answers).
+void print_page(const entact::scan_page& page, bool json) {
+  if (!json) {
+    for (const auto& r : page.records)
+      print_record(r, false);
+    return;
+  }
+  std::cout << "{\"records\":[";
+  for (size_t i = 0; i < page.records.size(); ++i)
+    std::cout << (i > 0 ? "," : "") << json_record(page.records[i]);
+  std::cout << "],\"next_after\":"
+            << (page.next_after ? json_string(*page.next_after) : "null")
+            << "}\n";
+}
+
 // -- running ------------------------------------------------------------------
+
+/// `scan`: the first page, or with --all every page, each from one
+/// snapshot of the server's store (not one snapshot for all of them).
+int run_scan(entact::client& db, const command& cmd, const cli_config& cfg) {
+  auto req = cmd.scan;
+  for (;;) {
+    auto page = db.scan(req);
+    if (!page)
+      return report(page.error(), "", cfg.json, cfg.timeout_ms);
+    print_page(*page, cfg.json);
+    if (!page->next_after)
+      return exit_ok;
+    if (!cmd.all_pages) {
+      if (!cfg.json)
+        std::cerr << "entact: more records follow: --after="
+                  << *page->next_after << '\n';
+      return exit_ok;
+    }
+    req.after = *page->next_after;
+  }
+}
 
 /// Connects, giving up after `timeout`: CAF's connect has no deadline of its
 /// own, and a host that drops packets would otherwise hang the CLI.
@@ -226,6 +264,8 @@ int run(entact::client& db, const command& cmd, const cli_config& cfg) {
       return fail(recs.error(), "");
     for (auto& rec : *recs)
       print_record(rec, cfg.json);
+  } else if (cmd.name == "scan") {
+    return run_scan(db, cmd, cfg);
   } else if (cmd.name == "stats") {
     auto st = db.stats();
     if (!st)

@@ -53,6 +53,7 @@ public:
   size_t max_id_bytes = 256;
   size_t max_read_ids = 4096;
   size_t max_read_bytes = entact::limits{}.max_read_bytes;
+  size_t max_scan_records = entact::limits{}.max_scan_records;
   size_t max_txn_entities = 64;
   size_t max_lease_ms = 60'000;
   size_t max_frame_bytes = 0;
@@ -88,6 +89,8 @@ public:
       .add(max_read_ids, "max-read-ids", "most ids one read_many may name")
       .add(max_read_bytes, "max-read-bytes",
            "largest reply of one read_many (its records' ids and values)")
+      .add(max_scan_records, "max-scan-records",
+           "most records one page of a scan may ask for")
       .add(max_lease_ms, "max-lease-ms",
            "longest lease and lock wait a transaction may ask for")
       .add(max_txn_entities, "max-txn-entities",
@@ -142,6 +145,7 @@ public:
     opts.limits.max_id_bytes = max_id_bytes;
     opts.limits.max_read_ids = max_read_ids;
     opts.limits.max_read_bytes = max_read_bytes;
+    opts.limits.max_scan_records = max_scan_records;
     opts.max_txn_entities = max_txn_entities;
     opts.max_lease = std::chrono::milliseconds{max_lease_ms};
     return opts;

@@ -142,6 +142,11 @@ void check_command(const std::vector<std::string>& args,
           "a modify with a valid id and name fails the protocol's validation");
   } else if (cmd.name == "stats") {
     check(a.empty(), "stats takes no arguments");
+  } else if (cmd.name == "scan") {
+    check(a.empty(), "scan takes no arguments");
+    check(cmd.scan.prefix.empty()
+            || given_as_is(args, "--prefix=" + cmd.scan.prefix),
+          "a scan's prefix was not given as is");
   } else {
     fail("accepted an unknown command");
   }

@@ -130,16 +130,35 @@ BOOST_AUTO_TEST_CASE(help_is_exit_0_with_commands_and_exit_codes) {
   }
 }
 
+BOOST_AUTO_TEST_CASE(scan_carries_its_options) {
+  parsed p{{"scan", "--prefix=acct/", "--after=acct/7", "--limit=5", "--all",
+            "--include-deleted"}};
+  BOOST_TEST(p.cmd().name == "scan");
+  BOOST_TEST(p.cmd().scan.prefix == "acct/");
+  BOOST_TEST(p.cmd().scan.after == "acct/7");
+  BOOST_TEST(p.cmd().scan.limit == 5u);
+  BOOST_TEST(p.cmd().scan.include_deleted);
+  BOOST_TEST(p.cmd().all_pages);
+  parsed plain{{"scan"}};
+  BOOST_TEST(plain.cmd().scan.prefix.empty());
+  BOOST_TEST(plain.cmd().scan.limit == 100u);
+  BOOST_TEST(!plain.cmd().all_pages);
+  BOOST_TEST(!plain.cmd().scan.include_deleted);
+  expect_usage_error({"scan", "x"}, "expected: entact scan");
+  expect_usage_error({"get", "a", "--limit=3"}, "apply to scan only");
+  expect_usage_error({"scan", "--limit=4294967296"}, "--limit");
+}
+
 BOOST_AUTO_TEST_SUITE_END()
 
 BOOST_AUTO_TEST_SUITE(bad_command_lines)
 
 BOOST_AUTO_TEST_CASE(unknown_or_missing_commands) {
   expect_usage_error({}, "missing command (get, put, delete, txn, modify, "
-                         "stats)");
+                         "scan, stats)");
   expect_usage_error({"frobnicate", "x"},
                      "unknown command 'frobnicate' (get, put, delete, txn, "
-                     "modify, stats)");
+                     "modify, scan, stats)");
   expect_usage_error({"--bogus", "get", "a"}, "unknown option");
   expect_usage_error({"--port=abc", "get", "a"}, "bad option value");
   expect_usage_error({"--port=70000", "get", "a"}, "bad option value");

@@ -38,6 +38,7 @@ reader_api::behavior_type flaky_reader(reader_api::pointer self,
     [](read_atom, const std::vector<entity_id>&) {
       return std::vector<record>{};
     },
+    [](scan_atom, const scan_request&) { return scan_page{}; },
   };
 }
 

@@ -33,6 +33,11 @@ caf::expected<watch_handle> database::watch(const entity_id&, version_t,
                     "this database does not support watches");
 }
 
+caf::expected<scan_page> database::scan(const scan_request&) {
+  return make_error(errc::invalid_argument,
+                    "this database does not support scans");
+}
+
 caf::expected<record> database::update(const entity_id& id, version_t expected,
                                        std::string value) {
   return apply(write_op::update(id, expected, std::move(value)));

@@ -42,6 +42,9 @@ caf::error check(const engine_options& opts) {
     return make_error(errc::invalid_argument, "max_id_bytes must be >= 1");
   if (opts.limits.max_read_ids == 0)
     return make_error(errc::invalid_argument, "max_read_ids must be >= 1");
+  if (opts.limits.max_scan_records == 0)
+    return make_error(errc::invalid_argument,
+                      "max_scan_records must be >= 1");
   // A read of one record at the id and value limits must fit, or such a
   // record could be written and never read back (a remote `read` is a
   // read_many of one id).
@@ -193,6 +196,12 @@ engine::read_many(const std::vector<entity_id>& ids) {
   if (impl_->gate.closed())
     return detail::call_gate::closed_error();
   return impl_->store->read_many(ids);
+}
+
+caf::expected<scan_page> engine::scan(const scan_request& req) {
+  if (impl_->gate.closed())
+    return detail::call_gate::closed_error();
+  return impl_->store->scan(req);
 }
 
 caf::expected<std::vector<record>>

@@ -88,6 +88,14 @@ front_door(server_api::pointer self, router_api router, coordinator_api coord,
         return err;
       return self->delegate(readers, a, std::move(ids));
     },
+    // Checked by the store against the engine's limits, like a read. A
+    // scan names no ids: `admit` sees none (a cluster node still refuses
+    // while it cannot prove its lease).
+    [=](scan_atom a, scan_request& req) -> caf::result<scan_page> {
+      if (auto err = refusal([] { return std::vector<entity_id>{}; }))
+        return err;
+      return self->delegate(readers, a, std::move(req));
+    },
     // The sender stays the sender: it is the watcher.
     [=](watch_atom a, entity_id& id,
         version_t after) -> caf::result<uint64_t> {

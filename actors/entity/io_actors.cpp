@@ -28,6 +28,12 @@ caf::behavior reader(caf::event_based_actor*, storage::store* store) {
         return std::move(r.error());
       return std::move(*r);
     },
+    [store](scan_atom, const scan_request& req) -> caf::result<scan_page> {
+      auto r = store->scan(req);
+      if (!r)
+        return std::move(r.error());
+      return std::move(*r);
+    },
   };
 }
 

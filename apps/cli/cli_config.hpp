@@ -22,6 +22,11 @@ public:
   std::string if_version;
   bool if_absent = false;
   bool force = false;
+  std::string prefix;
+  std::string after;
+  size_t limit = 100;
+  bool all = false;
+  bool include_deleted = false;
   entact::tls_client_options tls;
 
   cli_config() {
@@ -35,6 +40,12 @@ public:
            "put/delete: apply only if the stored version is N")
       .add(if_absent, "if-absent", "put: create only if absent or deleted")
       .add(force, "force", "put: last write wins (no version check)")
+      .add(prefix, "prefix", "scan: only ids that start with P")
+      .add(after, "after", "scan: only ids after ID (a page's cursor)")
+      .add(limit, "limit", "scan: most records per page (default 100)")
+      .add(all, "all", "scan: every page, not just the first")
+      .add(include_deleted, "include-deleted",
+           "scan: list tombstones too")
       .add(tls.ca_file, "tls-ca",
            "connect with TLS; the server's certificate must be signed by "
            "these PEM CA certificates and name --host")

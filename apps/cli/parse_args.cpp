@@ -1,6 +1,7 @@
 #include "parse_args.hpp"
 
 #include <charconv>
+#include <cstdint>
 
 #include <caf/pec.hpp>
 
@@ -25,6 +26,10 @@ commands:
   modify ID OP [ARG]            run the server's operation OP on ID's committed
                                 record and write the result, e.g. `add 5`,
                                 `append BYTES`, `set_if_version VERSION:VALUE`
+  scan [--prefix=P] [--after=ID] [--limit=N] [--all] [--include-deleted]
+                                list stored records in id order, a page of at
+                                most N (default 100) whose ids start with P and
+                                sort after ID; --all follows every page
   stats                         print the server's counters
 
 A put must say how it treats concurrent writers: exactly one of
@@ -32,8 +37,10 @@ A put must say how it treats concurrent writers: exactly one of
 command; after a bare `--` every argument is positional.
 
 output: one record per line, `ID  vVERSION  VALUE` (`(deleted)` for a
-tombstone). With --json, one JSON object per line:
+tombstone); a scan that stops before the end says on stderr where the next
+page starts (--after=ID). With --json, one JSON object per line:
   {"id":"acct/1","version":3,"value":"100","deleted":false}
+  {"records":[{...},...],"next_after":"acct/7"}   (a scan: one per page)
   {"error":"conflict","id":...,"expected_version":...,"stored":{...},
    "attempted_value":...}
   {"error":"not_found","id":...,"stored":{...},"message":...}
@@ -159,6 +166,15 @@ std::optional<std::string> parse_modify(const write_flags& flags,
   return std::nullopt;
 }
 
+std::optional<std::string> parse_scan(const write_flags& flags,
+                                      command& cmd) {
+  if (auto err = arity(cmd, 0,
+                       "scan [--prefix=P] [--after=ID] [--limit=N] [--all] "
+                       "[--include-deleted]"))
+    return err;
+  return no_write_flags(flags, cmd);
+}
+
 std::optional<std::string> parse_stats(const write_flags& flags,
                                        command& cmd) {
   if (auto err = arity(cmd, 0, "stats"))
@@ -176,7 +192,8 @@ struct subcommand {
 constexpr subcommand subcommands[] = {
   {"get", parse_get},       {"put", parse_put},
   {"delete", parse_delete}, {"txn", parse_txn},
-  {"modify", parse_modify}, {"stats", parse_stats},
+  {"modify", parse_modify}, {"scan", parse_scan},
+  {"stats", parse_stats},
 };
 
 /// "get, put, delete, txn, modify, stats".
@@ -185,6 +202,26 @@ std::string subcommand_names() {
   for (auto& sub : subcommands)
     names += (names.empty() ? "" : ", ") + std::string{sub.name};
   return names;
+}
+
+/// The scan options: only `scan` takes them. The server checks the
+/// prefix, the cursor and the limit against its own bounds.
+std::optional<std::string> scan_options(const cli_config& cfg, command& cmd) {
+  auto any = cfg.given("prefix") || cfg.given("after") || cfg.given("limit")
+             || cfg.all || cfg.include_deleted;
+  if (cmd.name != "scan")
+    return any ? std::optional<std::string>{
+             "--prefix, --after, --limit, --all and --include-deleted apply "
+             "to scan only, not to " + cmd.name}
+               : std::nullopt;
+  if (cfg.limit > UINT32_MAX)
+    return "--limit is the most records per page, e.g. --limit=100";
+  cmd.scan.prefix = cfg.prefix;
+  cmd.scan.after = cfg.after;
+  cmd.scan.limit = static_cast<uint32_t>(cfg.limit);
+  cmd.scan.include_deleted = cfg.include_deleted;
+  cmd.all_pages = cfg.all;
+  return std::nullopt;
 }
 
 /// CAF's parser stops at the first positional argument. So that options may
@@ -272,6 +309,8 @@ parse_result parse_command(const cli_config& cfg) {
     if (cmd.name != sub.name)
       continue;
     if (auto err = sub.parse(flags, cmd))
+      return usage_error(*err);
+    if (auto err = scan_options(cfg, cmd))
       return usage_error(*err);
     return {exit_ok, std::move(cmd), {}};
   }

@@ -14,6 +14,7 @@
 #include "cli_config.hpp"
 #include "entact/entity_id.hpp"
 #include "entact/modify_op.hpp"
+#include "entact/scan.hpp"
 #include "entact/write_op.hpp"
 
 namespace entact::cli {
@@ -29,6 +30,8 @@ struct command {
   entact::write_op op;                            // put, delete
   entact::modify_op change;                       // modify
   std::vector<std::pair<entact::entity_id, std::string>> writes; // txn
+  entact::scan_request scan;                      // scan: its first page
+  bool all_pages = false;                         // scan --all
 };
 
 /// What the command line asks for. `cmd` is set if there is a command to

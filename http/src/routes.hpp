@@ -13,6 +13,10 @@ void add_console_route(router& r);
 /// `GET`, `HEAD`, `PUT` and `DELETE` on `/v1/entities/{id}` (entity_routes.cpp).
 void add_entity_routes(router& r, database& db, const http_options& opts);
 
+/// `GET /v1/entities?prefix=&after=&limit=`: a page of `database::scan`
+/// (scan_route.cpp).
+void add_scan_route(router& r, database& db, const http_options& opts);
+
 /// `POST /v1/batch` (batch_route.cpp).
 void add_batch_route(router& r, database& db, const http_options& opts);
 

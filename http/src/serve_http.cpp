@@ -218,6 +218,7 @@ serve_http(database& db, http_options opts) {
   auto st = std::make_unique<http_listener::impl>();
   http::add_health_route(st->routes, db, opts);
   http::add_entity_routes(st->routes, db, opts);
+  http::add_scan_route(st->routes, db, opts);
   http::add_batch_route(st->routes, db, opts);
   http::add_transaction_route(st->routes, db, opts);
   http::add_console_route(st->routes);

@@ -135,6 +135,10 @@ caf::expected<records> client::read_many(const std::vector<entity_id>& ids) {
                                       read_atom::value, ids);
 }
 
+caf::expected<scan_page> client::scan(const scan_request& req) {
+  return impl_->gate.request<scan_page>(impl_->server, scan_atom::value, req);
+}
+
 caf::expected<records> client::transact(const std::vector<entity_id>& ids,
                                         const txn_body& body,
                                         const txn_options& opts,

@@ -8,6 +8,7 @@
 #include "entact/interfaces.hpp"
 #include "entact/modify_op.hpp"
 #include "entact/record.hpp"
+#include "entact/scan.hpp"
 #include "entact/txn.hpp"
 #include "entact/watch_event.hpp"
 #include "entact/write_op.hpp"
@@ -27,6 +28,8 @@ void register_types(caf::actor_system_config& cfg) {
   cfg.add_message_type<txn_begun>("entact::txn_begun");
   cfg.add_message_type<txn_write>("entact::txn_write");
   cfg.add_message_type<watch_event>("entact::watch_event");
+  cfg.add_message_type<scan_request>("entact::scan_request");
+  cfg.add_message_type<scan_page>("entact::scan_page");
   cfg.add_error_category(error_category, render_error);
 }
 

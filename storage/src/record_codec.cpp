@@ -33,6 +33,20 @@ std::string entity_key(std::string_view id) {
   return key;
 }
 
+std::string entity_keys_end(std::string_view prefix) {
+  // The key prefix with its last byte incremented (trailing 0xFF bytes
+  // dropped first; ids are ASCII, and 'e' itself is never 0xFF).
+  auto end = entity_key(prefix);
+  while (static_cast<uint8_t>(end.back()) == 0xFF)
+    end.pop_back();
+  end.back() = static_cast<char>(static_cast<uint8_t>(end.back()) + 1);
+  return end;
+}
+
+std::string_view id_of_key(std::string_view key) {
+  return key.substr(1);
+}
+
 std::string format_key() {
   return "mformat";
 }

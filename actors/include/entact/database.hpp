@@ -13,6 +13,7 @@
 #include "entact/record.hpp"
 #include "entact/result.hpp"
 #include "entact/retry_policy.hpp"
+#include "entact/scan.hpp"
 #include "entact/transaction.hpp"
 #include "entact/txn.hpp"
 #include "entact/watch.hpp"
@@ -69,6 +70,29 @@ public:
   /// `storage_failure`, `closed`.
   virtual caf::expected<std::vector<record>>
   read_many(const std::vector<entity_id>& ids) = 0;
+
+  /// One page of what is stored: the records whose id starts with
+  /// `req.prefix` and sorts strictly after `req.after` (empty: from the
+  /// first), in id order (bytewise), at most `req.limit` of them (1 to
+  /// `limits::max_scan_records`, 1000 by default; 100 if not set) and at
+  /// most `limits::max_read_bytes` bytes of ids and values (a record alone
+  /// always fits: each page makes progress). Tombstones only with
+  /// `req.include_deleted`. `next_after` is set iff more may follow: pass it
+  /// as the next request's `after` for the next page.
+  ///
+  /// Each page comes from one storage snapshot, so it is consistent within
+  /// itself and linearizable like `read_many`: no record in it is older
+  /// than any version of its id that a read returned, or a write
+  /// acknowledged, before the call began. No snapshot is held across
+  /// pages: a record written between two pages is seen by the later one
+  /// if its id sorts after the cursor, and one deleted meanwhile is not;
+  /// an id that existed throughout appears exactly once across the pages.
+  /// Errors: `invalid_argument` (a limit of 0 or over
+  /// `max_scan_records`, a prefix or cursor that is not id characters, or
+  /// a database that cannot scan), `too_large` (a prefix or cursor over
+  /// `max_id_bytes`), `cross_shard` (a cluster: a scan spans shards),
+  /// `storage_failure`, `closed`, `timeout`, `unreachable`.
+  virtual caf::expected<scan_page> scan(const scan_request& req);
 
   /// Runs a pessimistic transaction: locks `ids` exclusively (wait-die on
   /// the transaction's age, each wait bounded by `opts.lock_wait`), calls `body` with their

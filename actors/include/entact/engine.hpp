@@ -47,6 +47,7 @@ public:
   caf::expected<record> read(const entity_id& id) override;
   caf::expected<std::vector<record>>
   read_many(const std::vector<entity_id>& ids) override;
+  caf::expected<scan_page> scan(const scan_request& req) override;
   caf::expected<std::vector<record>>
   transact(const std::vector<entity_id>& ids, const txn_body& body,
            const txn_options& opts = {},

@@ -49,6 +49,14 @@ public:
     return route(*s, true, [&](client& c) { return c.read_many(ids); });
   }
 
+  /// Ids of every shard sort together: a page would have to merge every
+  /// node's, and there is no fan-out yet.
+  caf::expected<scan_page> scan(const scan_request&) override {
+    return make_error(errc::cross_shard,
+                      "a scan spans every shard; scan each node with "
+                      "entact::connect instead");
+  }
+
   caf::expected<std::vector<record>>
   transact(const std::vector<entity_id>& ids, const txn_body& body,
            const txn_options& opts, const retry_policy& retry) override {

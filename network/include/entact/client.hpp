@@ -62,6 +62,9 @@ public:
   caf::expected<record> read(const entity_id& id) override;
   caf::expected<std::vector<record>>
   read_many(const std::vector<entity_id>& ids) override;
+  /// See `database::scan`; under the server's limits (its
+  /// `max_scan_records` and `max_read_bytes`).
+  caf::expected<scan_page> scan(const scan_request& req) override;
   caf::expected<std::vector<record>>
   transact(const std::vector<entity_id>& ids, const txn_body& body,
            const txn_options& opts = {},

@@ -16,6 +16,9 @@ using modify_atom = caf::atom_constant<caf::atom("e_modify")>;
 /// Reads committed records straight from storage (one snapshot).
 using read_atom = caf::atom_constant<caf::atom("e_read")>;
 
+/// Reads one page of a scan (one snapshot): `scan_request` -> `scan_page`.
+using scan_atom = caf::atom_constant<caf::atom("e_scan")>;
+
 /// Asks for `engine_stats`.
 using stats_atom = caf::atom_constant<caf::atom("e_stats")>;
 

@@ -7,6 +7,7 @@
 #include "entact/engine_stats.hpp"
 #include "entact/modify_op.hpp"
 #include "entact/record.hpp"
+#include "entact/scan.hpp"
 #include "entact/txn.hpp"
 #include "entact/write_op.hpp"
 
@@ -95,6 +96,9 @@ using coordinator_api = caf::typed_actor<
 /// `ids` (absent: `version == no_version`; `too_large` past the server's
 /// `limits::max_read_ids`, 4096 by default).
 ///
+/// `(scan_atom, request) -> scan_page`: one page of a scan from one storage
+/// snapshot (see `database::scan`), under the server's limits.
+///
 /// Watches (see `database::watch`): `(watch_atom, id, after_version) ->
 /// watch id` makes the sender the watcher. The server then sends it
 /// `(watch_atom, watch id, std::vector<watch_event>)`, one batch at a time:
@@ -109,6 +113,7 @@ using coordinator_api = caf::typed_actor<
 using server_api = router_api::extend_with<coordinator_api>::extend<
   caf::replies_to<read_atom, std::vector<entity_id>>::with<
     std::vector<record>>,
+  caf::replies_to<scan_atom, scan_request>::with<scan_page>,
   caf::replies_to<watch_atom, entity_id, version_t>::with<uint64_t>,
   caf::reacts_to<watch_ack_atom, uint64_t>,
   caf::reacts_to<unwatch_atom, uint64_t>>;

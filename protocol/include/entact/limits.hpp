@@ -20,6 +20,9 @@ struct limits {
   /// its ids fit) before more is read: 4096 ids of 1 MiB values would be
   /// a 4 GiB reply, built in memory and queued whole for the peer.
   size_t max_read_bytes = 16 * 1024 * 1024;
+  /// Most records one page of a `scan` may ask for (its `limit`); a scan's
+  /// reply is also bounded by `max_read_bytes`.
+  size_t max_scan_records = 1000;
 };
 
 } // namespace entact

@@ -16,6 +16,14 @@ namespace entact::storage {
 /// The one-byte prefix keeps entity scans apart from metadata.
 std::string entity_key(std::string_view id);
 
+/// The least key after every entity key whose id starts with `prefix`
+/// (for `prefix` empty: after every entity key, and before every metadata
+/// key): a scan's `iterate_upper_bound`.
+std::string entity_keys_end(std::string_view prefix);
+
+/// The id of entity key `key` (which starts with `'e'`).
+std::string_view id_of_key(std::string_view key);
+
 /// Key of the format-version metadata entry.
 std::string format_key();
 

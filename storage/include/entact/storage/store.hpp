@@ -11,6 +11,7 @@
 
 #include "entact/engine_stats.hpp"
 #include "entact/record.hpp"
+#include "entact/scan.hpp"
 #include "entact/storage/store_options.hpp"
 #include "entact/write_op.hpp"
 
@@ -106,6 +107,16 @@ public:
   /// the records read so far cross it).
   caf::expected<std::vector<record>>
   read_many(const std::vector<entity_id>& ids) const;
+
+  /// Reads one page of entity records from one snapshot: those whose id
+  /// starts with `req.prefix` and sorts strictly after `req.after`, in id
+  /// order (bytewise), tombstones only with `req.include_deleted`; at most
+  /// `req.limit` records and at most `limits.max_read_bytes` bytes of ids
+  /// and values (a page holds at least one record, even one over that
+  /// bound). Metadata keys are never listed. `next_after` is set iff more
+  /// may follow. Errors: `invalid_argument`/`too_large` (see
+  /// `validate_scan`), `storage_failure`.
+  caf::expected<scan_page> scan(const scan_request& req) const;
 
   /// Queues `ops` as one atomic batch: all of them commit or none. Ops
   /// apply in order, so a later op on the same id sees an earlier one.
