@@ -69,6 +69,14 @@ public:
   std::string port_file;
   int64_t http_port = -1;
   std::string http_port_file;
+  size_t http_threads = entact::http_options{}.threads;
+  size_t http_max_watch_streams = 0;
+  size_t http_watch_keepalive_ms = 15'000;
+  size_t max_watches = entact::engine_options{}.max_watches;
+  size_t watch_queue_events = entact::engine_options{}.watch_queue;
+  size_t watch_queue_bytes = entact::engine_options{}.watch_queue_bytes;
+  size_t max_watches_per_connection
+    = entact::engine_options{}.max_watches_per_connection;
   entact::tls_server_options tls;
   entact::apps::cluster_flags cluster;
 
@@ -124,6 +132,22 @@ public:
            "free port; default: no HTTP)")
       .add(http_port_file, "http-port-file",
            "write the HTTP port to this file")
+      .add(http_threads, "http-threads",
+           "HTTP requests served at once (watch streams included)")
+      .add(http_max_watch_streams, "http-max-watch-streams",
+           "most HTTP watch streams open at once, below --http-threads "
+           "(0: half of --http-threads, at least 1)")
+      .add(http_watch_keepalive_ms, "http-watch-keepalive-ms",
+           "a quiet HTTP watch stream sends a keepalive this often")
+      .add(max_watches, "max-watches",
+           "most watches open at once (remote and HTTP together)")
+      .add(watch_queue_events, "watch-queue-events",
+           "most events queued per watch before its watcher gets one "
+           "lagged event instead")
+      .add(watch_queue_bytes, "watch-queue-bytes",
+           "most value bytes queued per watch before it lags")
+      .add(max_watches_per_connection, "max-watches-per-connection",
+           "most watches one client connection may hold")
       .add(tls.certificate_file, "tls-cert",
            "serve TLS with this PEM certificate chain (needs --tls-key)")
       .add(tls.key_file, "tls-key", "PEM private key of --tls-cert")
@@ -148,7 +172,40 @@ public:
     opts.limits.max_scan_records = max_scan_records;
     opts.max_txn_entities = max_txn_entities;
     opts.max_lease = std::chrono::milliseconds{max_lease_ms};
+    opts.max_watches = max_watches;
+    opts.watch_queue = watch_queue_events;
+    opts.watch_queue_bytes = watch_queue_bytes;
+    opts.max_watches_per_connection = max_watches_per_connection;
     return opts;
+  }
+
+  /// What is wrong with the watch options, or "".
+  std::string watch_options_error() const {
+    if (max_watches == 0 || watch_queue_events == 0 || watch_queue_bytes == 0
+        || max_watches_per_connection == 0)
+      return "--max-watches, --watch-queue-events, --watch-queue-bytes and "
+             "--max-watches-per-connection must be at least 1";
+    if (http_watch_keepalive_ms == 0 || http_watch_keepalive_ms > 3'600'000)
+      return "--http-watch-keepalive-ms must be 1..3600000";
+    entact::http_options http;
+    http.threads = http_threads;
+    http.max_watch_streams = http_max_watch_streams;
+    if (http_threads == 0 || entact::max_watch_streams_of(http) >= http_threads)
+      return "--http-max-watch-streams (" + std::to_string(
+               entact::max_watch_streams_of(http))
+             + ") must be below --http-threads ("
+             + std::to_string(http_threads)
+             + "): each stream holds a thread, and one must stay for other "
+               "requests";
+    return {};
+  }
+
+  /// The HTTP options of these flags beside the engine's limits.
+  void apply_http_flags(entact::http_options& opts) const {
+    opts.threads = http_threads;
+    opts.max_watch_streams = http_max_watch_streams;
+    opts.watch_keepalive
+      = std::chrono::milliseconds{http_watch_keepalive_ms};
   }
 };
 
@@ -194,12 +251,12 @@ sigset_t block_stop_signals() {
 
 /// Starts the HTTP gateway if `--http-port` asked for it; false (logged)
 /// if it could not listen.
-bool serve_http_if_asked(entact::engine& eng, const std::string& host,
-                         int64_t port, const std::string& port_file,
+bool serve_http_if_asked(entact::engine& eng, entact::http_options opts,
+                         const std::string& host, int64_t port,
+                         const std::string& port_file,
                          std::unique_ptr<entact::http_listener>& out) {
   if (port < 0)
     return true;
-  auto opts = entact::http_options_for(eng.options());
   opts.host = host;
   opts.port = static_cast<uint16_t>(port);
   // GET /metrics reads the engine's counters; a scrape waits at most 2 s.
@@ -274,8 +331,14 @@ int main(int argc, char** argv) {
     log("bad configuration: --http-port must be 0..65535");
     return 64;
   }
+  if (auto bad = cfg->watch_options_error(); !bad.empty()) {
+    log("bad configuration: " + bad);
+    return 64;
+  }
   if (cfg->salvage_wal && !salvage(opts))
     return 1;
+  auto http_opts = entact::http_options_for(opts);
+  cfg->apply_http_flags(http_opts);
   auto eng = entact::engine::open(opts, std::move(cfg));
   if (!eng) {
     log("cannot open " + opts.path + ": " + describe(eng.error()));
@@ -289,8 +352,8 @@ int main(int argc, char** argv) {
     return 1;
   }
   std::unique_ptr<entact::http_listener> http;
-  if (!serve_http_if_asked(**eng, serve_opts.host, http_port, http_port_file,
-                           http))
+  if (!serve_http_if_asked(**eng, http_opts, serve_opts.host, http_port,
+                           http_port_file, http))
     return 1;
   if (node)
     node->start(serve_opts.host + ":" + std::to_string((*server)->port()));

@@ -4,6 +4,7 @@
 #include <chrono>
 #include <condition_variable>
 #include <mutex>
+#include <optional>
 #include <thread>
 #include <vector>
 
@@ -262,6 +263,47 @@ BOOST_AUTO_TEST_CASE(a_reopened_engine_watches_from_storage) {
   BOOST_REQUIRE(db().update("w/9", 1, "b"));
   BOOST_REQUIRE(reaches(seen, 2));
   BOOST_TEST(seen.count() == 1u);
+}
+
+BOOST_AUTO_TEST_CASE(a_watch_started_on_a_thread_that_lives_on_lets_close_return) {
+  // CAF 0.17's spawn pins the logger to the calling thread, and
+  // ~actor_system waits for it: the HTTP gateway's workers outlive calls.
+  watch_collector seen;
+  std::mutex mtx;
+  std::condition_variable cv;
+  bool started = false;
+  bool leave = false;
+  std::optional<caf::expected<watch_handle>> handle;
+  std::thread caller{[&] {
+    auto w = db().watch("w/10", 0, seen.callback());
+    std::unique_lock<std::mutex> lock{mtx};
+    handle.emplace(std::move(w));
+    started = true;
+    cv.notify_all();
+    cv.wait(lock, [&] { return leave; }); // the thread lives on
+  }};
+  {
+    std::unique_lock<std::mutex> lock{mtx};
+    cv.wait(lock, [&] { return started; });
+  }
+  BOOST_REQUIRE(*handle);
+  // A hung close is released by letting the caller's thread end, so the
+  // test ends either way.
+  std::atomic<bool> closed{false};
+  std::atomic<bool> released{false};
+  std::thread watchdog{[&] {
+    if (!wait_until([&] { return closed.load(); }, 30s))
+      released = true;
+    std::lock_guard<std::mutex> guard{mtx};
+    leave = true;
+    cv.notify_all();
+  }};
+  eng->close(); // on the thread that opened the engine, as usual
+  closed = true;
+  watchdog.join();
+  caller.join();
+  BOOST_TEST(!released);
+  BOOST_TEST(seen.errors().size() == 1u);
 }
 
 BOOST_AUTO_TEST_SUITE_END()

@@ -4,6 +4,7 @@
 
 #include <caf/event_based_actor.hpp>
 #include <caf/exit_reason.hpp>
+#include <caf/logger.hpp>
 #include <caf/send.hpp>
 
 #include "entact/errc.hpp"
@@ -72,7 +73,15 @@ start_local_watch(caf::actor_system& sys, std::shared_ptr<watch_hub> hub,
   auto feed = std::make_shared<watch_feed>(id, after, bounds);
   auto sink = std::make_shared<watch_sink>(std::move(cb));
   std::weak_ptr<watch_hub> weak_hub = hub;
+  // CAF 0.17's spawn pins the system's logger to the calling thread (a
+  // thread-local reference); ~actor_system waits until every such
+  // reference is gone, so a caller's thread that outlives the engine (an
+  // HTTP worker, a service's pool) made close() hang. Drop it again
+  // unless the thread had one before (CAF's own threads).
+  auto had_logger = caf::logger::current_logger() != nullptr;
   auto actor = sys.spawn(deliverer, feed, sink, weak_hub, std::move(readers));
+  if (!had_logger)
+    caf::logger::set_current_actor_system(nullptr);
   // The hub keeps the deliverer alive (nobody else holds it) until the
   // watch is removed or the hub closes.
   if (auto err = hub->add(feed, actor)) {

@@ -74,7 +74,24 @@ gateway_metrics::gateway_metrics(const router& routes)
     uptime_(prometheus::BuildGauge()
               .Name("entact_uptime_seconds")
               .Help("Seconds since the HTTP gateway started serving")
-              .Register(*registry_)) {
+              .Register(*registry_)),
+    watch_streams_(prometheus::BuildGauge()
+                     .Name("entact_http_watch_streams")
+                     .Help("Watch streams (Server-Sent Events) open now")
+                     .Register(*registry_)
+                     .Add({})),
+    watch_refused_(prometheus::BuildCounter()
+                     .Name("entact_http_watch_streams_refused_total")
+                     .Help("Watch streams refused with 503: "
+                           "max_watch_streams were open")
+                     .Register(*registry_)
+                     .Add({})),
+    watch_lagged_(prometheus::BuildCounter()
+                    .Name("entact_http_watch_lagged_total")
+                    .Help("Times a watch stream's buffer dropped to one "
+                          "lagged event because its peer read too slowly")
+                    .Register(*registry_)
+                    .Add({})) {
   build_.Add({{"version", ENTACT_VERSION}, {"commit", ENTACT_COMMIT}}).Set(1);
   // Present from the first scrape, so that rate() sees their first increase.
   for (const char* reason :
@@ -88,7 +105,7 @@ void gateway_metrics::request_started() {
 
 void gateway_metrics::request_done(const httplib::Request& req,
                                    const httplib::Response& res) {
-  auto route = routes_.name_of(req.path);
+  auto route = routes_.name_of(req);
   requests_
     .Add({{"method", method_label(req.method)},
           {"route", route},
@@ -102,6 +119,22 @@ void gateway_metrics::request_done(const httplib::Request& req,
       .Observe(took.count());
     current_start.reset();
   }
+}
+
+void gateway_metrics::watch_opened() {
+  watch_streams_.Increment();
+}
+
+void gateway_metrics::watch_closed() {
+  watch_streams_.Decrement();
+}
+
+void gateway_metrics::watch_refused() {
+  watch_refused_.Increment();
+}
+
+void gateway_metrics::watch_lagged() {
+  watch_lagged_.Increment();
 }
 
 std::vector<prometheus::MetricFamily> gateway_metrics::collect() const {

@@ -38,6 +38,14 @@ public:
   void request_done(const httplib::Request& req,
                     const httplib::Response& res);
 
+  /// Watch streams (`GET /v1/entities/{id}/watch`): one opened, one ended,
+  /// one refused past `max_watch_streams`, one stream's buffer dropped to
+  /// a `lagged` event for a slow peer.
+  void watch_opened();
+  void watch_closed();
+  void watch_refused();
+  void watch_lagged();
+
   /// The gateway's metric families, and its build and uptime.
   std::vector<prometheus::MetricFamily> collect() const;
 
@@ -50,6 +58,9 @@ private:
   prometheus::Family<prometheus::Counter>& refused_;
   prometheus::Family<prometheus::Gauge>& build_;
   prometheus::Family<prometheus::Gauge>& uptime_;
+  prometheus::Gauge& watch_streams_;
+  prometheus::Counter& watch_refused_;
+  prometheus::Counter& watch_lagged_;
 };
 
 } // namespace entact::http

@@ -28,6 +28,13 @@ void add_transaction_route(router& r, database& db, const http_options& opts);
 void add_metrics_route(router& r, const gateway_metrics& metrics,
                        const http_options& opts);
 
+class watch_streams;
+
+/// `GET /v1/entities/{id}/watch`: Server-Sent Events, at most as many at
+/// once as `streams` admits (watch_route.cpp).
+void add_watch_route(router& r, database& db, watch_streams& streams,
+                     const http_options& opts);
+
 /// `GET /healthz`: 200 while the database answers a (empty) read.
 void add_health_route(router& r, database& db, const http_options& opts);
 

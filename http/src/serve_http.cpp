@@ -16,6 +16,7 @@
 #include "problem.hpp"
 #include "router.hpp"
 #include "routes.hpp"
+#include "watch_streams.hpp"
 
 namespace entact {
 
@@ -27,6 +28,11 @@ http_options http_options_for(const engine_options& opts) {
   result.limits = opts.limits;
   result.max_txn_entities = opts.max_txn_entities;
   return result;
+}
+
+size_t max_watch_streams_of(const http_options& opts) noexcept {
+  return opts.max_watch_streams != 0 ? opts.max_watch_streams
+                                     : std::max<size_t>(opts.threads / 2, 1);
 }
 
 size_t default_max_body_bytes(const http_options& opts) {
@@ -175,6 +181,7 @@ namespace entact {
 struct http_listener::impl {
   http::router routes;
   http::gateway_metrics metrics{routes};
+  std::unique_ptr<http::watch_streams> streams;
   httplib::Server server;
   std::thread loop;
   uint16_t port = 0;
@@ -200,6 +207,8 @@ size_t http_listener::max_body_bytes() const noexcept {
 void http_listener::stop() {
   if (!impl_->loop.joinable())
     return;
+  // Streams end only when woken: before the server waits for its threads.
+  impl_->streams->stop_all();
   impl_->server.stop();
   impl_->loop.join();
 }
@@ -213,9 +222,26 @@ serve_http(database& db, http_options opts) {
     return make_error(errc::invalid_argument,
                       "serve_http: limits, timeouts and threads must be "
                       "positive");
+  if (opts.watch_keepalive.count() <= 0
+      || opts.max_watch_duration.count() <= 0
+      || opts.watch_buffer_events == 0 || opts.watch_buffer_bytes == 0)
+    return make_error(errc::invalid_argument,
+                      "serve_http: watch keepalive, duration and buffer "
+                      "bounds must be positive");
+  auto max_streams = max_watch_streams_of(opts);
+  if (max_streams >= opts.threads)
+    return make_error(errc::invalid_argument,
+                      "serve_http: max_watch_streams ("
+                        + std::to_string(max_streams)
+                        + ") must be below threads ("
+                        + std::to_string(opts.threads)
+                        + "): each stream holds a thread, and one must "
+                          "stay for other requests");
   if (opts.max_body_bytes == 0)
     opts.max_body_bytes = default_max_body_bytes(opts);
   auto st = std::make_unique<http_listener::impl>();
+  st->streams = std::make_unique<http::watch_streams>(max_streams,
+                                                      st->metrics);
   http::add_health_route(st->routes, db, opts);
   http::add_entity_routes(st->routes, db, opts);
   http::add_scan_route(st->routes, db, opts);
@@ -223,6 +249,7 @@ serve_http(database& db, http_options opts) {
   http::add_transaction_route(st->routes, db, opts);
   http::add_console_route(st->routes);
   http::add_metrics_route(st->routes, st->metrics, opts);
+  http::add_watch_route(st->routes, db, *st->streams, opts);
   http::configure(st->server, st->routes, st->metrics, opts);
   auto host = opts.host.empty() ? std::string{"0.0.0.0"} : opts.host;
   auto port = opts.port == 0 ? st->server.bind_to_any_port(host)

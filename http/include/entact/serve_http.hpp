@@ -49,7 +49,28 @@ struct http_options {
   /// return within a bounded wait. Empty: `/metrics` reports only the
   /// gateway's own metrics.
   std::function<caf::expected<engine_stats>()> stats;
+  /// Most `GET /v1/entities/{id}/watch` streams open at once; past it: 503
+  /// with `Retry-After`. Each holds one of `threads` while it is open, so
+  /// it must leave at least one for other requests (`invalid_argument`
+  /// otherwise). 0: `threads / 2`, at least 1.
+  size_t max_watch_streams = 0;
+  /// A stream with nothing to send for this long sends a `: keepalive`
+  /// comment, so that proxies keep it and a vanished peer is noticed.
+  std::chrono::milliseconds watch_keepalive = std::chrono::seconds{15};
+  /// A stream ends after this long (an `EventSource` reconnects with
+  /// `Last-Event-ID` and misses nothing), so no client holds a thread
+  /// forever.
+  std::chrono::milliseconds max_watch_duration = std::chrono::minutes{10};
+  /// Most events, and value bytes, buffered per stream between the watch
+  /// and a socket its peer reads slowly; past either the buffer drops to
+  /// one `lagged` event with the newest record (so it holds at most this
+  /// much, or one record).
+  size_t watch_buffer_events = 256;
+  size_t watch_buffer_bytes = 1024 * 1024;
 };
+
+/// The `max_watch_streams` in force for `opts` (its default if it is 0).
+size_t max_watch_streams_of(const http_options& opts) noexcept;
 
 /// `http_options` whose limits are those of an engine opened with `opts`.
 http_options http_options_for(const engine_options& opts);
@@ -76,9 +97,10 @@ public:
   /// The body limit in force.
   size_t max_body_bytes() const noexcept;
 
-  /// Closes the port and waits until every request under way has been
-  /// answered (at most about `keep_alive_timeout` plus the slowest call).
-  /// Idempotent.
+  /// Closes the port, ends the open watch streams, and waits until every
+  /// request under way has been answered (at most about
+  /// `keep_alive_timeout` plus the slowest call, or `write_timeout` for a
+  /// stream whose peer reads nothing). Idempotent.
   void stop();
 
   struct impl;
@@ -95,10 +117,12 @@ private:
 /// Serves `db` over HTTP/1.1 on `opts.host`:`opts.port` (see README, "HTTP
 /// API"): `GET`/`HEAD`/`PUT`/`DELETE /v1/entities/{id}` with ETags and
 /// `If-Match`/`If-None-Match`, `POST /v1/batch`, `POST /v1/transactions`,
-/// `GET /healthz`, `GET /metrics` (Prometheus). Every error is an RFC 9457 `application/problem+json`
-/// body.
+/// `GET /healthz`, `GET /metrics` (Prometheus), `GET
+/// /v1/entities/{id}/watch` (Server-Sent Events). Every error is an RFC
+/// 9457 `application/problem+json` body.
 ///
-/// Errors: `invalid_argument` (a limit or thread count of 0), or
+/// Errors: `invalid_argument` (a limit or thread count of 0, or
+/// `max_watch_streams` leaving no thread for other requests), or
 /// `caf::sec::cannot_open_port` when the address cannot be bound.
 caf::expected<std::unique_ptr<http_listener>>
 serve_http(database& db, http_options opts = {});
