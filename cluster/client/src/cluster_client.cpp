@@ -115,7 +115,11 @@ private:
     return first;
   }
 
-  /// The client of the node owning `s` by the map as last read.
+  /// The client of the node owning `s` by the map as last read, connected
+  /// anew if its connection was lost. A node that cannot be reached answers
+  /// `unavailable` (nothing was sent to it), and is not dialled again for
+  /// `redial_pause`, so that callers of a dead node's shards do not each
+  /// pay for a connect.
   caf::expected<std::shared_ptr<client>> owner_client(uint32_t s) {
     std::lock_guard<std::mutex> guard{mtx_};
     auto& owner = view_.map[s].record.owner;
@@ -125,18 +129,33 @@ private:
                         "shard " + std::to_string(s) + " has no live owner ("
                           + (owner.empty() ? "none" : owner) + ")");
     auto& slot = clients_[owner];
-    if (slot.first != m->address || !slot.second) {
-      auto colon = m->address.rfind(':');
-      client_options co;
-      co.host = m->address.substr(0, colon);
-      co.port = static_cast<uint16_t>(std::stoul(m->address.substr(colon + 1)));
-      co.request_timeout = opts_.request_timeout;
-      auto c = entact::connect(co);
-      if (!c)
-        return c.error();
-      slot = {m->address, std::shared_ptr<client>{std::move(*c)}};
+    if (slot.address != m->address)
+      slot = node_slot{m->address, nullptr, {}, {}};
+    if (slot.conn && slot.conn->connected())
+      return slot.conn;
+    auto now = std::chrono::steady_clock::now();
+    if (!slot.conn && now < slot.redial_after)
+      return slot.down;
+    slot.conn.reset(); // a lost connection: closed once its last call ends
+    auto colon = m->address.rfind(':');
+    client_options co;
+    co.host = m->address.substr(0, colon);
+    co.port = static_cast<uint16_t>(std::stoul(m->address.substr(colon + 1)));
+    co.request_timeout = opts_.request_timeout;
+    auto c = entact::connect(co);
+    if (!c && code_of(c.error()) == errc::unreachable) {
+      slot.down = make_error(errc::unavailable,
+                             "shard " + std::to_string(s) + ": node " + owner
+                               + " at " + m->address
+                               + " does not answer (" + to_string(c.error())
+                               + ")");
+      slot.redial_after = now + redial_pause;
+      return slot.down;
     }
-    return slot.second;
+    if (!c)
+      return c.error();
+    slot.conn = std::shared_ptr<client>{std::move(*c)};
+    return slot.conn;
   }
 
   /// Re-reads the map; forgets the clients of nodes that moved or left.
@@ -148,7 +167,7 @@ private:
     view_ = std::move(*view);
     for (auto i = clients_.begin(); i != clients_.end();) {
       auto m = view_.find_member(i->first);
-      if (m == nullptr || m->address != i->second.first)
+      if (m == nullptr || m->address != i->second.address)
         i = clients_.erase(i);
       else
         ++i;
@@ -194,9 +213,19 @@ private:
   std::mutex mtx_;
   cluster_view view_;
   cluster_client_options opts_;
-  /// Per node id: its address and a client to it.
-  std::map<std::string, std::pair<std::string, std::shared_ptr<client>>>
-    clients_;
+  /// What the client knows of one node: its address, a client to it (none
+  /// while it does not answer), and why and until when it is left alone.
+  struct node_slot {
+    std::string address;
+    std::shared_ptr<client> conn;
+    caf::error down;
+    std::chrono::steady_clock::time_point redial_after;
+  };
+
+  static constexpr auto redial_pause = std::chrono::milliseconds{100};
+
+  /// Per node id.
+  std::map<std::string, node_slot> clients_;
 };
 
 } // namespace

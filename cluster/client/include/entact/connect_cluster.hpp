@@ -26,7 +26,11 @@ struct cluster_client_options {
 /// `unavailable` (definitely not applied) re-reads the map and tries again
 /// (at most `max_redirects` times); `unreachable` re-reads the map too, and
 /// reads are tried again then. A shard whose owner is down answers
-/// `unavailable` at once. Transactions, batches and `read_many` whose ids
+/// `unavailable` once the redirects are spent, well before the deadline:
+/// whether the node left (no live member) or died without a word (SIGKILL:
+/// its member lingers until its session expires, but it does not answer a
+/// connect). A call in flight when its node dies answers `unreachable`
+/// (a write's outcome is then unknown). Transactions, batches and `read_many` whose ids
 /// span more than one shard answer `cross_shard` (nothing done): cross-node
 /// transactions are not there yet. The asynchronous calls go to the owner
 /// once, without following a redirect.
