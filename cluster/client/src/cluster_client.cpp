@@ -161,6 +161,9 @@ private:
   /// pay for a connect.
   caf::expected<std::shared_ptr<client>> owner_client(uint32_t s) {
     auto view = follower_->view();
+    if (s >= view->map.size()) // the cluster was made again, smaller
+      return make_error(errc::unavailable,
+                        "shard " + std::to_string(s) + " is not in the map");
     auto& owner = view->map[s].record.owner;
     auto m = view->find_member(owner);
     if (m == nullptr)

@@ -42,8 +42,8 @@ struct cluster_client_options {
 /// the pauses are waited out on a thread of the client's own. A call that
 /// was redirected may therefore be applied after a later call on the same
 /// entity from the same thread (the order holds for calls not
-/// redirected). Destroying the client answers calls still waiting out a
-/// pause with `closed`.
+/// redirected). Destroying the client waits for the calls waiting out a
+/// pause (at most that pause) and answers them `closed`.
 ///
 /// Errors: `invalid_argument` (bad address), `unavailable` (no ZooKeeper
 /// session), `not_found` (no such cluster), `storage_failure` (malformed
