@@ -30,6 +30,7 @@
 #include "workloads/w5_memory.hpp"
 #include "workloads/w6_latency.hpp"
 #include "workloads/w7_remote.hpp"
+#include "workloads/w8_cluster.hpp"
 
 namespace bench {
 namespace {
@@ -62,6 +63,8 @@ int run(int argc, char** argv) {
     run_latency(cfg, rep, true);
   if (cfg.wants("W7"))
     run_remote(cfg, rep);
+  if (cfg.wants("W8"))
+    run_cluster(cfg, rep);
   machine.load_end = load_average();
   // Present workloads in their natural order.
   std::stable_sort(rep.workloads.begin(), rep.workloads.end(),

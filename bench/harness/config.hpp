@@ -36,10 +36,12 @@ struct config {
   bool w3_sync = true;
   size_t w7_entities = 10000;
   size_t w7_in_flight = 64;
+  size_t w8_entities = 2000;
+  size_t w8_clients = 16;
 
   std::set<std::string> systems;
 
-  /// Whether workload `w` ("W1".."W7") is to run.
+  /// Whether workload `w` ("W1".."W8") is to run.
   bool wants(const std::string& w) const {
     return only.empty() || only.count(w) > 0;
   }

@@ -33,6 +33,7 @@ public:
       cfg.w6_seconds = 0.5;
       cfg.w3_accounts = 500;
       cfg.w7_entities = 500;
+      cfg.w8_entities = 200;
     }
     seconds = cfg.timing.measure.count();
     warmup = cfg.timing.warmup.count();
@@ -41,7 +42,7 @@ public:
            "tiny sizes and short runs (CI; the smoke defaults below), "
            "correctness still checked")
       .add(cfg.json_path, "json", "also write the results as JSON")
-      .add(only, "only", "run only these workloads, of W1,...,W6,W6b,W7 [all]")
+      .add(only, "only", "run only these workloads, of W1,...,W6,W6b,W7,W8 [all]")
       .add(cfg.entact_only, "entact-only", "skip the baselines (profiling)")
       .add(systems, "systems",
            "run only these systems in W1/W2/W3/W4: entact, entact-async, "
@@ -81,7 +82,10 @@ public:
            "W3: sync off for every system (diagnostic)")
       .add(cfg.w7_entities, "w7-entities", "W7: entities [10000; smoke 500]")
       .add(cfg.w7_in_flight, "w7-in-flight",
-           "W7: pipelined apply_async calls in flight [64]");
+           "W7: pipelined apply_async calls in flight [64]")
+      .add(cfg.w8_entities, "w8-entities", "W8: entities [2000; smoke 200]")
+      .add(cfg.w8_clients, "w8-clients",
+           "W8: threads making blocking updates [16]");
   }
 };
 
@@ -125,10 +129,10 @@ config parse_options(int argc, char** argv) {
   }
   // What CAF cannot check.
   const std::set<std::string> workloads{"W1", "W2", "W3", "W4", "W5",
-                                        "W6", "W6b", "W7"};
+                                        "W6", "W6b", "W7", "W8"};
   for (const auto& w : cfg.only)
     if (workloads.count(w) == 0)
-      bad_usage("--only: no workload " + w + " (W1 to W7, W6b)");
+      bad_usage("--only: no workload " + w + " (W1 to W8, W6b)");
   const std::set<std::string> known{"entact", "entact-async",
                                     "entact-optimistic", "entact-modify",
                                     "store", "raw-1",
@@ -139,7 +143,8 @@ config parse_options(int argc, char** argv) {
       bad_usage("--systems: no system " + x);
   if (cfg.clients == 0 || cfg.entities < 2 || cfg.w5_cap == 0
       || cfg.w5_threads == 0 || cfg.w3_clients == 0 || cfg.w3_accounts < 2
-      || cfg.w7_entities == 0 || cfg.w7_in_flight == 0)
+      || cfg.w7_entities == 0 || cfg.w7_in_flight == 0
+      || cfg.w8_entities == 0 || cfg.w8_clients == 0)
     bad_usage("sizes must be positive (entities, accounts >= 2)");
   if (!(opts.seconds > 0 && opts.warmup >= 0 && cfg.w6_seconds > 0
         && cfg.w6_rate >= 0))

@@ -41,7 +41,9 @@ std::string config_object(const config& cfg) {
     .num("w3_accounts", static_cast<double>(cfg.w3_accounts))
     .boolean("w3_sync", cfg.w3_sync)
     .num("w7_entities", static_cast<double>(cfg.w7_entities))
-    .num("w7_in_flight", static_cast<double>(cfg.w7_in_flight));
+    .num("w7_in_flight", static_cast<double>(cfg.w7_in_flight))
+    .num("w8_entities", static_cast<double>(cfg.w8_entities))
+    .num("w8_clients", static_cast<double>(cfg.w8_clients));
   return conf.object();
 }
 

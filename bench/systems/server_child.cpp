@@ -23,12 +23,15 @@ extern char** environ;
 namespace bench {
 
 server_child::server_child(const std::string& dir,
-                           const std::string& data_dir) {
+                           const std::string& data_dir, bool sync,
+                           std::vector<std::string> extra) {
   port_file_ = dir + "/port";
   log_ = dir + "/entactd.log";
   std::vector<std::string> argv{ENTACT_ENTACTD_PATH, "--data-dir=" + data_dir,
-                                "--port=0", "--port-file=" + port_file_,
-                                "--no-sync"};
+                                "--port=0", "--port-file=" + port_file_};
+  if (!sync)
+    argv.push_back("--no-sync");
+  argv.insert(argv.end(), extra.begin(), extra.end());
   std::vector<char*> args;
   for (auto& a : argv)
     args.push_back(a.data());

@@ -5,6 +5,7 @@
 #include <chrono>
 #include <cstdint>
 #include <string>
+#include <vector>
 
 namespace bench {
 
@@ -13,9 +14,11 @@ namespace bench {
 /// remote user gets, frame guard included.
 class server_child {
 public:
-  /// Starts entactd --no-sync on `data_dir` and waits (at most 30 s) until
-  /// it has written its port; throws if it exits or does not start.
-  server_child(const std::string& dir, const std::string& data_dir);
+  /// Starts entactd on `data_dir` (--no-sync unless `sync`, then `extra`
+  /// arguments) and waits (at most 30 s) until it has written its port;
+  /// throws if it exits or does not start.
+  server_child(const std::string& dir, const std::string& data_dir,
+               bool sync = false, std::vector<std::string> extra = {});
 
   /// SIGKILLs it if it still runs.
   ~server_child();

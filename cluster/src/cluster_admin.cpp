@@ -37,10 +37,10 @@ caf::error read_config(zk_session& zk, const std::string& name,
 }
 
 caf::error read_members(zk_session& zk, const std::string& name,
-                        std::vector<member>& out) {
+                        std::vector<member>& out, bool watch) {
   std::vector<std::string> ids;
   auto dir = layout::members(name);
-  if (auto rc = zk.children(dir, ids); rc != ZOK)
+  if (auto rc = zk.children(dir, ids, watch); rc != ZOK)
     return zk_session::failure(rc, "get_children", dir);
   std::sort(ids.begin(), ids.end());
   for (auto& id : ids) {
@@ -62,13 +62,13 @@ caf::error read_members(zk_session& zk, const std::string& name,
 }
 
 caf::error read_map(zk_session& zk, const std::string& name, uint32_t shards,
-                    std::vector<shard_entry>& out) {
+                    std::vector<shard_entry>& out, bool watch) {
   for (uint32_t n = 0; n < shards; ++n) {
     auto path = layout::shard(name, n);
     std::string data;
     shard_entry entry;
     entry.shard = n;
-    if (auto rc = zk.get(path, data, entry.zk_version); rc != ZOK)
+    if (auto rc = zk.get(path, data, entry.zk_version, watch); rc != ZOK)
       return zk_session::failure(rc, "get", path);
     auto rec = decode_shard(data);
     if (!rec)
@@ -155,16 +155,16 @@ caf::error create_cluster(zk_session& zk, const std::string& name,
 }
 
 caf::expected<cluster_view> read_cluster(zk_session& zk,
-                                         const std::string& name) {
+                                         const std::string& name, bool watch) {
   if (auto err = validate_cluster_name(name))
     return err;
   cluster_view view;
   view.name = name;
   if (auto err = read_config(zk, name, view.shards))
     return err;
-  if (auto err = read_members(zk, name, view.members))
+  if (auto err = read_members(zk, name, view.members, watch))
     return err;
-  if (auto err = read_map(zk, name, view.shards, view.map))
+  if (auto err = read_map(zk, name, view.shards, view.map, watch))
     return err;
   return view;
 }

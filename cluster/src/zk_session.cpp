@@ -77,11 +77,16 @@ zk_session::~zk_session() {
     zookeeper_close(zh_);
 }
 
-void zk_session::on_watch(zhandle_t*, int type, int state, const char*,
+void zk_session::on_watch(zhandle_t*, int type, int state, const char* path,
                           void* ctx) {
-  if (type != ZOO_SESSION_EVENT || ctx == nullptr)
+  if (ctx == nullptr)
     return;
-  static_cast<zk_session*>(ctx)->set_state(state_of(state));
+  auto* self = static_cast<zk_session*>(ctx);
+  if (type == ZOO_SESSION_EVENT)
+    self->set_state(state_of(state));
+  else if (self->opts_.on_change)
+    // A data, child, creation or deletion event of a watched read.
+    self->opts_.on_change(path != nullptr ? path : "");
 }
 
 void zk_session::set_state(zk_state st) {
@@ -112,12 +117,13 @@ int64_t zk_session::session_id() const {
 }
 
 int zk_session::get(const std::string& path, std::string& data,
-                    int32_t& version) const {
+                    int32_t& version, bool watch) const {
   // One byte more than the bound tells "too large" from "exactly full".
   std::string buf(max_znode_bytes + 1, '\0');
   int len = static_cast<int>(buf.size());
   Stat stat{};
-  auto rc = zoo_get(zh_, path.c_str(), 0, buf.data(), &len, &stat);
+  auto rc = zoo_get(zh_, path.c_str(), watch ? 1 : 0, buf.data(), &len,
+                    &stat);
   if (rc != ZOK)
     return rc;
   if (stat.dataLength < 0 || len < 0
@@ -139,9 +145,9 @@ int zk_session::create(const std::string& path, const std::string& data,
 }
 
 int zk_session::children(const std::string& path,
-                         std::vector<std::string>& names) const {
+                         std::vector<std::string>& names, bool watch) const {
   String_vector list{0, nullptr};
-  auto rc = zoo_get_children(zh_, path.c_str(), 0, &list);
+  auto rc = zoo_get_children(zh_, path.c_str(), watch ? 1 : 0, &list);
   if (rc != ZOK)
     return rc;
   if (list.count < 0 || static_cast<size_t>(list.count) > max_children)

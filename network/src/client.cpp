@@ -115,6 +115,10 @@ void client::close() {
   impl_->sys.reset();
 }
 
+bool client::connected() const noexcept {
+  return !impl_->gate.closed() && !impl_->gate.target_gone();
+}
+
 caf::expected<record> client::get(const entity_id& id) {
   return impl_->gate.call(id, get_atom::value, id);
 }

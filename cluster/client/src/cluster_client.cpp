@@ -1,5 +1,8 @@
 #include "entact/connect_cluster.hpp"
 
+#include <algorithm>
+#include <condition_variable>
+#include <functional>
 #include <map>
 #include <mutex>
 #include <thread>
@@ -9,6 +12,8 @@
 #include "entact/cluster/cluster_names.hpp"
 #include "entact/cluster/shard_hash.hpp"
 #include "entact/errc.hpp"
+#include "map_follower.hpp"
+#include "redirector.hpp"
 
 namespace entact {
 
@@ -25,12 +30,47 @@ errc code_of_result(const caf::expected<T>& r) {
   return r ? errc::none : code_of(r.error());
 }
 
+/// The pause before redirect `attempt` (1, 2, ...): 50 ms, doubling. A
+/// node that re-registers or has not re-read the map yet catches up within
+/// its refresh period.
+std::chrono::milliseconds redirect_pause(unsigned attempt) {
+  return std::chrono::milliseconds{50 << std::min(attempt - 1, 10u)};
+}
+
 class cluster_client : public database {
 public:
-  cluster_client(std::unique_ptr<cluster::zk_session> zk, std::string name,
-                 cluster_view view, cluster_client_options opts)
-    : zk_(std::move(zk)), name_(std::move(name)), view_(std::move(view)),
-      opts_(opts) {
+  explicit cluster_client(cluster_client_options opts) : opts_(opts) {
+  }
+
+  /// Follows the map of `where`; the map's first read decides the shard
+  /// count (fixed for a cluster's life).
+  caf::error start(cluster::cluster_address where) {
+    auto f = detail::map_follower::start(
+      std::move(where), opts_.request_timeout,
+      [this](const std::shared_ptr<const cluster_view>& v) { forget_gone(*v); });
+    if (!f)
+      return f.error();
+    follower_ = std::move(*f);
+    shards_ = follower_->view()->shards;
+    return {};
+  }
+
+  /// Lets every asynchronous call finish (those waiting out a redirect's
+  /// pause are answered `closed`), then closes the node clients.
+  ~cluster_client() override {
+    {
+      std::unique_lock<std::mutex> guard{async_mtx_};
+      closing_ = true;
+      async_idle_.wait(guard, [this] { return deferred_ == 0; });
+    }
+    std::map<std::string, node_slot> nodes;
+    {
+      std::lock_guard<std::mutex> guard{mtx_};
+      nodes.swap(clients_);
+    }
+    nodes.clear(); // each waits for its calls in flight
+    redirector_.reset();
+    follower_.reset();
   }
 
   caf::expected<record> get(const entity_id& id) override {
@@ -84,10 +124,10 @@ public:
   }
 
   void apply_async(write_op op, record_callback done) override {
-    auto c = owner_client(shard(op.id));
-    if (!c)
-      return done(c.error());
-    (*c)->apply_async(std::move(op), std::move(done));
+    auto id = op.id;
+    send_async(id, std::move(done), [op](client& c, record_callback cb) {
+      c.apply_async(op, std::move(cb));
+    });
   }
 
   using database::modify;
@@ -97,16 +137,15 @@ public:
   }
 
   void modify_async(modify_op op, record_callback done) override {
-    auto c = owner_client(shard(op.id));
-    if (!c)
-      return done(c.error());
-    (*c)->modify_async(std::move(op), std::move(done));
+    auto id = op.id;
+    send_async(id, std::move(done), [op](client& c, record_callback cb) {
+      c.modify_async(op, std::move(cb));
+    });
   }
 
 private:
-  uint32_t shard(const entity_id& id) {
-    std::lock_guard<std::mutex> guard{mtx_};
-    return cluster::shard_of(id, view_.shards);
+  uint32_t shard(const entity_id& id) const {
+    return cluster::shard_of(id, shards_);
   }
 
   /// The one shard of `ids`, or `cross_shard`.
@@ -123,44 +162,69 @@ private:
     return first;
   }
 
-  /// The client of the node owning `s` by the map as last read.
+  /// The client of the node owning `s` by the map as last read, connected
+  /// anew if its connection was lost. A node that cannot be reached answers
+  /// `unavailable` (nothing was sent to it), and is not dialled again for
+  /// `redial_pause`, so that callers of a dead node's shards do not each
+  /// pay for a connect.
   caf::expected<std::shared_ptr<client>> owner_client(uint32_t s) {
-    std::lock_guard<std::mutex> guard{mtx_};
-    auto& owner = view_.map[s].record.owner;
-    auto m = view_.find_member(owner);
+    auto view = follower_->view();
+    if (s >= view->map.size()) // the cluster was made again, smaller
+      return make_error(errc::unavailable,
+                        "shard " + std::to_string(s) + " is not in the map");
+    auto& owner = view->map[s].record.owner;
+    auto m = view->find_member(owner);
     if (m == nullptr)
       return make_error(errc::unavailable,
                         "shard " + std::to_string(s) + " has no live owner ("
                           + (owner.empty() ? "none" : owner) + ")");
+    std::lock_guard<std::mutex> guard{mtx_};
     auto& slot = clients_[owner];
-    if (slot.first != m->address || !slot.second) {
-      auto colon = m->address.rfind(':');
-      client_options co;
-      co.host = m->address.substr(0, colon);
-      co.port = static_cast<uint16_t>(std::stoul(m->address.substr(colon + 1)));
-      co.request_timeout = opts_.request_timeout;
-      auto c = entact::connect(co);
-      if (!c)
-        return c.error();
-      slot = {m->address, std::shared_ptr<client>{std::move(*c)}};
+    if (slot.address != m->address)
+      slot = node_slot{m->address, nullptr, {}, {}};
+    if (slot.conn && slot.conn->connected())
+      return slot.conn;
+    auto now = std::chrono::steady_clock::now();
+    if (!slot.conn && now < slot.redial_after)
+      return slot.down;
+    slot.conn.reset(); // a lost connection: closed once its last call ends
+    auto colon = m->address.rfind(':');
+    client_options co;
+    co.host = m->address.substr(0, colon);
+    co.port = static_cast<uint16_t>(std::stoul(m->address.substr(colon + 1)));
+    co.request_timeout = opts_.request_timeout;
+    auto c = entact::connect(co);
+    if (!c && code_of(c.error()) == errc::unreachable) {
+      slot.down = make_error(errc::unavailable,
+                             "shard " + std::to_string(s) + ": node " + owner
+                               + " at " + m->address
+                               + " does not answer (" + to_string(c.error())
+                               + ")");
+      slot.redial_after = now + redial_pause;
+      return slot.down;
     }
-    return slot.second;
+    if (!c)
+      return c.error();
+    slot.conn = std::shared_ptr<client>{std::move(*c)};
+    return slot.conn;
   }
 
-  /// Re-reads the map; forgets the clients of nodes that moved or left.
-  void refresh() {
-    auto view = cluster::read_cluster(*zk_, name_);
-    if (!view)
-      return; // keep the last map: the next answer tells again
-    std::lock_guard<std::mutex> guard{mtx_};
-    view_ = std::move(*view);
-    for (auto i = clients_.begin(); i != clients_.end();) {
-      auto m = view_.find_member(i->first);
-      if (m == nullptr || m->address != i->second.first)
-        i = clients_.erase(i);
-      else
-        ++i;
+  /// Forgets the clients of nodes that left or moved (a new map).
+  void forget_gone(const cluster_view& view) {
+    std::vector<std::shared_ptr<client>> closing;
+    {
+      std::lock_guard<std::mutex> guard{mtx_};
+      for (auto i = clients_.begin(); i != clients_.end();) {
+        auto m = view.find_member(i->first);
+        if (m == nullptr || m->address != i->second.address) {
+          closing.push_back(std::move(i->second.conn));
+          i = clients_.erase(i);
+        } else {
+          ++i;
+        }
+      }
     }
+    // Closed here, outside the lock (a close waits for calls in flight).
   }
 
   /// Calls `f` on the owner of shard `s`, following redirects.
@@ -170,11 +234,10 @@ private:
     decltype(f(std::declval<client&>())) last = make_error(errc::unavailable);
     for (unsigned attempt = 0; attempt <= opts_.max_redirects; ++attempt) {
       if (attempt > 0) {
-        // A node that re-registers or has not re-read the map yet catches
-        // up within its refresh period: bounded, doubling pauses.
-        std::this_thread::sleep_for(
-          std::chrono::milliseconds{50 << (attempt - 1)});
-        refresh();
+        // The map may have changed before its watch fired: read it again
+        // while waiting for the node to catch up.
+        follower_->poke();
+        std::this_thread::sleep_for(redirect_pause(attempt));
       }
       auto c = owner_client(s);
       if (!c) {
@@ -187,24 +250,102 @@ private:
       auto code = code_of_result(last);
       if (redirected(code))
         continue;
-      if (code == errc::unreachable) {
-        refresh();
-        if (idempotent)
-          continue;
-      }
+      if (code == errc::unreachable && idempotent)
+        continue; // reads only: a write's outcome is unknown
       return last;
     }
     return last;
   }
 
-  std::unique_ptr<cluster::zk_session> zk_;
-  std::string name_;
-  std::mutex mtx_;
-  cluster_view view_;
+  /// An asynchronous call on its way: how to send it to a node, and where
+  /// its outcome goes.
+  struct async_call {
+    uint32_t shard = 0;
+    std::function<void(client&, record_callback)> send;
+    record_callback done;
+    unsigned attempt = 0;
+  };
+
+  using async_ptr = std::shared_ptr<async_call>;
+
+  /// The asynchronous calls follow redirects like `route`, without
+  /// blocking the caller or a callback's thread: the pauses are waited out,
+  /// and the call sent again, on the redirector's thread.
+  void send_async(const entity_id& id, record_callback done,
+                  std::function<void(client&, record_callback)> send) {
+    auto call = std::make_shared<async_call>();
+    call->shard = shard(id);
+    call->send = std::move(send);
+    call->done = std::move(done);
+    dispatch(call);
+  }
+
+  void dispatch(const async_ptr& call) {
+    auto c = owner_client(call->shard);
+    if (!c)
+      return settle(call, c.error());
+    call->send(**c, [this, call](caf::expected<record> r) {
+      settle(call, std::move(r));
+    });
+  }
+
+  /// Hands `r` to the caller, or (a redirect, with attempts left) sends
+  /// the call again after its pause.
+  void settle(const async_ptr& call, caf::expected<record> r) {
+    if (!r && redirected(code_of(r.error()))
+        && call->attempt < opts_.max_redirects) {
+      std::lock_guard<std::mutex> guard{async_mtx_};
+      if (!closing_) {
+        if (!redirector_)
+          redirector_ = std::make_unique<detail::redirector>();
+        ++deferred_;
+        auto pause = redirect_pause(++call->attempt);
+        follower_->poke();
+        redirector_->later(pause, [this, call] { redispatch(call); });
+        return;
+      }
+    }
+    call->done(std::move(r));
+  }
+
+  void redispatch(const async_ptr& call) {
+    bool closing = false;
+    {
+      std::lock_guard<std::mutex> guard{async_mtx_};
+      closing = closing_;
+    }
+    if (closing)
+      call->done(make_error(errc::closed, "the cluster client is closing"));
+    else
+      dispatch(call);
+    std::lock_guard<std::mutex> guard{async_mtx_};
+    if (--deferred_ == 0)
+      async_idle_.notify_all();
+  }
+
+  /// What the client knows of one node: its address, a client to it (none
+  /// while it does not answer), and why and until when it is left alone.
+  struct node_slot {
+    std::string address;
+    std::shared_ptr<client> conn;
+    caf::error down;
+    std::chrono::steady_clock::time_point redial_after;
+  };
+
+  static constexpr auto redial_pause = std::chrono::milliseconds{100};
+
   cluster_client_options opts_;
-  /// Per node id: its address and a client to it.
-  std::map<std::string, std::pair<std::string, std::shared_ptr<client>>>
-    clients_;
+  std::unique_ptr<detail::map_follower> follower_;
+  uint32_t shards_ = 0;
+  std::mutex mtx_;
+  /// Per node id.
+  std::map<std::string, node_slot> clients_;
+  /// Asynchronous calls waiting out a redirect's pause.
+  std::mutex async_mtx_;
+  std::condition_variable async_idle_;
+  size_t deferred_ = 0;
+  bool closing_ = false;
+  std::unique_ptr<detail::redirector> redirector_;
 };
 
 } // namespace
@@ -214,17 +355,10 @@ connect_cluster(const std::string& address, cluster_client_options opts) {
   auto where = cluster::parse_cluster_address(address);
   if (!where)
     return where.error();
-  cluster::zk_session::options zo;
-  zo.hosts = where->zk_hosts;
-  zo.connect_timeout = opts.request_timeout;
-  auto zk = cluster::zk_session::open(std::move(zo));
-  if (!zk)
-    return zk.error();
-  auto view = cluster::read_cluster(**zk, where->name);
-  if (!view)
-    return view.error();
-  return std::unique_ptr<database>{new cluster_client(
-    std::move(*zk), where->name, std::move(*view), opts)};
+  auto db = std::make_unique<cluster_client>(opts);
+  if (auto err = db->start(std::move(*where)))
+    return err;
+  return std::unique_ptr<database>{std::move(db)};
 }
 
 } // namespace entact

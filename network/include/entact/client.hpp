@@ -58,6 +58,12 @@ public:
   /// Refuses new calls, waits for those in flight and disconnects.
   void close();
 
+  /// False once the connection to the server is known to be lost (calls
+  /// made from then on fail with `unreachable` without being sent) or the
+  /// client is closed: a caller that routes (the cluster client) connects
+  /// anew.
+  bool connected() const noexcept;
+
   caf::expected<record> get(const entity_id& id) override;
   caf::expected<record> read(const entity_id& id) override;
   caf::expected<std::vector<record>>

@@ -22,14 +22,28 @@ struct cluster_client_options {
 
 /// The `database` interface over the cluster at `address`
 /// ("HOST:PORT/NAME", ZooKeeper and the cluster's name). Each call goes to
-/// the node that owns its id's shard; an answer `wrong_node` or
-/// `unavailable` (definitely not applied) re-reads the map and tries again
-/// (at most `max_redirects` times); `unreachable` re-reads the map too, and
-/// reads are tried again then. A shard whose owner is down answers
-/// `unavailable` at once. Transactions, batches and `read_many` whose ids
-/// span more than one shard answer `cross_shard` (nothing done): cross-node
-/// transactions are not there yet. The asynchronous calls go to the owner
-/// once, without following a redirect.
+/// the node that owns its id's shard by the client's copy of the map,
+/// which ZooKeeper watches keep current (on the member list and every
+/// shard record): an assignment, a reassignment or a node's new address is
+/// seen without a failed call first. An answer `wrong_node` or
+/// `unavailable` (definitely not applied) tries again after a pause
+/// (re-reading the map meanwhile), at most `max_redirects` times;
+/// `unreachable` is tried again for reads only. A shard whose owner is
+/// down answers `unavailable` once the redirects are spent, well before
+/// the deadline: whether the node left (no live member) or died without a
+/// word (SIGKILL: its member lingers until its session expires, but it
+/// does not answer a connect). A call in flight when its node dies answers
+/// `unreachable` (a write's outcome is then unknown). Transactions,
+/// batches and `read_many` whose ids span more than one shard answer
+/// `cross_shard` (nothing done): cross-node transactions are not there
+/// yet.
+///
+/// The asynchronous calls follow redirects the same way without blocking:
+/// the pauses are waited out on a thread of the client's own. A call that
+/// was redirected may therefore be applied after a later call on the same
+/// entity from the same thread (the order holds for calls not
+/// redirected). Destroying the client waits for the calls waiting out a
+/// pause (at most that pause) and answers them `closed`.
 ///
 /// Errors: `invalid_argument` (bad address), `unavailable` (no ZooKeeper
 /// session), `not_found` (no such cluster), `storage_failure` (malformed

@@ -54,8 +54,14 @@ caf::error create_cluster(zk_session& zk, const std::string& name,
 /// cluster), `errc::storage_failure` (malformed records in ZooKeeper: a
 /// foreign format or damaged data is refused, never guessed at),
 /// `errc::unavailable` (ZooKeeper).
+///
+/// With `watch`, the read also sets ZooKeeper watches on the member list
+/// and on every shard record, so that `zk`'s `on_change` hears of the next
+/// member that comes or goes and the next change of the map (read again,
+/// with `watch`, to hear of the one after).
 caf::expected<cluster_view> read_cluster(zk_session& zk,
-                                         const std::string& name);
+                                         const std::string& name,
+                                         bool watch = false);
 
 /// Registers `node_id` as a live member of `name`, serving at `address`: an
 /// EPHEMERAL znode that lives as long as `zk`'s session. Errors:

@@ -60,6 +60,11 @@ public:
     /// Called on every state change, on ZooKeeper's completion thread: must
     /// be quick and must not call the session's synchronous functions.
     std::function<void(zk_state)> on_state;
+    /// Called when a znode read with `watch` set changes (its data, its
+    /// children, or it is created or deleted): once per read, on the same
+    /// thread and with the same rules as `on_state`. Read it again, with
+    /// `watch`, to hear of the next change.
+    std::function<void(const std::string& path)> on_change;
   };
 
   /// Connects and waits (at most `connect_timeout`) until the server has
@@ -85,15 +90,19 @@ public:
     return zh_;
   }
 
-  /// Reads `path`'s data and its version. Data over `max_znode_bytes`
-  /// gives ZBADARGUMENTS (never a silently truncated value).
-  int get(const std::string& path, std::string& data, int32_t& version) const;
+  /// Reads `path`'s data and its version; with `watch`, `on_change` hears
+  /// of its next change. Data over `max_znode_bytes` gives ZBADARGUMENTS
+  /// (never a silently truncated value).
+  int get(const std::string& path, std::string& data, int32_t& version,
+          bool watch = false) const;
 
   /// Creates `path` with `data`; `flags` is ZOO_PERSISTENT or ZOO_EPHEMERAL.
   int create(const std::string& path, const std::string& data, int flags);
 
-  /// Lists `path`'s children (at most `max_children`, else ZBADARGUMENTS).
-  int children(const std::string& path, std::vector<std::string>& names) const;
+  /// Lists `path`'s children (at most `max_children`, else ZBADARGUMENTS);
+  /// with `watch`, `on_change` hears when a child comes or goes.
+  int children(const std::string& path, std::vector<std::string>& names,
+               bool watch = false) const;
 
   /// Runs `ops` atomically: all or none.
   int multi(std::vector<zoo_op_t>& ops);
