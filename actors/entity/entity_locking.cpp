@@ -6,6 +6,7 @@
 #include <caf/typed_event_based_actor.hpp>
 
 #include "entact/errc.hpp"
+#include "earliest_timer.hpp"
 #include "entity/entity_modify.hpp"
 #include "entity/entity_reads.hpp"
 
@@ -108,12 +109,7 @@ clock::time_point next_deadline(const entity_state& st) {
 } // namespace
 
 void expire_by(entity_ptr self, clock::time_point when) {
-  auto& due = self->state.expire_due;
-  if (due != clock::time_point{} && due <= when)
-    return;
-  due = when;
-  auto wait = std::max(when - clock::now(), clock::duration::zero());
-  self->delayed_send(self, wait, expire_atom::value);
+  send_by(self, self->state.expire_due, when, expire_atom::value);
 }
 
 caf::result<record> on_lock(entity_ptr self, const entity_context*,

@@ -12,6 +12,7 @@
 #include "entact/conflict.hpp"
 #include "entact/errc.hpp"
 #include "entact/storage/store.hpp"
+#include "earliest_timer.hpp"
 #include "entity/unpublished.hpp"
 
 namespace entact::detail {
@@ -80,12 +81,7 @@ using clock = coordinator_state::clock;
 
 /// Makes sure the lease check runs by `when` (see `lease_check_due`).
 void check_leases_by(self_ptr self, clock::time_point when) {
-  auto& due = self->state.lease_check_due;
-  if (due != clock::time_point{} && due <= when)
-    return;
-  due = when;
-  auto wait = std::max(when - clock::now(), clock::duration::zero());
-  self->delayed_send(self, wait, lease_atom::value);
+  send_by(self, self->state.lease_check_due, when, lease_atom::value);
 }
 
 /// Tells every transaction whose lease ran out (the transaction decides:
