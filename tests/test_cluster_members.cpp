@@ -77,11 +77,17 @@ BOOST_AUTO_TEST_CASE(a_session_the_server_expired_loses_its_member) {
   BOOST_REQUIRE(node);
   BOOST_REQUIRE(!register_member(**node, "c", "n1", "127.0.0.1:7001"));
   // Freeze the server past the session timeout: on thawing, its session
-  // tracker finds the session silent for too long and expires it.
-  zk.pause();
-  std::this_thread::sleep_for(1500ms); // the partition itself, not a wait
-  zk.resume();
-  BOOST_TEST(test::wait_until([&] { return expired.load(); }, 30s));
+  // tracker finds the session silent for too long and expires it -- unless
+  // the client's reconnect, queued while the server was frozen, is taken
+  // first and revives the session (a race inside the server, lost now and
+  // then on a busy machine). So partition again until the server expires it.
+  for (int attempt = 0; attempt < 10 && !expired; ++attempt) {
+    zk.pause();
+    std::this_thread::sleep_for(1500ms); // the partition itself, not a wait
+    zk.resume();
+    test::wait_until([&] { return expired.load(); }, 5s);
+  }
+  BOOST_TEST(expired.load());
   BOOST_TEST((*node)->state() == zk_state::expired);
   BOOST_TEST(test::wait_until(
     [&] { return member_ids(*admin, "c").empty(); }, 30s));

@@ -21,7 +21,7 @@ campaign run(int threads, bool pressure, int rounds) {
   return record_remote(std::string{"remote"}
                          + (pressure ? " with passivation" : "") + ", "
                          + std::to_string(threads) + " threads",
-                       args, std::min(threads, 4), spread(threads, 160),
+                       args, std::min(threads, 4), spread(threads, 200),
                        rounds_for(rounds));
 }
 

@@ -10,9 +10,18 @@ namespace {
 
 using run_atom = caf::atom_constant<caf::atom("cl_run")>;
 
-caf::behavior run_deferred(caf::event_based_actor*) {
-  return {[](run_atom, deferred_call& call) { call.run(); }};
-}
+/// Runs each deferred call it is sent. A class, not a function: CAF
+/// 0.17 spawns a function without arguments through a null
+/// `shared_ptr<tuple<>>` it dereferences, which UBSan reports (and the
+/// sanitizer run then stopped).
+class deferred_runner : public caf::event_based_actor {
+public:
+  using caf::event_based_actor::event_based_actor;
+
+  caf::behavior make_behavior() override {
+    return {[](run_atom, deferred_call& call) { call.run(); }};
+  }
+};
 
 } // namespace
 
@@ -20,7 +29,7 @@ redirector::redirector() {
   // One scheduler thread is plenty: the worker is detached.
   cfg_.set("scheduler.max-threads", 1);
   sys_ = std::make_unique<caf::actor_system>(cfg_);
-  worker_ = sys_->spawn<caf::detached>(run_deferred);
+  worker_ = sys_->spawn<deferred_runner, caf::detached>();
 }
 
 redirector::~redirector() {
