@@ -16,33 +16,16 @@
 
 #include "entact/storage/store.hpp"
 #include "support/engine_fixture.hpp"
+#include "support/scan_pages.hpp"
 #include "support/wait_until.hpp"
 
 using namespace entact;
 using entact::test::code;
+using entact::test::cursor;
+using entact::test::ids_of;
+using entact::test::scan_of;
 
 namespace {
-
-/// The page's cursor, "(none)" if it has none.
-std::string cursor(const scan_page& page) {
-  return page.next_after ? *page.next_after : "(none)";
-}
-
-std::vector<entity_id> ids_of(const scan_page& page) {
-  std::vector<entity_id> ids;
-  for (const auto& r : page.records)
-    ids.push_back(r.id);
-  return ids;
-}
-
-scan_request scan_of(std::string prefix, entity_id after = {},
-                     uint32_t limit = default_scan_limit) {
-  scan_request req;
-  req.prefix = std::move(prefix);
-  req.after = std::move(after);
-  req.limit = limit;
-  return req;
-}
 
 /// Every page of `req` from its `after` on, following `next_after`; fails
 /// the test if a page is not in strictly increasing id order.

@@ -12,33 +12,16 @@
 #include "entact/client.hpp"
 #include "support/print.hpp"
 #include "support/remote_client.hpp"
+#include "support/scan_pages.hpp"
 #include "support/server_process.hpp"
 
 using namespace entact;
 using entact::test::code;
+using entact::test::cursor;
+using entact::test::ids_of;
+using entact::test::scan_of;
 
 namespace {
-
-/// The page's cursor, "(none)" if it has none.
-std::string cursor(const scan_page& page) {
-  return page.next_after ? *page.next_after : "(none)";
-}
-
-std::vector<entity_id> ids_of(const scan_page& page) {
-  std::vector<entity_id> ids;
-  for (const auto& r : page.records)
-    ids.push_back(r.id);
-  return ids;
-}
-
-scan_request scan_of(std::string prefix, entity_id after = {},
-                     uint32_t limit = default_scan_limit) {
-  scan_request req;
-  req.prefix = std::move(prefix);
-  req.after = std::move(after);
-  req.limit = limit;
-  return req;
-}
 
 } // namespace
 
