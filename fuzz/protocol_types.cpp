@@ -35,6 +35,7 @@
 #include "entact/not_found.hpp"
 #include "entact/record.hpp"
 #include "entact/register_types.hpp"
+#include "entact/scan.hpp"
 #include "entact/txn.hpp"
 #include "entact/write_op.hpp"
 
@@ -185,6 +186,8 @@ constexpr loader types[] = {
   round_trip<txn_handle>,
   round_trip<txn_begun>,
   round_trip<caf::error>,
+  round_trip<scan_request>, // its page's optional cursor is loaded by hand
+  round_trip<scan_page>,
 };
 
 } // namespace
