@@ -61,17 +61,21 @@ void watch_feed::start(const record& current) {
     if (started_)
       return;
     started_ = true;
-    // What the read shows is at least as new as every commit before the
-    // feed was registered; what was queued since and is not newer than
-    // the read is covered by it.
-    while (!queue_.empty() && queue_.front().rec.version <= current.version) {
-      queued_bytes_ -= queue_.front().rec.value.size();
-      queue_.pop_front();
-    }
-    if (current.version > after_) {
+    // The queue holds every commit since the feed was registered, and the
+    // read was made after that, so it is at least as new as the last
+    // commit before. It is needed only for what precedes the queue: with
+    // the queue empty, it is the news; with a queue starting at version f,
+    // it fills the gap when it is f - 1. A read that already shows queued
+    // commits (it came late) must not replace them: they are delivered,
+    // the first marked `lagged` if versions before it are unknown.
+    auto first = queue_.empty() ? current.version + 1
+                                : queue_.front().rec.version;
+    if (current.version > after_ && current.version < first) {
       queue_.push_front(watch_event{current, current.version != after_ + 1});
       queued_bytes_ += current.value.size();
       newest_ = std::max(newest_, current.version);
+    } else if (!queue_.empty() && first != after_ + 1) {
+      queue_.front().lagged = true;
     }
     if (!queue_.empty() && should_wake_locked())
       wake = wake_;

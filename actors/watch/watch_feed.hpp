@@ -55,8 +55,10 @@ public:
   void push(const record& r);
 
   /// Begins delivery with `current`, the record read after the feed was
-  /// registered: delivered first if newer than `after`, as `lagged` if it
-  /// skips versions. Queued records it already covers are dropped.
+  /// registered. It is delivered first only if it precedes everything
+  /// queued (and is newer than `after`), as `lagged` if it skips versions;
+  /// commits queued since registration are all delivered, the first one
+  /// `lagged` if versions between `after` and it are unknown.
   void start(const record& current);
 
   /// Ends the feed: `take` hands out what is queued, then the end.
