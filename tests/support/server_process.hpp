@@ -8,7 +8,7 @@
 #include <vector>
 
 #include <signal.h>
-#include <spawn.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -21,6 +21,10 @@ extern char** environ;
 namespace entact::test {
 
 /// Runs a program as a child process; `wait_exit` collects its status.
+/// The child is killed when the thread that started it ends (Linux's
+/// parent-death signal), so a test that crashes or is killed at its
+/// timeout leaves no entactd or ZooKeeper running behind it. Start
+/// children from a thread that lives as long as they should.
 class child_process {
 public:
   explicit child_process(std::vector<std::string> argv) {
@@ -28,9 +32,18 @@ public:
     for (auto& a : argv)
       args.push_back(a.data());
     args.push_back(nullptr);
-    if (posix_spawn(&pid_, args[0], nullptr, nullptr, args.data(), environ)
-        != 0)
+    auto parent = getpid();
+    pid_ = fork();
+    if (pid_ < 0)
       throw std::runtime_error("cannot start " + argv[0]);
+    if (pid_ == 0) {
+      // Only async-signal-safe calls between fork and exec: the test
+      // process has other threads.
+      if (prctl(PR_SET_PDEATHSIG, SIGKILL) != 0 || getppid() != parent)
+        _exit(127); // the parent is already gone
+      execve(args[0], args.data(), environ);
+      _exit(127);
+    }
   }
 
   ~child_process() {
