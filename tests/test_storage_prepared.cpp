@@ -5,8 +5,11 @@
 
 #include <boost/test/unit_test.hpp>
 
+#include <atomic>
+#include <future>
 #include <memory>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "entact/errc.hpp"
@@ -151,6 +154,58 @@ BOOST_AUTO_TEST_CASE(prepared_ids_refuse_other_writes_until_resolved) {
   BOOST_REQUIRE(db->commit_prepared("t1"));
   BOOST_TEST(read("acct/a").value == "70");
   BOOST_CHECK(db->commit({write_op::update("acct/a", a + 1, "71")}));
+}
+
+// A prepare waits its turn in the commit queue: a batch queued before it is
+// decided first, so the prepare is decided against that batch's write.
+BOOST_AUTO_TEST_CASE(a_prepare_sees_the_batches_queued_before_it) {
+  auto a = create("acct/a", "100");
+  std::promise<caf::expected<std::vector<record>>> first;
+  db->commit_async({write_op::update("acct/a", a, "90")},
+                   [&](caf::expected<std::vector<record>> r) {
+                     first.set_value(std::move(r));
+                   });
+  auto t = db->prepare(
+    prepare_of("t1", {write_op::update("acct/a", a + 1, "80")}));
+  BOOST_TEST(static_cast<bool>(first.get_future().get()));
+  BOOST_REQUIRE_MESSAGE(t, entact::test::why(t));
+  BOOST_TEST(t->writes[0].base_version == a + 1);
+}
+
+// Normal commits hammer one id while prepared transactions commit on it:
+// each prepared commit lands on exactly the version it prepared on (no
+// write slips in between), and every write is counted once in the final
+// version.
+BOOST_AUTO_TEST_CASE(normal_commits_never_slip_between_prepare_and_commit) {
+  create("acct/x", "0");
+  std::atomic<bool> stop{false};
+  std::atomic<uint64_t> applied{0};
+  std::thread writer{[&] {
+    while (!stop)
+      if (db->commit({write_op::unconditional("acct/x", "w")}))
+        ++applied;
+  }};
+  int rounds = 0;
+  int attempts = 0;
+  for (int i = 0; i < 10000 && rounds < 30; ++i, ++attempts) {
+    auto base = read("acct/x").version;
+    auto txn = "t" + std::to_string(i);
+    auto t = db->prepare(
+      prepare_of(txn, {write_op::update("acct/x", base, "p")}));
+    if (!t) { // the writer moved on since the read: retry
+      BOOST_TEST(entact::test::code(t) == errc::conflict);
+      continue;
+    }
+    auto done = db->commit_prepared(txn);
+    BOOST_REQUIRE_MESSAGE(done, entact::test::why(done));
+    BOOST_TEST(done->front().version == base + 1);
+    ++rounds;
+  }
+  stop = true;
+  writer.join();
+  BOOST_TEST_MESSAGE(attempts << " prepares for " << rounds << " rounds");
+  BOOST_TEST(rounds == 30);
+  BOOST_TEST(read("acct/x").version == 1 + applied.load() + rounds);
 }
 
 // The committer remembers versions it wrote (known_versions): after a
