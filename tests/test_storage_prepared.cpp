@@ -260,9 +260,8 @@ BOOST_AUTO_TEST_CASE(bad_input_and_bounds_are_refused_writing_nothing) {
                                         write_op::create("a/2", "1"),
                                         write_op::create("a/3", "1")}))
              == errc::too_large);
-  BOOST_TEST(code_for(prepare_of("t1", {write_op::create("a/1",
-                                                         std::string(600, 'v'))}))
-             == errc::too_large);
+  auto big = write_op::create("a/1", std::string(600, 'v'));
+  BOOST_TEST(code_for(prepare_of("t1", {big})) == errc::too_large);
   auto many = prepare_of("t1", one);
   many.participants.assign(max_participants + 1, "node");
   BOOST_TEST(code_for(many) == errc::too_large);
@@ -283,6 +282,20 @@ BOOST_AUTO_TEST_CASE(bad_input_and_bounds_are_refused_writing_nothing) {
   BOOST_TEST(code_of(db->abort_prepared("")) == errc::invalid_argument);
   BOOST_TEST(entact::test::code(db->commit_prepared(std::string(65, 't')))
              == errc::too_large);
+}
+
+// Prepared records stay in memory until resolved: their total is bounded.
+BOOST_AUTO_TEST_CASE(prepared_records_together_are_bounded) {
+  opts.max_prepared_bytes = 400;
+  reopen();
+  auto value = std::string(200, 'v');
+  BOOST_REQUIRE(
+    db->prepare(prepare_of("t1", {write_op::create("a/1", value)})));
+  auto second = db->prepare(prepare_of("t2", {write_op::create("a/2", value)}));
+  BOOST_TEST(entact::test::code(second) == errc::too_large);
+  BOOST_REQUIRE(!db->abort_prepared("t1"));
+  BOOST_TEST(static_cast<bool>(
+    db->prepare(prepare_of("t2", {write_op::create("a/2", value)}))));
 }
 
 BOOST_AUTO_TEST_CASE(a_prepare_marks_the_store_as_holding_2pc_records) {

@@ -150,4 +150,29 @@ BOOST_AUTO_TEST_CASE(a_record_under_another_txn_key_refuses_the_open) {
              entact::test::why(s));
 }
 
+// Only a damaged directory can hold two prepared transactions on one id:
+// a record copied in from another store, behind the store's back.
+BOOST_AUTO_TEST_CASE(two_prepared_records_holding_one_id_refuse_the_open) {
+  std::string foreign;
+  {
+    entact::test::temp_dir other;
+    auto s = store::open(entact::test::options_for(other.sub("db")));
+    BOOST_REQUIRE(s);
+    BOOST_REQUIRE((*s)->prepare(
+      prepare_of("t2", {write_op::unconditional("acct/a", "0")})));
+    foreign = entact::test::raw_value(**s, prepared_key("t2"));
+  }
+  prepare_and_close();
+  {
+    auto db = open();
+    BOOST_REQUIRE(entact::test::raw_put(*db, prepared_key("t2"), foreign));
+  }
+  auto s = store::open(opts);
+  BOOST_REQUIRE(!s);
+  BOOST_TEST(code_of(s.error()) == errc::storage_failure);
+  BOOST_TEST(entact::test::why(s).find("t1 and t2 both hold acct/a")
+               != std::string::npos,
+             entact::test::why(s));
+}
+
 BOOST_AUTO_TEST_SUITE_END()

@@ -5,6 +5,7 @@
 // decides against until its write lands, and no group can slip in between.
 // Held ids then keep groups and other prepares off until the resolution.
 
+#include <algorithm>
 #include <future>
 #include <map>
 #include <unordered_map>
@@ -156,17 +157,22 @@ store::impl::prepare_now(const prepare_request& req) {
   auto bytes = detail::encode_prepared(t);
   if (!bytes)
     return std::move(bytes.error());
-  if (bytes->size() > opts.max_prepared_bytes)
+  // Prepared records stay in memory until resolved: their total is bounded.
+  auto room = opts.max_prepared_bytes
+              - std::min(opts.max_prepared_bytes, prepared.bytes());
+  if (bytes->size() > room)
     return make_error(errc::too_large,
-                      "prepared record of " + std::to_string(bytes->size())
-                        + " bytes, limit is "
+                      "a prepared record of " + std::to_string(bytes->size())
+                        + " bytes beside the "
+                        + std::to_string(prepared.bytes())
+                        + " prepared already passes the limit of "
                         + std::to_string(opts.max_prepared_bytes));
   rocksdb::WriteBatch batch;
   if (auto s = batch.Put(prepared_key(t.txn), *bytes); !s.ok())
     return detail::storage_error("staging a prepare", s);
   if (auto err = detail::write_twopc(*db, batch, "prepare"))
     return err;
-  prepared.add(t);
+  prepared.add(t, bytes->size());
   return t;
 }
 
@@ -257,6 +263,7 @@ caf::error store::impl::load_prepared() {
   std::unique_ptr<rocksdb::Iterator> it{db->NewIterator(ro)};
   for (it->Seek(first); it->Valid(); it->Next()) {
     auto txn = it->key().ToString().substr(1);
+    auto bytes = it->value().size();
     auto t = detail::decode_prepared(txn, it->value().ToStringView());
     auto refuse = [&](const std::string& why) {
       return make_error(errc::storage_failure,
@@ -271,7 +278,7 @@ caf::error store::impl::load_prepared() {
       if (auto holder = prepared.holder_of(w.op.id); holder && *holder != txn)
         return refuse("prepared transactions " + *holder + " and " + txn
                       + " both hold " + w.op.id);
-    prepared.add(std::move(*t));
+    prepared.add(std::move(*t), bytes);
   }
   if (!it->status().ok())
     return detail::storage_error("listing prepared transactions",

@@ -18,8 +18,9 @@ namespace entact::storage::detail {
 /// else changes it); other threads read through the locking calls.
 class prepared_set {
 public:
-  /// Adds `t` and holds its ids (committer, or open before it starts).
-  void add(prepared_txn t);
+  /// Adds `t`, whose record takes `bytes` encoded, and holds its ids
+  /// (committer, or open before it starts).
+  void add(prepared_txn t, size_t bytes);
 
   /// Removes `txn` and frees its ids (committer).
   void remove(const std::string& txn);
@@ -36,6 +37,11 @@ public:
   /// The transaction holding `id`, or null. Committer only, no lock.
   const std::string* holder_of(const entity_id& id) const;
 
+  /// The encoded bytes of all records held in memory. Committer only.
+  size_t bytes() const noexcept {
+    return bytes_;
+  }
+
   /// True if no id is held. Committer only, no lock.
   bool none_held() const noexcept {
     return held_.empty();
@@ -43,8 +49,13 @@ public:
 
 private:
   mutable std::mutex mtx_;
-  std::map<std::string, prepared_txn> txns_;
+  struct entry {
+    prepared_txn txn;
+    size_t bytes;
+  };
+  std::map<std::string, entry> txns_;
   std::unordered_map<entity_id, std::string> held_;
+  size_t bytes_ = 0;
 };
 
 } // namespace entact::storage::detail

@@ -154,9 +154,9 @@ public:
   /// `not_found`, `version_overflow` (as `commit`), `lock_timeout` (an id
   /// held by another prepared transaction), `invalid_argument` (bad txn id
   /// or op, no ops, `txn` already prepared with other ops), `too_large`
-  /// (more than `max_prepared_writes` ops, a record of more than
-  /// `max_prepared_bytes`, `max_prepared` transactions already prepared,
-  /// bounds of prepared.hpp), `storage_failure`, `in_doubt` (the sync
+  /// (more than `max_prepared_writes` ops, prepared records of more than
+  /// `max_prepared_bytes` together, `max_prepared` transactions already
+  /// prepared, bounds of prepared.hpp), `storage_failure`, `in_doubt` (the sync
   /// failed), `closed`.
   caf::expected<prepared_txn> prepare(prepare_request req);
 
