@@ -49,13 +49,13 @@ BOOST_AUTO_TEST_CASE(unknown_format_version_is_refused) {
     auto s = store::open(options_for(dir.sub("db")));
     BOOST_REQUIRE(s);
     auto status = (*s)->raw_db()->Put(rocksdb::WriteOptions{}, format_key(),
-                                      std::string(1, '\x02'));
+                                      std::string(1, '\x03'));
     BOOST_REQUIRE(status.ok());
   }
   auto s = store::open(options_for(dir.sub("db")));
   BOOST_REQUIRE(!s);
   BOOST_TEST(code_of(s.error()) == errc::invalid_argument);
-  BOOST_TEST(detail_of(s.error()) == "unknown format version 2");
+  BOOST_TEST(detail_of(s.error()) == "unknown format version 3");
 }
 
 BOOST_AUTO_TEST_CASE(locked_directory_is_a_storage_failure) {

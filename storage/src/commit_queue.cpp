@@ -19,12 +19,17 @@ std::vector<pending_batch> commit_queue::pop_group(size_t max_ops) {
   std::vector<pending_batch> group;
   size_t ops = 0;
   while (!queue_.empty()) {
+    bool job = static_cast<bool>(queue_.front().job);
+    if (job && !group.empty())
+      break;
     auto next = queue_.front().ops.size();
     if (!group.empty() && ops + next > max_ops)
       break;
     ops += next;
     group.push_back(std::move(queue_.front()));
     queue_.pop_front();
+    if (job)
+      break;
   }
   return group;
 }

@@ -3,6 +3,7 @@
 #include <condition_variable>
 #include <cstddef>
 #include <deque>
+#include <functional>
 #include <mutex>
 #include <vector>
 
@@ -11,10 +12,13 @@
 
 namespace entact::storage::detail {
 
-/// One atomic unit of `store::commit_async`, waiting for the committer.
+/// One atomic unit of `store::commit_async`, waiting for the committer;
+/// or, with `job` set (and no ops), one two-phase-commit write, which the
+/// committer runs alone between groups.
 struct pending_batch {
   std::vector<write_op> ops;
   store::commit_callback done;
+  std::function<void()> job;
 };
 
 /// The hand-off between callers of `commit_async` and the committer thread.
@@ -27,7 +31,8 @@ public:
 
   /// Blocks until something is queued or the queue is closed, then takes
   /// the oldest batches holding at most `max_ops` ops in total (always at
-  /// least one batch, however large). An empty result means closed and
+  /// least one batch, however large), never a job among batches: a job
+  /// comes alone, as the group's only entry. An empty result means closed and
   /// drained: the committer can stop.
   std::vector<pending_batch> pop_group(size_t max_ops);
 

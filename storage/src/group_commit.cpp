@@ -12,6 +12,7 @@
 #include "entact/errc.hpp"
 #include "entact/storage/record_codec.hpp"
 #include "known_versions.hpp"
+#include "prepared_set.hpp"
 #include "status.hpp"
 
 namespace entact::storage::detail {
@@ -24,7 +25,9 @@ using outcome = caf::expected<std::vector<record>>;
 /// One try at committing a group: a fresh transaction, fresh reads.
 class attempt {
 public:
-  attempt(rocksdb::OptimisticTransactionDB& db, bool sync) {
+  attempt(rocksdb::OptimisticTransactionDB& db, bool sync,
+          const prepared_set& held)
+    : held_(held) {
     rocksdb::WriteOptions wo;
     wo.sync = sync;
     txn_.reset(db.BeginTransaction(wo));
@@ -71,6 +74,8 @@ public:
     std::vector<record> results;
     results.reserve(ops.size());
     for (const auto& op : ops) {
+      if (auto err = refuse_held(op.id))
+        return err;
       auto current = current_of(op.id, staged);
       if (!current)
         return std::move(current.error());
@@ -132,6 +137,17 @@ public:
   }
 
 private:
+  // A prepared transaction's ids wait for its commit or abort: writing one
+  // now would change what it was decided against.
+  caf::error refuse_held(const entity_id& id) const {
+    if (held_.none_held())
+      return {};
+    if (auto txn = held_.holder_of(id))
+      return make_error(errc::lock_timeout, id + " is held by prepared "
+                                              "transaction " + *txn);
+    return {};
+  }
+
   static caf::expected<record> decode(const entity_id& id,
                                       const rocksdb::Status& s,
                                       const std::string& bytes) {
@@ -171,6 +187,7 @@ private:
     return stored_.at(id);
   }
 
+  const prepared_set& held_;
   std::unique_ptr<rocksdb::Transaction> txn_;
   /// The stored record (or the error reading it) of every id of the group.
   std::unordered_map<entity_id, caf::expected<record>> stored_;
@@ -200,10 +217,10 @@ void fail_staged(std::vector<outcome>& outcomes, const caf::error& err) {
 group_result commit_group(rocksdb::OptimisticTransactionDB& db, bool sync,
                           const std::vector<pending_batch>& group,
                           const std::function<void()>& before_commit,
-                          known_versions* known) {
+                          known_versions* known, const prepared_set& held) {
   group_result result;
   for (int i = 0; i < max_group_attempts; ++i) {
-    attempt txn{db, sync};
+    attempt txn{db, sync, held};
     txn.read_all(group, known);
     result.ids_read += txn.ids_read();
     result.ids_known += txn.ids_known();

@@ -16,6 +16,7 @@ class OptimisticTransactionDB;
 namespace entact::storage::detail {
 
 class known_versions;
+class prepared_set;
 
 /// How many times a group is re-run after RocksDB saw a write from outside
 /// before giving up with `storage_failure`. Each re-run reads fresh values,
@@ -45,9 +46,11 @@ struct group_result {
 /// one `MultiGetForUpdate` for the rest; after a commit `known` holds what
 /// the group read and wrote, after a failed one nothing. `before_commit`
 /// (if set) runs after staging and before every commit attempt (tests).
+/// A batch writing an id that a prepared transaction of `held` holds is
+/// refused (`lock_timeout`) before it is decided.
 group_result commit_group(rocksdb::OptimisticTransactionDB& db, bool sync,
                           const std::vector<pending_batch>& group,
                           const std::function<void()>& before_commit,
-                          known_versions* known);
+                          known_versions* known, const prepared_set& held);
 
 } // namespace entact::storage::detail

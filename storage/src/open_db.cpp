@@ -59,7 +59,7 @@ caf::error check_format_entry(const std::string& stored) {
   if (stored.size() != 1)
     return make_error(errc::invalid_argument, "malformed format entry");
   auto found = static_cast<uint8_t>(stored[0]);
-  if (found != format_version)
+  if (found != format_version && found != twopc_format_version)
     return make_error(errc::invalid_argument,
                       "unknown format version " + std::to_string(found));
   return {};

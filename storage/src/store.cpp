@@ -47,6 +47,11 @@ void store::impl::run() {
     auto group = queue.pop_group(opts.max_group_ops);
     if (group.empty())
       return;
+    if (group.front().job) { // a 2PC step: alone, see `pop_group`
+      std::lock_guard<std::mutex> in_step{group_mtx};
+      group.front().job();
+      continue;
+    }
     std::unique_lock<std::mutex> in_group{group_mtx};
     auto* trusted = &known;
     if (outside_writer.load()) {
@@ -56,7 +61,8 @@ void store::impl::run() {
       learn_from_reads();
     }
     auto started = std::chrono::steady_clock::now();
-    auto result = detail::commit_group(*db, opts.sync, group, hook(), trusted);
+    auto result = detail::commit_group(*db, opts.sync, group, hook(), trusted,
+                                       prepared);
     note_forgetting();
     in_group.unlock();
     if (result.committed) {
@@ -106,6 +112,20 @@ void store::impl::note_forgetting() {
   trusted_from = db->GetLatestSequenceNumber();
 }
 
+bool store::impl::run_alone(std::function<void()> job) {
+  std::promise<void> finished;
+  auto waited = finished.get_future();
+  detail::pending_batch step;
+  step.job = [&] {
+    job();
+    finished.set_value();
+  };
+  if (!queue.push(step))
+    return false;
+  waited.get();
+  return true;
+}
+
 std::function<void()> store::impl::hook() const {
   std::lock_guard<std::mutex> guard{hook_mtx};
   return before_commit;
@@ -117,6 +137,8 @@ caf::expected<std::unique_ptr<store>> store::open(store_options opts) {
     return std::move(db.error());
   auto state = std::make_unique<impl>(std::move(opts), std::move(db->db),
                                       std::move(db->dropped));
+  if (auto err = state->load_prepared())
+    return err;
   return std::unique_ptr<store>{new store(std::move(state))};
 }
 
@@ -154,7 +176,7 @@ void store::commit_async(std::vector<write_op> ops, commit_callback done) {
     deliver(done, std::move(err));
     return;
   }
-  detail::pending_batch batch{std::move(ops), std::move(done)};
+  detail::pending_batch batch{std::move(ops), std::move(done), nullptr};
   if (!impl_->queue.push(batch))
     deliver(batch.done, make_error(errc::closed, "the store is closed"));
 }

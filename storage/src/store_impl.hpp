@@ -14,6 +14,7 @@
 #include "bucket_recorder.hpp"
 #include "commit_queue.hpp"
 #include "known_versions.hpp"
+#include "prepared_set.hpp"
 #include "read_hints.hpp"
 #include "entact/storage/store.hpp"
 
@@ -38,6 +39,24 @@ struct store::impl {
   /// before now are no longer taken.
   void note_forgetting();
 
+  /// Runs `job` on the committer thread, alone between groups, and waits
+  /// for it. Returns false (and runs nothing) once the store is closed.
+  /// Must not run on the committer thread.
+  bool run_alone(std::function<void()> job);
+
+  /// The 2PC steps, on the committer thread (prepared.cpp, decisions.cpp).
+  caf::expected<prepared_txn> prepare_now(const prepare_request& req);
+  caf::expected<std::vector<record>> commit_prepared_now(const std::string& txn,
+                                                        bool as_decision);
+  caf::error abort_prepared_now(const std::string& txn);
+  caf::error record_decision_now(const std::string& txn, decision d,
+                                 std::vector<std::string> participants);
+  caf::error forget_decision_now(const std::string& txn);
+
+  /// Fills `prepared` from the database, at open. Errors: `storage_failure`
+  /// (a damaged prepared record, two holding one id, a failed read).
+  caf::error load_prepared();
+
   /// Returns a copy of the test hook (the committer must not hold the lock
   /// while the hook writes to RocksDB).
   std::function<void()> hook() const;
@@ -48,6 +67,8 @@ struct store::impl {
   // What the salvage open dropped (empty without salvage_wal).
   std::vector<std::string> salvaged;
   detail::commit_queue queue;
+  // What is prepared and which ids it holds (see `prepared_set`).
+  detail::prepared_set prepared;
   // The committer's own: see `known_versions`.
   detail::known_versions known{opts.max_known_versions};
   // What readers saw; bounded by a quarter of what the committer may know.

@@ -12,8 +12,10 @@ namespace entact::storage {
 
 /// Layout of RocksDB keys (one column family):
 /// - `'e' + id`    an entity record;
-/// - `'m' + name`  store metadata, e.g. `"mformat"` holding the format byte.
-/// The one-byte prefix keeps entity scans apart from metadata.
+/// - `'m' + name`  store metadata, e.g. `"mformat"` holding the format byte;
+/// - `'p' + txn`   a prepared transaction, `'d' + txn` a decision record
+///   (two-phase commit, see prepared.hpp).
+/// The one-byte prefix keeps entity scans apart from everything else.
 std::string entity_key(std::string_view id);
 
 /// The least key after every entity key whose id starts with `prefix`
@@ -29,6 +31,12 @@ std::string format_key();
 
 /// The record encoding this build writes.
 constexpr uint8_t format_version = 1;
+
+/// The format entry of a store that has held 2PC records: its entity
+/// records are still `format_version`, but a build that does not know
+/// prepared transactions must refuse it (it would write over ids they
+/// hold). Every 2PC write sets it, in the same atomic write.
+constexpr uint8_t twopc_format_version = 2;
 
 /// Encoding of a record value (format 1):
 /// `[format:u8][flags:u8 (bit 0 = deleted)][version:u64 big-endian][value]`.

@@ -12,6 +12,7 @@
 #include "entact/engine_stats.hpp"
 #include "entact/record.hpp"
 #include "entact/scan.hpp"
+#include "entact/storage/prepared.hpp"
 #include "entact/storage/store_options.hpp"
 #include "entact/write_op.hpp"
 
@@ -131,6 +132,80 @@ public:
   /// Blocking form of `commit_async`. Must not be called from a commit
   /// callback.
   caf::expected<std::vector<record>> commit(std::vector<write_op> ops);
+
+  // Two-phase commit (README, "Two-phase commit: storage"). Each call that
+  // writes runs on the committer thread, alone, after every batch queued
+  // before it and before every batch queued after it: that is what orders
+  // a prepare against a normal commit of the same id. Each is one atomic
+  // RocksDB write, synced whatever `store_options::sync` says (a vote or a
+  // decision must survive a machine crash), and sets the store's format
+  // entry to `twopc_format_version`. None may be called from a commit
+  // callback.
+
+  /// Prepares `req.ops` as transaction `req.txn`: decides every op against
+  /// the stored records exactly as `commit` does (`decide`, a later op on
+  /// the same id seeing the earlier one) and, if all pass, durably writes
+  /// the prepared record -- the ops with the versions they were based on --
+  /// without applying any. From then on the ids are held: a `commit` or a
+  /// `prepare` touching one is refused (`lock_timeout`) until the
+  /// transaction is committed or aborted, across restarts too. Preparing
+  /// the same `txn` with the same ops again returns the record already
+  /// prepared (a resent vote). Errors (nothing written): `conflict`,
+  /// `not_found`, `version_overflow` (as `commit`), `lock_timeout` (an id
+  /// held by another prepared transaction), `invalid_argument` (bad txn id
+  /// or op, no ops, `txn` already prepared with other ops), `too_large`
+  /// (more than `max_prepared_writes` ops, prepared records of more than
+  /// `max_prepared_bytes` together, `max_prepared` transactions already
+  /// prepared, bounds of prepared.hpp), `storage_failure`, `in_doubt` (the sync
+  /// failed), `closed`.
+  caf::expected<prepared_txn> prepare(prepare_request req);
+
+  /// Applies prepared transaction `txn`: its writes get new versions exactly
+  /// as a normal commit's would, and its prepared record is deleted, in one
+  /// atomic write; `on_commit` is told the records. Returns them in op
+  /// order. Errors: `unknown_transaction` (never prepared, or already
+  /// committed or aborted: nothing is written twice), `invalid_argument`
+  /// (bad txn id), `storage_failure` (nothing written; also if a write
+  /// behind the store's back changed a held id), `in_doubt`, `closed`.
+  caf::expected<std::vector<record>> commit_prepared(std::string_view txn);
+
+  /// As `commit_prepared`, and records the decision `commit` for `txn`
+  /// (with the prepared record's participants) in the same atomic write:
+  /// the decision holder's own commit is its decision (Percolator's
+  /// primary). Errors as `commit_prepared`, and `invalid_argument` if an
+  /// `abort` decision is recorded for `txn`.
+  caf::expected<std::vector<record>>
+  commit_prepared_as_decision(std::string_view txn);
+
+  /// Deletes prepared transaction `txn`: nothing of it is applied and its
+  /// ids are free again. Errors: `unknown_transaction` (never prepared, or
+  /// already resolved), `invalid_argument`, `storage_failure`, `in_doubt`,
+  /// `closed`.
+  caf::error abort_prepared(std::string_view txn);
+
+  /// Every transaction prepared and not yet resolved, by txn id: after
+  /// `open`, what was prepared before the restart, so that the actor layer
+  /// can hold their ids again before it serves.
+  std::vector<prepared_txn> prepared() const;
+
+  /// Durably records the outcome `d` (`commit` or `abort`) of `txn`, for
+  /// the participants to ask (`decision_of`). Recording the same outcome
+  /// again is a no-op; a decision is never changed. Errors:
+  /// `invalid_argument` (bad txn id, `d == none`, another outcome already
+  /// recorded), `too_large` (bounds of prepared.hpp), `storage_failure`,
+  /// `in_doubt`, `closed`.
+  caf::error record_decision(std::string_view txn, decision d,
+                             std::vector<std::string> participants);
+
+  /// The outcome recorded for `txn`, `decision::none` if there is none.
+  /// Errors: `invalid_argument`/`too_large` (bad txn id), `storage_failure`
+  /// (unreadable or damaged record).
+  caf::expected<decision> decision_of(std::string_view txn) const;
+
+  /// Deletes the decision record of `txn`, once every participant has
+  /// acknowledged it. Errors: `unknown_transaction` (none recorded),
+  /// `invalid_argument`, `storage_failure`, `in_doubt`, `closed`.
+  caf::error forget_decision(std::string_view txn);
 
   /// Stops accepting writes (later commits fail with `closed`), commits
   /// everything already queued, stops the committer thread and flushes the

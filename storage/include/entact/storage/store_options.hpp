@@ -34,6 +34,14 @@ struct store_options {
   /// writer of its database it knows what it committed. Past the bound it
   /// forgets all and reads again. 0: read every id of every group.
   size_t max_known_versions = size_t{1} << 18;
+  /// Two-phase commit bounds (see `store::prepare`): most transactions
+  /// prepared at once, most ops in one, and most bytes of all prepared
+  /// records together (ops and names, encoded: they stay in memory until
+  /// resolved). Records already on disk are loaded whatever the bounds: a
+  /// prepared vote is never dropped.
+  size_t max_prepared = 1024;
+  size_t max_prepared_writes = 64;
+  size_t max_prepared_bytes = 64 * 1024 * 1024;
   /// Told every record the store commits, once per committed batch, on
   /// the committer thread after the commit is durable and before any of
   /// the group's callbacks run: batches in the order they committed, each

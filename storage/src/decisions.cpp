@@ -1,0 +1,109 @@
+// Decision records, kept by a transaction's decision holder (README,
+// "Two-phase commit: storage"): one durable outcome per transaction, never
+// changed once written, deleted when every participant has acknowledged.
+// Written on the committer thread like every other write of the store.
+
+#include <rocksdb/write_batch.h>
+
+#include "entact/errc.hpp"
+#include "entact/storage/store.hpp"
+#include "prepared_codec.hpp"
+#include "status.hpp"
+#include "store_impl.hpp"
+#include "twopc_write.hpp"
+
+namespace entact::storage {
+
+namespace {
+
+caf::error closed_error() {
+  return make_error(errc::closed, "the store is closed");
+}
+
+// The decision stored for `txn`, `none` if there is none.
+caf::expected<decision> stored_decision(rocksdb::DB& db,
+                                        const std::string& txn) {
+  std::string bytes;
+  auto s = db.Get(rocksdb::ReadOptions{}, decision_key(txn), &bytes);
+  if (s.IsNotFound())
+    return decision::none;
+  if (!s.ok())
+    return detail::storage_error("reading the decision of " + txn, s);
+  auto d = detail::decode_decision(txn, bytes);
+  if (!d)
+    return std::move(d.error());
+  return d->outcome;
+}
+
+} // namespace
+
+caf::error store::impl::record_decision_now(
+  const std::string& txn, decision d, std::vector<std::string> participants) {
+  auto existing = stored_decision(*db, txn);
+  if (!existing)
+    return std::move(existing.error());
+  if (*existing == d)
+    return {};
+  if (*existing != decision::none)
+    return make_error(errc::invalid_argument,
+                      "transaction " + txn + " is already decided "
+                        + to_string(*existing));
+  auto bytes = detail::encode_decision(
+    detail::decision_record{d, std::move(participants), detail::now_ms()});
+  if (!bytes)
+    return std::move(bytes.error());
+  rocksdb::WriteBatch batch;
+  batch.Put(decision_key(txn), *bytes);
+  return detail::write_twopc(*db, batch, "recording a decision");
+}
+
+caf::error store::impl::forget_decision_now(const std::string& txn) {
+  auto existing = stored_decision(*db, txn);
+  if (!existing)
+    return std::move(existing.error());
+  if (*existing == decision::none)
+    return make_error(errc::unknown_transaction,
+                      "no decision is recorded for transaction " + txn);
+  rocksdb::WriteBatch batch;
+  batch.Delete(decision_key(txn));
+  return detail::write_twopc(*db, batch, "forgetting a decision");
+}
+
+caf::error store::record_decision(std::string_view txn, decision d,
+                                  std::vector<std::string> participants) {
+  if (auto err = validate_txn_id(txn))
+    return err;
+  if (d != decision::commit && d != decision::abort)
+    return make_error(errc::invalid_argument,
+                      "a decision is commit or abort");
+  // The holder is not part of a decision record: the participants are.
+  if (participants.empty())
+    return make_error(errc::invalid_argument, "a decision needs participants");
+  if (auto err = validate_participants(participants, "-"))
+    return err;
+  caf::error result;
+  std::string id{txn};
+  if (!impl_->run_alone([&] {
+        result = impl_->record_decision_now(id, d, std::move(participants));
+      }))
+    return closed_error();
+  return result;
+}
+
+caf::expected<decision> store::decision_of(std::string_view txn) const {
+  if (auto err = validate_txn_id(txn))
+    return err;
+  return stored_decision(*impl_->db, std::string{txn});
+}
+
+caf::error store::forget_decision(std::string_view txn) {
+  if (auto err = validate_txn_id(txn))
+    return err;
+  caf::error result;
+  std::string id{txn};
+  if (!impl_->run_alone([&] { result = impl_->forget_decision_now(id); }))
+    return closed_error();
+  return result;
+}
+
+} // namespace entact::storage
