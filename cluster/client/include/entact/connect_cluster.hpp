@@ -37,8 +37,13 @@ struct cluster_client_options {
 /// down answers `unavailable` once the redirects are spent, well before
 /// the deadline: whether the node left (no live member) or died without a
 /// word (SIGKILL: its member lingers until its session expires, but it
-/// does not answer a connect). A call in flight when its node dies answers
-/// `unreachable` (a write's outcome is then unknown). Transactions,
+/// does not answer a connect). A frozen node (SIGSTOP: its kernel accepts
+/// TCP, nothing answers) answers `unavailable` once its dial runs out
+/// `connect_timeout`; dials are made one per node at a time, outside the
+/// client's lock, so calls on other nodes are not held up. A call in
+/// flight when its node dies answers `unreachable`, and one in flight when
+/// it freezes `timeout` after `request_timeout` (a write's outcome is then
+/// unknown either way). Transactions,
 /// batches and `read_many` whose ids span more than one shard answer
 /// `cross_shard` (nothing done): cross-node transactions are not there
 /// yet.
