@@ -176,8 +176,8 @@ private:
   /// The client of the node owning `s` by the map as last read, connected
   /// anew if its connection was lost. A node that cannot be reached answers
   /// `unavailable` (nothing was sent to it), and is not dialled again for a
-  /// while (see `dial`), so that callers of a dead node's shards do not
-  /// each pay for a connect.
+  /// while (see `connection_to`), so that callers of a dead node's shards
+  /// do not each pay for a connect.
   caf::expected<std::shared_ptr<client>> owner_client(uint32_t s) {
     auto view = follower_->view();
     if (s >= view->map.size()) // the cluster was made again, smaller
@@ -234,8 +234,9 @@ private:
       // Left alone for at least as long as the dial took: a frozen node
       // (each dial runs out the connect deadline) costs its callers at
       // most half their time in dials.
-      slot->redial_after = ended + std::max<std::chrono::steady_clock::duration>(
-                                     redial_pause, ended - started);
+      using duration = std::chrono::steady_clock::duration;
+      slot->redial_after =
+        ended + std::max<duration>(redial_pause, ended - started);
       return slot->down;
     }
     if (!c)
