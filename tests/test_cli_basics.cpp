@@ -3,13 +3,11 @@
 
 #include <boost/test/unit_test.hpp>
 
-#include <netinet/in.h>
-#include <sys/socket.h>
-
 #include "entact/client.hpp"
 #include "support/print.hpp"
 #include "support/run_command.hpp"
 #include "support/server_process.hpp"
+#include "support/silent_listener.hpp"
 
 using namespace entact;
 using test::command_result;
@@ -50,37 +48,6 @@ struct cli_fixture {
 bool contains(const std::string& haystack, const std::string& needle) {
   return haystack.find(needle) != std::string::npos;
 }
-
-/// A loopback TCP port that accepts connections into its backlog but never
-/// answers: a hung server.
-class silent_listener {
-public:
-  silent_listener() {
-    fd_ = socket(AF_INET, SOCK_STREAM, 0);
-    sockaddr_in addr{};
-    addr.sin_family = AF_INET;
-    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    addr.sin_port = 0;
-    socklen_t len = sizeof(addr);
-    if (fd_ < 0 || bind(fd_, reinterpret_cast<sockaddr*>(&addr), len) != 0
-        || listen(fd_, 8) != 0
-        || getsockname(fd_, reinterpret_cast<sockaddr*>(&addr), &len) != 0)
-      throw std::runtime_error("cannot listen");
-    port_ = ntohs(addr.sin_port);
-  }
-
-  ~silent_listener() {
-    close(fd_);
-  }
-
-  uint16_t port() const {
-    return port_;
-  }
-
-private:
-  int fd_ = -1;
-  uint16_t port_ = 0;
-};
 
 } // namespace
 
@@ -301,7 +268,7 @@ BOOST_AUTO_TEST_CASE(an_unreachable_server_exits_3_quickly) {
 }
 
 BOOST_AUTO_TEST_CASE(a_server_that_never_answers_times_out_with_3) {
-  silent_listener hung;
+  test::silent_listener hung;
   auto res = cli_at(hung.port(), {"--timeout-ms=1000", "get", "acct/1"});
   BOOST_TEST(res.exit_code == 3);
   BOOST_TEST(contains(res.err, "within 1000 ms"), res.err);

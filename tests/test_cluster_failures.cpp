@@ -14,6 +14,7 @@
 #include "support/cluster_fixture.hpp"
 #include "support/remote_client.hpp"
 #include "support/server_process.hpp"
+#include "support/three_nodes.hpp"
 
 using namespace entact;
 using namespace entact::cluster;
@@ -22,85 +23,14 @@ using namespace std::chrono_literals;
 using test::shared_zookeeper;
 BOOST_TEST_GLOBAL_FIXTURE(shared_zookeeper);
 
+using test::call_deadline;
+using test::code_of_get;
+using test::shard_count;
+using test::three_nodes;
+using test::wait_acks;
+using test::acks_now;
+
 namespace {
-
-constexpr uint32_t shard_count = 6;
-const std::vector<std::string> node_ids{"n1", "n2", "n3"};
-
-/// The deadline of each call of the cluster client: far more than its
-/// redirects take (1.55 s), so an answer before it is not a timeout.
-constexpr auto call_deadline = 20s;
-
-errc code_of_get(database& db, const std::string& id) {
-  auto r = db.get(id);
-  return r ? errc::none : code_of(r.error());
-}
-
-/// Cluster `name` with 3 nodes on the shared ZooKeeper, all shards owned.
-struct three_nodes {
-  explicit three_nodes(std::string cluster_name)
-    : name(std::move(cluster_name)) {
-    if (auto err = create_cluster(*admin, name, shard_count))
-      throw std::runtime_error(to_string(err));
-    for (auto& id : node_ids)
-      nodes.emplace(id, std::make_unique<test::server_process>(node_args(id)));
-    view = test::wait_all_owned(*admin, name);
-  }
-
-  std::vector<std::string> node_args(const std::string& id) const {
-    return {"--cluster=" + zk.hosts() + "/" + name, "--node-id=" + id,
-            "--cluster-session-timeout-ms=2000", "--cluster-min-members=3"};
-  }
-
-  std::unique_ptr<database> connect() const {
-    cluster_client_options opts;
-    opts.request_timeout = call_deadline;
-    auto db = connect_cluster(zk.hosts() + "/" + name, opts);
-    if (!db)
-      throw std::runtime_error(to_string(db.error()));
-    return std::move(*db);
-  }
-
-  /// `n` ids whose shards `owner` owns.
-  std::vector<std::string> ids_of(const std::string& owner, int n) const {
-    std::vector<std::string> out;
-    for (int i = 0; static_cast<int>(out.size()) < n; ++i)
-      if (auto id = "acct/" + std::to_string(i);
-          view.map[shard_of(id, shard_count)].record.owner == owner)
-        out.push_back(id);
-    return out;
-  }
-
-  /// Two ids of each node.
-  std::vector<std::string> ids_of_all() const {
-    std::vector<std::string> out;
-    for (auto& node : node_ids)
-      for (auto& id : ids_of(node, 2))
-        out.push_back(id);
-    return out;
-  }
-
-  test::zookeeper_process& zk = test::shared_zookeeper::server();
-  std::unique_ptr<zk_session> admin = test::open_session(zk);
-  std::string name;
-  std::map<std::string, std::unique_ptr<test::server_process>> nodes;
-  cluster_view view;
-};
-
-/// Waits until `writer` has acknowledged `more` updates of every id in
-/// `ids` beyond `since` (per id).
-bool wait_acks(const test::acked_writer& writer,
-               const std::vector<std::string>& ids,
-               const std::map<std::string, uint64_t>& since, uint64_t more) {
-  return test::wait_until(
-    [&] {
-      for (auto& id : ids)
-        if (writer.acks(id) < (since.count(id) ? since.at(id) : 0) + more)
-          return false;
-      return true;
-    },
-    60s, 10ms);
-}
 
 /// What a writer may see of a node that is down or fenced: refused, or
 /// lost in flight (outcome unknown), and then the conflict of an update
@@ -108,14 +38,6 @@ bool wait_acks(const test::acked_writer& writer,
 bool expected_failure(errc code) {
   return code == errc::unavailable || code == errc::unreachable
          || code == errc::conflict;
-}
-
-std::map<std::string, uint64_t> acks_now(const test::acked_writer& writer,
-                                         const std::vector<std::string>& ids) {
-  std::map<std::string, uint64_t> out;
-  for (auto& id : ids)
-    out[id] = writer.acks(id);
-  return out;
 }
 
 } // namespace

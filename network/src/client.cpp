@@ -6,6 +6,7 @@
 
 #include "callers/call_gate.hpp"
 #include "client_watches.hpp"
+#include "dial_within.hpp"
 #include "tls_dial.hpp"
 #include "entact/not_found.hpp"
 #include "entact/register_types.hpp"
@@ -45,9 +46,22 @@ caf::expected<server_api> remote_over_tls(client::impl& st) {
   st.tls = std::move(*dialer);
   auto found = st.tls->remote_actor(st.sys->message_types<server_api>(),
                                     st.opts.host, st.opts.port,
-                                    st.opts.request_timeout);
+                                    st.opts.connect_timeout);
   if (!found)
     return unreachable(st.opts, found.error(), st.tls->failure());
+  return caf::actor_cast<server_api>(std::move(*found));
+}
+
+/// Connects over plain TCP, within `opts.connect_timeout`. Errors:
+/// `unreachable`.
+caf::expected<server_api> remote_over_tcp(client::impl& st) {
+  auto& sys = *st.sys;
+  auto mm = caf::actor_cast<caf::actor>(sys.middleman().actor_handle());
+  auto found = detail::dial_within(sys, mm, sys.message_types<server_api>(),
+                                   st.opts.host, st.opts.port,
+                                   st.opts.connect_timeout);
+  if (!found)
+    return unreachable(st.opts, found.error());
   return caf::actor_cast<server_api>(std::move(*found));
 }
 
@@ -56,7 +70,7 @@ caf::expected<server_api> remote_over_tls(client::impl& st) {
 caf::expected<std::unique_ptr<client>> client::connect(client_options opts) {
   if (opts.host.empty() || opts.port == 0)
     return make_error(errc::invalid_argument, "host and port are required");
-  if (opts.request_timeout.count() <= 0)
+  if (opts.request_timeout.count() <= 0 || opts.connect_timeout.count() <= 0)
     return make_error(errc::invalid_argument, "timeouts must be positive");
   auto ptr = std::make_unique<impl>();
   ptr->opts = std::move(opts);
@@ -67,14 +81,10 @@ caf::expected<std::unique_ptr<client>> client::connect(client_options opts) {
   ptr->cfg.set("scheduler.max-threads",
                std::max<size_t>(ptr->opts.worker_threads, 2));
   ptr->sys = std::make_unique<caf::actor_system>(ptr->cfg);
-  auto server = ptr->opts.tls.enabled()
-                  ? remote_over_tls(*ptr)
-                  : ptr->sys->middleman().remote_actor<server_api>(
-                    ptr->opts.host, ptr->opts.port);
-  if (!server && ptr->opts.tls.enabled())
-    return std::move(server.error()); // invalid_argument or unreachable
+  auto server = ptr->opts.tls.enabled() ? remote_over_tls(*ptr)
+                                        : remote_over_tcp(*ptr);
   if (!server)
-    return unreachable(ptr->opts, server.error());
+    return std::move(server.error()); // invalid_argument or unreachable
   ptr->server = std::move(*server);
   ptr->watches = detail::spawn_client_watches(*ptr->sys, ptr->server,
                                               ptr->opts.request_timeout);

@@ -10,6 +10,7 @@
 #include <caf/io/network/native_socket.hpp>
 #include <caf/scoped_actor.hpp>
 
+#include "dial_within.hpp"
 #include "tls_session.hpp"
 
 namespace entact::detail {
@@ -190,21 +191,7 @@ caf::expected<caf::strong_actor_ptr>
 tls_dialer::remote_actor(const std::set<std::string>& ifs,
                          const std::string& host, uint16_t port,
                          caf::timespan timeout) {
-  caf::expected<caf::strong_actor_ptr> result{caf::sec::cannot_connect_to_node};
-  caf::scoped_actor self{sys_};
-  self->request(mm_, timeout, caf::connect_atom::value, host, port)
-    .receive(
-      [&](const caf::node_id&, caf::strong_actor_ptr& ptr,
-          const std::set<std::string>& found) {
-        if (!ptr)
-          result = caf::sec::no_actor_published_at_port;
-        else if (!sys_.assignable(found, ifs))
-          result = caf::sec::unexpected_actor_messaging_interface;
-        else
-          result = std::move(ptr);
-      },
-      [&](caf::error& err) { result = std::move(err); });
-  return result;
+  return dial_within(sys_, mm_, ifs, host, port, timeout);
 }
 
 std::string tls_dialer::failure() const {

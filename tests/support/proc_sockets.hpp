@@ -115,4 +115,25 @@ inline int connect_unix(const std::string& path) {
   return fd;
 }
 
+/// Connections waiting in the accept queue of the TCP listener on loopback
+/// port `port` (what a frozen server's kernel accepted for it), or -1 if
+/// there is no such listener. For a listener, /proc's rx_queue column is
+/// that queue's length.
+inline long accept_backlog(uint16_t port) {
+  std::ifstream in{"/proc/net/tcp"};
+  std::string line;
+  std::getline(in, line); // the column names
+  while (std::getline(in, line)) {
+    std::istringstream fields{line};
+    std::string sl, local, remote, state, queues;
+    if (!(fields >> sl >> local >> remote >> state >> queues))
+      continue;
+    auto local_port = std::stoul(local.substr(local.rfind(':') + 1), nullptr,
+                                 16);
+    if (state == "0A" && local_port == port) // 0A: LISTEN
+      return std::stol(queues.substr(queues.find(':') + 1), nullptr, 16);
+  }
+  return -1;
+}
+
 } // namespace entact::test

@@ -63,7 +63,7 @@ public:
       closing_ = true;
       async_idle_.wait(guard, [this] { return deferred_ == 0; });
     }
-    std::map<std::string, node_slot> nodes;
+    std::map<std::string, std::shared_ptr<node_slot>> nodes;
     {
       std::lock_guard<std::mutex> guard{mtx_};
       nodes.swap(clients_);
@@ -144,6 +144,17 @@ public:
   }
 
 private:
+  /// What the client knows of one node: its address, a client to it (none
+  /// while it does not answer), why and until when it is left alone, and
+  /// whether a dial to it is under way. Guarded by `mtx_`.
+  struct node_slot {
+    std::string address;
+    std::shared_ptr<client> conn = nullptr;
+    caf::error down = {};
+    std::chrono::steady_clock::time_point redial_after = {};
+    bool dialling = false;
+  };
+
   uint32_t shard(const entity_id& id) const {
     return cluster::shard_of(id, shards_);
   }
@@ -164,9 +175,9 @@ private:
 
   /// The client of the node owning `s` by the map as last read, connected
   /// anew if its connection was lost. A node that cannot be reached answers
-  /// `unavailable` (nothing was sent to it), and is not dialled again for
-  /// `redial_pause`, so that callers of a dead node's shards do not each
-  /// pay for a connect.
+  /// `unavailable` (nothing was sent to it), and is not dialled again for a
+  /// while (see `connection_to`), so that callers of a dead node's shards
+  /// do not each pay for a connect.
   caf::expected<std::shared_ptr<client>> owner_client(uint32_t s) {
     auto view = follower_->view();
     if (s >= view->map.size()) // the cluster was made again, smaller
@@ -178,35 +189,72 @@ private:
       return make_error(errc::unavailable,
                         "shard " + std::to_string(s) + " has no live owner ("
                           + (owner.empty() ? "none" : owner) + ")");
-    std::lock_guard<std::mutex> guard{mtx_};
+    return connection_to(owner, m->address, s);
+  }
+
+  /// The slot of node `owner` at `address` (a new one if it moved).
+  /// Requires `mtx_`.
+  std::shared_ptr<node_slot> slot_of(const std::string& owner,
+                                     const std::string& address) {
     auto& slot = clients_[owner];
-    if (slot.address != m->address)
-      slot = node_slot{m->address, nullptr, {}, {}};
-    if (slot.conn && slot.conn->connected())
-      return slot.conn;
-    auto now = std::chrono::steady_clock::now();
-    if (!slot.conn && now < slot.redial_after)
-      return slot.down;
-    slot.conn.reset(); // a lost connection: closed once its last call ends
-    auto colon = m->address.rfind(':');
-    client_options co;
-    co.host = m->address.substr(0, colon);
-    co.port = static_cast<uint16_t>(std::stoul(m->address.substr(colon + 1)));
-    co.request_timeout = opts_.request_timeout;
-    auto c = entact::connect(co);
+    if (!slot || slot->address != address)
+      slot = std::make_shared<node_slot>(node_slot{address});
+    return slot;
+  }
+
+  /// The live client of node `owner`, dialled if need be. One dial per
+  /// node at a time, made outside `mtx_`: callers of other nodes go on
+  /// meanwhile; callers of this node wait for that dial (bounded by the
+  /// connect deadline) and take its outcome.
+  caf::expected<std::shared_ptr<client>>
+  connection_to(const std::string& owner, const std::string& address,
+                uint32_t s) {
+    std::shared_ptr<client> lost; // closed outside the lock
+    std::unique_lock<std::mutex> guard{mtx_};
+    auto slot = slot_of(owner, address);
+    dialled_.wait(guard, [&] { return !slot->dialling; });
+    if (slot->conn && slot->conn->connected())
+      return slot->conn;
+    if (!slot->conn && std::chrono::steady_clock::now() < slot->redial_after)
+      return slot->down;
+    lost = std::move(slot->conn); // closed once its last call ends
+    slot->dialling = true;
+    guard.unlock();
+    auto started = std::chrono::steady_clock::now();
+    auto c = dial(address);
+    auto ended = std::chrono::steady_clock::now();
+    guard.lock();
+    slot->dialling = false;
+    dialled_.notify_all();
     if (!c && code_of(c.error()) == errc::unreachable) {
-      slot.down = make_error(errc::unavailable,
-                             "shard " + std::to_string(s) + ": node " + owner
-                               + " at " + m->address
-                               + " does not answer (" + to_string(c.error())
-                               + ")");
-      slot.redial_after = now + redial_pause;
-      return slot.down;
+      slot->down = make_error(errc::unavailable,
+                              "shard " + std::to_string(s) + ": node " + owner
+                                + " at " + address + " does not answer ("
+                                + to_string(c.error()) + ")");
+      // Left alone for at least as long as the dial took: a frozen node
+      // (each dial runs out the connect deadline) costs its callers at
+      // most half their time in dials.
+      using duration = std::chrono::steady_clock::duration;
+      slot->redial_after =
+        ended + std::max<duration>(redial_pause, ended - started);
+      return slot->down;
     }
     if (!c)
       return c.error();
-    slot.conn = std::shared_ptr<client>{std::move(*c)};
-    return slot.conn;
+    slot->conn = std::shared_ptr<client>{std::move(*c)};
+    return slot->conn;
+  }
+
+  /// Connects to the node at `address` ("HOST:PORT"), within the connect
+  /// deadline.
+  caf::expected<std::unique_ptr<client>> dial(const std::string& address) {
+    auto colon = address.rfind(':');
+    client_options co;
+    co.host = address.substr(0, colon);
+    co.port = static_cast<uint16_t>(std::stoul(address.substr(colon + 1)));
+    co.request_timeout = opts_.request_timeout;
+    co.connect_timeout = opts_.connect_timeout;
+    return entact::connect(co);
   }
 
   /// Forgets the clients of nodes that left or moved (a new map).
@@ -216,8 +264,10 @@ private:
       std::lock_guard<std::mutex> guard{mtx_};
       for (auto i = clients_.begin(); i != clients_.end();) {
         auto m = view.find_member(i->first);
-        if (m == nullptr || m->address != i->second.address) {
-          closing.push_back(std::move(i->second.conn));
+        if (m == nullptr || m->address != i->second->address) {
+          // A dial under way ends in the slot it started from, now
+          // unlisted: the next call dials the new address.
+          closing.push_back(std::move(i->second->conn));
           i = clients_.erase(i);
         } else {
           ++i;
@@ -323,15 +373,6 @@ private:
       async_idle_.notify_all();
   }
 
-  /// What the client knows of one node: its address, a client to it (none
-  /// while it does not answer), and why and until when it is left alone.
-  struct node_slot {
-    std::string address;
-    std::shared_ptr<client> conn;
-    caf::error down;
-    std::chrono::steady_clock::time_point redial_after;
-  };
-
   static constexpr auto redial_pause = std::chrono::milliseconds{100};
 
   cluster_client_options opts_;
@@ -339,7 +380,9 @@ private:
   uint32_t shards_ = 0;
   std::mutex mtx_;
   /// Per node id.
-  std::map<std::string, node_slot> clients_;
+  std::map<std::string, std::shared_ptr<node_slot>> clients_;
+  /// Signalled when a dial ends.
+  std::condition_variable dialled_;
   /// Asynchronous calls waiting out a redirect's pause.
   std::mutex async_mtx_;
   std::condition_variable async_idle_;
@@ -352,6 +395,8 @@ private:
 
 caf::expected<std::unique_ptr<database>>
 connect_cluster(const std::string& address, cluster_client_options opts) {
+  if (opts.request_timeout.count() <= 0 || opts.connect_timeout.count() <= 0)
+    return make_error(errc::invalid_argument, "timeouts must be positive");
   auto where = cluster::parse_cluster_address(address);
   if (!where)
     return where.error();

@@ -34,9 +34,14 @@ struct client_options {
   size_t worker_threads = 2;
   /// TLS (default: none, plaintext). With `tls.ca_file`, the server's
   /// certificate must be signed by that CA and name `host` (or
-  /// `tls.server_name`); the connect then has `request_timeout` as its
-  /// deadline.
+  /// `tls.server_name`).
   tls_client_options tls = {};
+  /// Deadline of the connect (must be positive): the TCP connect, BASP's
+  /// handshake and, with TLS, TLS's. Past it `connect` answers
+  /// `unreachable`: a server that accepts and then never answers (a frozen
+  /// process, whose kernel still completes the TCP handshake) does not
+  /// keep the caller waiting.
+  std::chrono::milliseconds connect_timeout = std::chrono::seconds{5};
 };
 
 /// A remote entact database: the same interface as the embedded `engine`,
@@ -116,10 +121,13 @@ private:
 /// a plaintext port; the message says which), `invalid_argument` (no host,
 /// port 0, a request timeout that is not positive, TLS options without a
 /// CA file, a certificate without its key, an unreadable or malformed
-/// file). `request_timeout` bounds
-/// every call once connected, not the connect itself: CAF 0.17's connect
-/// has no deadline, so a host that drops packets, or a listener that never
-/// answers, keeps it waiting (the `entact` CLI runs it under a watchdog).
+/// file, a connect timeout that is not positive), and `unreachable` also
+/// when `connect_timeout` passes without an answer. `request_timeout`
+/// bounds every call once connected. One limit of CAF 0.17: the TCP
+/// connect itself blocks CAF's middleman; against a host that drops
+/// packets the caller still has its answer at `connect_timeout`, but
+/// destroying the failed client's actor system waits until the kernel
+/// gives up on that connect.
 caf::expected<std::unique_ptr<client>> connect(client_options opts);
 
 /// `connect` with `host`, `port` and every other option at its default

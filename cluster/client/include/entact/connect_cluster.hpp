@@ -14,6 +14,11 @@ namespace entact {
 struct cluster_client_options {
   /// Deadline of each call to a node, and of connecting to ZooKeeper.
   std::chrono::milliseconds request_timeout{10000};
+  /// Deadline of connecting to a node (must be positive). A node that
+  /// accepts TCP but never answers (a frozen process) answers
+  /// `unavailable` past it, and is not dialled again for as long as the
+  /// dial took; callers of other nodes are not held up meanwhile.
+  std::chrono::milliseconds connect_timeout{2000};
   /// How often one call follows a `wrong_node` or `unavailable` answer
   /// (re-reading the map after a pause of 50 ms, doubling each time: 1.55 s
   /// in all for 5) before it returns that answer.
@@ -32,8 +37,13 @@ struct cluster_client_options {
 /// down answers `unavailable` once the redirects are spent, well before
 /// the deadline: whether the node left (no live member) or died without a
 /// word (SIGKILL: its member lingers until its session expires, but it
-/// does not answer a connect). A call in flight when its node dies answers
-/// `unreachable` (a write's outcome is then unknown). Transactions,
+/// does not answer a connect). A frozen node (SIGSTOP: its kernel accepts
+/// TCP, nothing answers) answers `unavailable` once its dial runs out
+/// `connect_timeout`; dials are made one per node at a time, outside the
+/// client's lock, so calls on other nodes are not held up. A call in
+/// flight when its node dies answers `unreachable`, and one in flight when
+/// it freezes `timeout` after `request_timeout` (a write's outcome is then
+/// unknown either way). Transactions,
 /// batches and `read_many` whose ids span more than one shard answer
 /// `cross_shard` (nothing done): cross-node transactions are not there
 /// yet.
@@ -45,9 +55,9 @@ struct cluster_client_options {
 /// redirected). Destroying the client waits for the calls waiting out a
 /// pause (at most that pause) and answers them `closed`.
 ///
-/// Errors: `invalid_argument` (bad address), `unavailable` (no ZooKeeper
-/// session), `not_found` (no such cluster), `storage_failure` (malformed
-/// records in ZooKeeper).
+/// Errors: `invalid_argument` (bad address, a timeout that is not
+/// positive), `unavailable` (no ZooKeeper session), `not_found` (no such
+/// cluster), `storage_failure` (malformed records in ZooKeeper).
 caf::expected<std::unique_ptr<database>>
 connect_cluster(const std::string& address, cluster_client_options opts = {});
 
