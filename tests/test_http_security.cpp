@@ -61,7 +61,8 @@ std::string status_line_of(uint16_t port, const std::string& request) {
 
 struct open_server {
   entact::test::server_process server{
-    {"--http-port=0", "--no-sync", "--http-allowed-hosts=entact.test,pinned.test:81"}};
+    {"--http-port=0", "--no-sync",
+     "--http-allowed-hosts=entact.test,pinned.test:81"}};
   httplib::Client cli = entact::test::http_client(server.http_port());
 
   std::string own_host() const {
@@ -84,10 +85,9 @@ struct token_server {
 BOOST_FIXTURE_TEST_SUITE(host_and_origin, open_server)
 
 BOOST_AUTO_TEST_CASE(a_foreign_host_is_refused_with_421_and_writes_nothing) {
+  auto foreign = "attacker.example:" + std::to_string(server.http_port());
   auto put = response_of(cli.Put("/v1/entities/doc",
-                                 {{"Host", "attacker.example:"
-                                             + std::to_string(server.http_port())},
-                                  create},
+                                 {{"Host", foreign}, create},
                                  "evil", "text/plain"));
   BOOST_TEST(put.status == 421);
   BOOST_TEST(problem_of(put)["code"] == "misdirected_request");
@@ -103,15 +103,16 @@ BOOST_AUTO_TEST_CASE(ip_literals_localhost_and_allowed_names_are_served) {
                .status
              == 201);
   auto port = std::to_string(server.http_port());
-  for (std::string host : std::vector<std::string>{own_host(), "localhost:" + port, "[::1]:" + port,
-                           "10.1.2.3", "ENTACT.test:" + port, "entact.test",
+  using hosts = std::vector<std::string>;
+  for (const auto& host : hosts{own_host(), "localhost:" + port,
+                           "[::1]:" + port, "10.1.2.3", "ENTACT.test:" + port, "entact.test",
                            "pinned.test:81"}) {
     BOOST_TEST_INFO("Host: " << host);
     BOOST_TEST(status_of_read(cli, {{"Host", host}}) == 200);
   }
   // A name allowed with a port is allowed with that port only; a name
   // that merely ends in an allowed one is another name.
-  for (std::string host : std::vector<std::string>{"pinned.test:" + port, "pinned.test",
+  for (const auto& host : hosts{"pinned.test:" + port, "pinned.test",
                            "x.entact.test", "localhost.attacker.example",
                            "127.0.0.1.attacker.example", "entact.test:x",
                            "[::1"}) {
@@ -134,7 +135,8 @@ BOOST_AUTO_TEST_CASE(http11_without_host_is_400_and_http10_without_is_served) {
 
 BOOST_AUTO_TEST_CASE(a_foreign_origin_may_read_but_not_write) {
   httplib::Headers foreign{{"Origin", "http://attacker.example"}};
-  auto put = response_of(cli.Put("/v1/entities/doc", {*foreign.begin(), create}, "evil",
+  auto put = response_of(cli.Put("/v1/entities/doc",
+                                 {*foreign.begin(), create}, "evil",
                                  "text/plain"));
   BOOST_TEST(put.status == 403);
   BOOST_TEST(problem_of(put)["code"] == "forbidden_origin");
@@ -157,7 +159,8 @@ BOOST_AUTO_TEST_CASE(a_foreign_origin_may_read_but_not_write) {
              == 201);
   httplib::Headers allowed{{"Origin", "https://entact.test"}};
   auto second = cli.Put("/v1/entities/doc",
-                        {{"Origin", "https://entact.test"}, {"If-Match", "\"1\""}},
+                        {{"Origin", "https://entact.test"},
+                         {"If-Match", "\"1\""}},
                         "2", "text/plain");
   BOOST_TEST(response_of(second).status == 200);
   BOOST_TEST(response_of(cli.Get("/v1/entities/doc")).body == "2");
@@ -192,10 +195,12 @@ BOOST_AUTO_TEST_CASE(no_or_a_bad_token_is_401_and_writes_nothing) {
 BOOST_AUTO_TEST_CASE(the_token_opens_every_route) {
   auto headers = good;
   headers.insert(create);
-  BOOST_TEST(response_of(cli.Put("/v1/entities/doc", headers, "1", "text/plain"))
+  BOOST_TEST(response_of(cli.Put("/v1/entities/doc", headers, "1",
+                                 "text/plain"))
                .status
              == 201);
-  auto lower = httplib::Headers{{"Authorization", std::string{"bearer "} + token}};
+  auto lower
+    = httplib::Headers{{"Authorization", std::string{"bearer "} + token}};
   BOOST_TEST(status_of_read(cli, lower) == 200);
   BOOST_TEST(response_of(cli.Get("/v1/entities/doc", good)).body == "1");
   BOOST_TEST(response_of(cli.Get("/v1/entities?prefix=d", good)).status == 200);
@@ -234,7 +239,7 @@ BOOST_AUTO_TEST_SUITE_END()
 
 BOOST_AUTO_TEST_SUITE(token_file)
 
-BOOST_AUTO_TEST_CASE(entactd_refuses_a_token_file_others_can_read_or_an_empty_one) {
+BOOST_AUTO_TEST_CASE(entactd_refuses_a_token_file_others_may_read_or_empty) {
   entact::test::temp_dir dir;
   struct bad_file {
     std::string path;
@@ -251,7 +256,8 @@ BOOST_AUTO_TEST_CASE(entactd_refuses_a_token_file_others_can_read_or_an_empty_on
       {ENTACT_ENTACTD_PATH, "--data-dir=" + dir.sub("data"), "--port=0",
        "--http-port=0", "--http-token-file=" + c.path});
     BOOST_TEST(run.exit_code == 64);
-    BOOST_TEST(run.err.find("--http-token-file " + c.path) != std::string::npos);
+    BOOST_TEST(run.err.find("--http-token-file " + c.path)
+               != std::string::npos);
     BOOST_TEST(run.err.find(c.says) != std::string::npos, run.err);
   }
   // It stopped before opening the store.

@@ -78,8 +78,9 @@ bool refuse_unauthenticated(const httplib::Request& req,
                                "<token> (see --http-token-file)"
                              : "the bearer token is not this gateway's");
   res.set_header("WWW-Authenticate",
-                 given.empty() ? R"(Bearer realm="entact")"
-                               : R"(Bearer realm="entact", error="invalid_token")");
+                 given.empty()
+                   ? R"(Bearer realm="entact")"
+                   : R"(Bearer realm="entact", error="invalid_token")");
   return true;
 }
 

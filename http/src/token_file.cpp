@@ -66,7 +66,8 @@ caf::expected<std::string> read_http_token_file(const std::string& path) {
     return bad_file(path, "longer than "
                             + std::to_string(max_http_token_bytes)
                             + " bytes");
-  while (!bytes.empty() && std::isspace(static_cast<unsigned char>(bytes.back())))
+  auto space = [](unsigned char c) { return std::isspace(c) != 0; };
+  while (!bytes.empty() && space(static_cast<unsigned char>(bytes.back())))
     bytes.pop_back();
   if (bytes.empty())
     return bad_file(path, "empty: it must hold the token");
