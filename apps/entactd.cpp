@@ -23,12 +23,14 @@
 #include <cstdio>
 #include <fstream>
 #include <iostream>
+#include <sstream>
 #include <string>
 
 #include <caf/io/middleman.hpp>
 
 #include "entact/engine.hpp"
 #include "entact/errc.hpp"
+#include "entact/http_token.hpp"
 #include "entact/serve.hpp"
 #include "entact/serve_http.hpp"
 #include "entact/storage/store.hpp"
@@ -72,6 +74,11 @@ public:
   size_t http_threads = entact::http_options{}.threads;
   size_t http_max_watch_streams = 0;
   size_t http_watch_keepalive_ms = 15'000;
+  std::string http_allowed_hosts;
+  std::string http_token_file;
+  // A string, not a bool: CAF 0.17 takes no value on a flag
+  // (`--http-console=false` would not parse).
+  std::string http_console = "true";
   size_t max_watches = entact::engine_options{}.max_watches;
   size_t watch_queue_events = entact::engine_options{}.watch_queue;
   size_t watch_queue_bytes = entact::engine_options{}.watch_queue_bytes;
@@ -139,6 +146,16 @@ public:
            "(0: half of --http-threads, at least 1)")
       .add(http_watch_keepalive_ms, "http-watch-keepalive-ms",
            "a quiet HTTP watch stream sends a keepalive this often")
+      .add(http_allowed_hosts, "http-allowed-hosts",
+           "Host names the HTTP gateway serves besides IP addresses and "
+           "localhost, comma-separated, each name or name:port (any other "
+           "Host is refused: DNS rebinding)")
+      .add(http_token_file, "http-token-file",
+           "require Authorization: Bearer <the token in this file> on every "
+           "HTTP request but GET /healthz and the console page (the file "
+           "must be mode 0600 or 0400)")
+      .add(http_console, "http-console",
+           "serve the browser console at GET / (true or false)")
       .add(max_watches, "max-watches",
            "most watches open at once (remote and HTTP together)")
       .add(watch_queue_events, "watch-queue-events",
@@ -200,12 +217,30 @@ public:
     return {};
   }
 
-  /// The HTTP options of these flags beside the engine's limits.
-  void apply_http_flags(entact::http_options& opts) const {
+  /// The HTTP options of these flags beside the engine's limits: the
+  /// token file is read here, so that a bad one stops entactd before it
+  /// opens anything. Returns what is wrong, or "".
+  std::string apply_http_flags(entact::http_options& opts) const {
+    if (http_console != "true" && http_console != "false")
+      return "--http-console must be true or false";
+    opts.console = http_console == "true";
+    std::stringstream hosts{http_allowed_hosts};
+    for (std::string name; std::getline(hosts, name, ',');)
+      if (!name.empty())
+        opts.allowed_hosts.push_back(name);
+    if (!http_token_file.empty()) {
+      auto token = entact::read_http_token_file(http_token_file);
+      if (!token)
+        return entact::render_error(token.error().code(),
+                                    token.error().category(),
+                                    token.error().context());
+      opts.token = std::move(*token);
+    }
     opts.threads = http_threads;
     opts.max_watch_streams = http_max_watch_streams;
     opts.watch_keepalive
       = std::chrono::milliseconds{http_watch_keepalive_ms};
+    return {};
   }
 };
 
@@ -338,7 +373,10 @@ int main(int argc, char** argv) {
   if (cfg->salvage_wal && !salvage(opts))
     return 1;
   auto http_opts = entact::http_options_for(opts);
-  cfg->apply_http_flags(http_opts);
+  if (auto bad = cfg->apply_http_flags(http_opts); !bad.empty()) {
+    log("bad configuration: " + bad);
+    return 64;
+  }
   auto eng = entact::engine::open(opts, std::move(cfg));
   if (!eng) {
     log("cannot open " + opts.path + ": " + describe(eng.error()));

@@ -16,6 +16,7 @@
 #include "support/http_client.hpp"
 #include "support/run_command.hpp"
 #include "support/server_process.hpp"
+#include "support/temp_dir.hpp"
 
 using entact::test::etag;
 using entact::test::problem_of;
@@ -216,6 +217,52 @@ BOOST_AUTO_TEST_CASE(browser_resolves_a_lost_update_three_ways) {
   BOOST_REQUIRE(fs::exists(screenshot));
   BOOST_TEST(fs::file_size(screenshot) > 8u);
   BOOST_TEST(file_bytes(screenshot).compare(0, 8, "\x89PNG\r\n\x1a\n") == 0);
+}
+
+BOOST_AUTO_TEST_SUITE_END()
+
+namespace {
+
+/// An entactd whose HTTP API needs a bearer token (--http-token-file).
+struct token_server {
+  static constexpr const char* token = "console-test-token";
+  entact::test::temp_dir dir;
+  std::string token_file = [this] {
+    auto path = dir.sub("token");
+    std::ofstream{path} << token;
+    fs::permissions(path, fs::perms::owner_read | fs::perms::owner_write);
+    return path;
+  }();
+  entact::test::server_process server{
+    {"--http-port=0", "--no-sync", "--http-token-file=" + token_file}};
+};
+
+} // namespace
+
+BOOST_FIXTURE_TEST_SUITE(http_console_with_token, token_server)
+
+// The same clicks with the token typed into the page: its fetches, the
+// counters' poll and the watch all carry it, and the writes land.
+BOOST_AUTO_TEST_CASE(browser_works_with_a_token) {
+  auto node = require_browser_tools();
+  auto shot = dir.sub("console-token.png");
+  auto url = "http://127.0.0.1:" + std::to_string(server.http_port()) + "/";
+  auto run = entact::test::run_command(
+    {node, (source_dir / "tests/browser/console_test.mjs").string(), url,
+     shot, token},
+    std::chrono::seconds{240});
+  auto summary = summary_of(run);
+  BOOST_REQUIRE_MESSAGE(run.exit_code == 0 && summary["ok"] == true,
+                        "the browser test failed: " << summary.dump(2)
+                          << "\nstderr:\n" << run.err);
+  auto http = entact::test::http_client(server.http_port());
+  BOOST_TEST(response_of(http.Get("/v1/entities/doc/1")).status == 401);
+  http.set_bearer_token_auth(token);
+  check_stored(http, "doc/1", 3, "doc/1: B's edit");
+  check_stored(http, "doc/3", 3,
+               "doc/3: merged (doc/3: A's edit + doc/3: B's edit)");
+  BOOST_TEST(summary["metrics"]["http_412"].get<int>() >= 3);
+  BOOST_TEST_MESSAGE("live view: " << summary["live"].dump());
 }
 
 BOOST_AUTO_TEST_SUITE_END()

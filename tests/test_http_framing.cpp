@@ -61,7 +61,7 @@ BOOST_FIXTURE_TEST_SUITE(http_framing, http_server)
 
 BOOST_AUTO_TEST_CASE(a_declared_length_over_the_limit_is_413_unread) {
   // Declares 1 GB, sends none of it: refused at once, connection closed.
-  auto answer = exchange_raw("PUT /v1/entities/a HTTP/1.1\r\nHost: x\r\n"
+  auto answer = exchange_raw("PUT /v1/entities/a HTTP/1.1\r\nHost: 127.0.0.1\r\n"
                              "If-Match: \"1\"\r\n"
                              "Content-Length: 1000000000\r\n\r\n");
   BOOST_TEST(starts_with(answer, "HTTP/1.1 413"));
@@ -74,7 +74,7 @@ BOOST_AUTO_TEST_CASE(a_chunked_body_over_the_limit_is_413) {
   char size[16];
   std::snprintf(size, sizeof size, "%zx", chunk.size());
   auto answer = exchange_raw(
-    "PUT /v1/entities/a HTTP/1.1\r\nHost: x\r\nIf-Match: \"1\"\r\n"
+    "PUT /v1/entities/a HTTP/1.1\r\nHost: 127.0.0.1\r\nIf-Match: \"1\"\r\n"
     "Transfer-Encoding: chunked\r\n\r\n"
     + std::string{size} + "\r\n" + chunk + "\r\n" + std::string{size} + "\r\n"
     + chunk + "\r\n0\r\n\r\n");
@@ -84,7 +84,7 @@ BOOST_AUTO_TEST_CASE(a_chunked_body_over_the_limit_is_413) {
 
 BOOST_AUTO_TEST_CASE(a_chunked_body_within_the_limit_is_written) {
   auto answer = exchange_raw(
-    "PUT /v1/entities/a HTTP/1.1\r\nHost: x\r\nIf-Match: \"1\"\r\n"
+    "PUT /v1/entities/a HTTP/1.1\r\nHost: 127.0.0.1\r\nIf-Match: \"1\"\r\n"
     "Connection: close\r\nTransfer-Encoding: chunked\r\n\r\n"
     "3\r\nabc\r\n2\r\nde\r\n0\r\n\r\n");
   BOOST_TEST(starts_with(answer, "HTTP/1.1 200"));
@@ -95,8 +95,8 @@ BOOST_AUTO_TEST_CASE(an_unread_body_is_never_parsed_as_a_request) {
   // A PUT refused before its body is read (428) whose body is itself a
   // request: the connection closes, the smuggled overwrite never runs.
   std::string smuggled = "PUT /v1/entities/a?overwrite=true HTTP/1.1\r\n"
-                         "Host: x\r\nContent-Length: 6\r\n\r\nhacked";
-  auto answer = exchange_raw("PUT /v1/entities/a HTTP/1.1\r\nHost: x\r\n"
+                         "Host: 127.0.0.1\r\nContent-Length: 6\r\n\r\nhacked";
+  auto answer = exchange_raw("PUT /v1/entities/a HTTP/1.1\r\nHost: 127.0.0.1\r\n"
                              "Content-Length: "
                              + std::to_string(smuggled.size()) + "\r\n\r\n"
                              + smuggled);
@@ -107,7 +107,7 @@ BOOST_AUTO_TEST_CASE(an_unread_body_is_never_parsed_as_a_request) {
 
 BOOST_AUTO_TEST_CASE(content_length_with_transfer_encoding_is_400) {
   auto answer = exchange_raw(
-    "PUT /v1/entities/a?overwrite=true HTTP/1.1\r\nHost: x\r\n"
+    "PUT /v1/entities/a?overwrite=true HTTP/1.1\r\nHost: 127.0.0.1\r\n"
     "Content-Length: 3\r\nTransfer-Encoding: chunked\r\n\r\n"
     "3\r\nabc\r\n0\r\n\r\n");
   BOOST_TEST(starts_with(answer, "HTTP/1.1 400"));
@@ -115,7 +115,7 @@ BOOST_AUTO_TEST_CASE(content_length_with_transfer_encoding_is_400) {
 }
 
 BOOST_AUTO_TEST_CASE(headers_over_the_limit_are_431) {
-  std::string request = "GET /v1/entities/a HTTP/1.1\r\nHost: x\r\n";
+  std::string request = "GET /v1/entities/a HTTP/1.1\r\nHost: 127.0.0.1\r\n";
   for (int i = 0; i < 40; ++i)
     request += "X-Padding-" + std::to_string(i) + ": " + std::string(1000, 'p')
                + "\r\n";
@@ -131,7 +131,8 @@ BOOST_AUTO_TEST_CASE(a_malformed_request_line_is_a_400_problem) {
 }
 
 BOOST_AUTO_TEST_CASE(trace_is_405_with_allow) {
-  auto answer = exchange_raw("TRACE /v1/entities/a HTTP/1.1\r\nHost: x\r\n\r\n");
+  auto answer = exchange_raw(
+    "TRACE /v1/entities/a HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n");
   BOOST_TEST(starts_with(answer, "HTTP/1.1 405"));
   BOOST_TEST(answer.find("Allow: DELETE, GET, HEAD, PUT") != std::string::npos);
 }

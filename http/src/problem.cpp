@@ -60,6 +60,8 @@ bool outcome_unknown(errc code) {
 const char* reason_of(int status) {
   switch (status) {
     case 400: return "Bad Request";
+    case 401: return "Unauthorized";
+    case 403: return "Forbidden";
     case 404: return "Not Found";
     case 405: return "Method Not Allowed";
     case 409: return "Conflict";
@@ -69,6 +71,7 @@ const char* reason_of(int status) {
     case 414: return "URI Too Long";
     case 415: return "Unsupported Media Type";
     case 416: return "Range Not Satisfiable";
+    case 421: return "Misdirected Request";
     case 428: return "Precondition Required";
     case 431: return "Request Header Fields Too Large";
     case 500: return "Internal Server Error";

@@ -9,8 +9,10 @@
 #include <caf/sec.hpp>
 #include <sys/socket.h>
 
+#include "auth.hpp"
 #include "body.hpp"
 #include "gateway_metrics.hpp"
+#include "host_check.hpp"
 #include "entact/errc.hpp"
 #include "entact/saturating.hpp"
 #include "problem.hpp"
@@ -70,6 +72,12 @@ guard(const httplib::Request& req, httplib::Response& res,
     return refuse(431, "too_large",
                   "the request's headers are larger than "
                     + std::to_string(opts.max_header_bytes) + " bytes");
+  // Before anything else reads the request: Host, Origin, then the token.
+  if (refuse_foreign_request(req, res, opts)
+      || refuse_unauthenticated(req, res, opts, routes.name_of(req))) {
+    close_after(res);
+    return result::Handled;
+  }
   auto length = req.get_header_value("Content-Length");
   if (req.get_header_value_count("Content-Length") > 1
       || length.find_first_not_of("0123456789") != std::string::npos
@@ -247,7 +255,8 @@ serve_http(database& db, http_options opts) {
   http::add_scan_route(st->routes, db, opts);
   http::add_batch_route(st->routes, db, opts);
   http::add_transaction_route(st->routes, db, opts);
-  http::add_console_route(st->routes);
+  if (opts.console)
+    http::add_console_route(st->routes);
   http::add_metrics_route(st->routes, st->metrics, opts);
   http::add_watch_route(st->routes, db, *st->streams, opts);
   http::configure(st->server, st->routes, st->metrics, opts);

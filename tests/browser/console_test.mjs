@@ -6,7 +6,10 @@
 // summary on its last line of stdout for tests/test_http_console.cpp,
 // which checks the stored state itself; exits 1 on any failed check.
 //
-//   node tests/browser/console_test.mjs http://127.0.0.1:PORT/ shot.png
+//   node tests/browser/console_test.mjs http://127.0.0.1:PORT/ shot.png [TOKEN]
+//
+// With TOKEN (entactd runs with --http-token-file), it is typed into the
+// page's access-token field first, as a user would.
 //
 // Every wait is on a condition of the page (no fixed sleeps), with
 // generous timeouts for a busy machine. The live view (the watch) is
@@ -17,9 +20,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium } from 'playwright-core';
 
-const [url, screenshotPath] = process.argv.slice(2);
+const [url, screenshotPath, token] = process.argv.slice(2);
 if (!url || !screenshotPath) {
-  console.error('usage: node console_test.mjs <console url> <screenshot.png>');
+  console.error('usage: node console_test.mjs <console url> <screenshot.png> [token]');
   process.exit(2);
 }
 const executablePath = process.env.ENTACT_CHROMIUM || '/usr/bin/chromium';
@@ -148,11 +151,14 @@ async function mergeCase(page, id) {
 
 /** Another client stores bytes that are not UTF-8; the page shows them as binary. */
 async function binaryCase(page, id) {
-  const status = await page.evaluate(async (path) => {
-    const res = await fetch(path, { method: 'PUT', headers: { 'If-None-Match': '*' },
+  const status = await page.evaluate(async ([path, token]) => {
+    const headers = { 'If-None-Match': '*' };
+    if (token)
+      headers['Authorization'] = 'Bearer ' + token;
+    const res = await fetch(path, { method: 'PUT', headers,
                                     body: new Uint8Array([0xff, 0x00, 0x01]) });
     return res.status;
-  }, '/v1/entities/' + id);
+  }, ['/v1/entities/' + id, token || '']);
   check(status === 201, `${id}: binary value created (${status})`);
   await open(page, 'a', id);
   const shown = await page.textContent('#a-read-value');
@@ -174,6 +180,8 @@ async function run(page) {
   const res = await page.goto(url, { waitUntil: 'load', timeout: waitMs });
   check(res && res.status() === 200, 'the console page loads (200)');
   check(await page.title() === 'entact console', 'the page is the console');
+  if (token)
+    await page.fill('#access-token', token);
   const summary = {
     overwrite: await overwriteCase(page, 'doc/1', screenshotPath),
     reload: await reloadCase(page, 'doc/2'),

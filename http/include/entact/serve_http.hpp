@@ -6,6 +6,7 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include <caf/expected.hpp>
 
@@ -67,6 +68,16 @@ struct http_options {
   /// much, or one record).
   size_t watch_buffer_events = 256;
   size_t watch_buffer_bytes = 1024 * 1024;
+  /// `Host` names served besides IP literals and `localhost` (`name`: any
+  /// port, `name:port`: that one); any other Host is refused with 421,
+  /// and a write whose `Origin` is neither the request's own nor one of
+  /// these with 403 (DNS rebinding, cross-site requests).
+  std::vector<std::string> allowed_hosts;
+  /// The bearer token every request must carry (`Authorization: Bearer`),
+  /// except `GET /healthz` and the console page; else 401. Empty: none.
+  std::string token;
+  /// Serve the browser console at `GET /` and `GET /console`.
+  bool console = true;
 };
 
 /// The `max_watch_streams` in force for `opts` (its default if it is 0).
