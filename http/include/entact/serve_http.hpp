@@ -67,6 +67,10 @@ struct http_options {
   /// much, or one record).
   size_t watch_buffer_events = 256;
   size_t watch_buffer_bytes = 1024 * 1024;
+  /// Most interactive transactions (`POST /v1/transactions/begin`) open at
+  /// once; past it: 503 with `Retry-After`. Each holds its locks until it
+  /// commits, aborts or its lease (at most the engine's `max_lease`) ends.
+  size_t max_open_transactions = 1024;
 };
 
 /// The `max_watch_streams` in force for `opts` (its default if it is 0).
