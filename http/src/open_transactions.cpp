@@ -183,7 +183,9 @@ open_transactions::open_transactions(caf::actor_system& sys,
                                      coordinator_api coord, size_t max_open,
                                      caf::timespan call_timeout)
   : sys_(sys),
-    owner_(sys.spawn(owner, std::move(coord), max_open, call_timeout)),
+    // Hidden: the engine's close waits for its actors, not for this one.
+    owner_(sys.spawn<caf::hidden>(owner, std::move(coord), max_open,
+                                  call_timeout)),
     // The owner's own calls time out first and answer why.
     timeout_(call_timeout + std::chrono::seconds{5}) {
 }
