@@ -28,6 +28,17 @@ void add_transaction_route(router& r, database& db, const http_options& opts);
 void add_metrics_route(router& r, const gateway_metrics& metrics,
                        const http_options& opts);
 
+/// `POST /v1/entities/{id}/modify`: `database::modify` (modify_route.cpp).
+void add_modify_route(router& r, database& db, const http_options& opts);
+
+class open_transactions;
+
+/// `POST /v1/transactions/begin`, `POST /v1/transactions/{id}/commit` and
+/// `DELETE /v1/transactions/{id}`: interactive transactions held by `txns`
+/// (interactive_route.cpp).
+void add_interactive_routes(router& r, open_transactions& txns,
+                            const http_options& opts);
+
 class watch_streams;
 
 /// `GET /v1/entities/{id}/watch`: Server-Sent Events, at most as many at

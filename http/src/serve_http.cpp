@@ -13,8 +13,10 @@
 #include "body.hpp"
 #include "gateway_metrics.hpp"
 #include "host_check.hpp"
+#include "entact/engine.hpp"
 #include "entact/errc.hpp"
 #include "entact/saturating.hpp"
+#include "open_transactions.hpp"
 #include "problem.hpp"
 #include "router.hpp"
 #include "routes.hpp"
@@ -194,6 +196,8 @@ struct http_listener::impl {
   std::thread loop;
   uint16_t port = 0;
   size_t max_body_bytes = 0;
+  /// Interactive transactions: only an engine has a coordinator to ask.
+  std::unique_ptr<http::open_transactions> txns;
 };
 
 http_listener::http_listener(std::unique_ptr<impl> ptr)
@@ -219,6 +223,9 @@ void http_listener::stop() {
   impl_->streams->stop_all();
   impl_->server.stop();
   impl_->loop.join();
+  // Its owner actor lives in the engine's actor system: end it (and so its
+  // open transactions) now, not when the listener is destroyed.
+  impl_->txns.reset();
 }
 
 caf::expected<std::unique_ptr<http_listener>>
@@ -226,7 +233,7 @@ serve_http(database& db, http_options opts) {
   if (opts.threads == 0 || opts.limits.max_value_bytes == 0
       || opts.limits.max_id_bytes == 0 || opts.max_txn_entities == 0
       || opts.max_header_bytes == 0 || opts.read_timeout.count() <= 0
-      || opts.write_timeout.count() <= 0)
+      || opts.write_timeout.count() <= 0 || opts.max_open_transactions == 0)
     return make_error(errc::invalid_argument,
                       "serve_http: limits, timeouts and threads must be "
                       "positive");
@@ -255,6 +262,13 @@ serve_http(database& db, http_options opts) {
   http::add_scan_route(st->routes, db, opts);
   http::add_batch_route(st->routes, db, opts);
   http::add_transaction_route(st->routes, db, opts);
+  http::add_modify_route(st->routes, db, opts);
+  if (auto* eng = dynamic_cast<engine*>(&db)) {
+    st->txns = std::make_unique<http::open_transactions>(
+      eng->system(), eng->coordinator(), opts.max_open_transactions,
+      eng->options().request_timeout);
+    http::add_interactive_routes(st->routes, *st->txns, opts);
+  }
   if (opts.console)
     http::add_console_route(st->routes);
   http::add_metrics_route(st->routes, st->metrics, opts);

@@ -78,6 +78,10 @@ struct http_options {
   std::string token;
   /// Serve the browser console at `GET /` and `GET /console`.
   bool console = true;
+  /// Most interactive transactions (`POST /v1/transactions/begin`) open at
+  /// once; past it: 503 with `Retry-After`. Each holds its locks until it
+  /// commits, aborts or its lease (at most the engine's `max_lease`) ends.
+  size_t max_open_transactions = 1024;
 };
 
 /// The `max_watch_streams` in force for `opts` (its default if it is 0).
