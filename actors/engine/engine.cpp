@@ -153,6 +153,7 @@ engine::~engine() {
 void engine::close() {
   if (!impl_->gate.close_and_drain(impl_->opts.request_timeout * 2))
     return;
+  run_close_hooks();
   // Watchers get what was committed, then `closed`; their actors stop.
   impl_->watches->close(detail::call_gate::closed_error());
   for (auto h : {caf::actor_cast<caf::actor>(impl_->door),
@@ -281,6 +282,28 @@ caf::expected<engine_stats> engine::stats(std::chrono::milliseconds wait) {
 
 router_api engine::router() const {
   return caf::actor_cast<router_api>(impl_->router);
+}
+
+void engine::on_close(std::function<void()> hook) {
+  {
+    std::lock_guard<std::mutex> guard{impl_->hooks_mtx};
+    if (!impl_->hooks_ran) {
+      impl_->close_hooks.push_back(std::move(hook));
+      return;
+    }
+  }
+  hook();
+}
+
+void engine::run_close_hooks() {
+  std::vector<std::function<void()>> hooks;
+  {
+    std::lock_guard<std::mutex> guard{impl_->hooks_mtx};
+    impl_->hooks_ran = true;
+    hooks.swap(impl_->close_hooks);
+  }
+  for (auto& h : hooks)
+    h(); // outside the lock: a hook may wait for calls in flight
 }
 
 coordinator_api engine::coordinator() const {

@@ -1,6 +1,9 @@
 #pragma once
 
+#include <functional>
 #include <memory>
+#include <mutex>
+#include <vector>
 
 #include <caf/actor_system.hpp>
 
@@ -36,6 +39,10 @@ struct engine::impl {
   caf::actor watch_service;
   server_api door;
   detail::call_gate gate;
+  /// Run once by `close`, before any actor stops (see `on_close`).
+  std::mutex hooks_mtx;
+  std::vector<std::function<void()>> close_hooks;
+  bool hooks_ran = false;
 };
 
 } // namespace entact

@@ -191,11 +191,31 @@ open_transactions::open_transactions(caf::actor_system& sys,
 }
 
 open_transactions::~open_transactions() {
-  caf::anon_send_exit(owner_, caf::exit_reason::user_shutdown);
+  shutdown();
 }
+
+void open_transactions::shutdown() {
+  std::unique_lock<std::shared_mutex> guard{mtx_};
+  if (closed_)
+    return;
+  closed_ = true;
+  caf::anon_send_exit(owner_, caf::exit_reason::user_shutdown);
+  owner_ = nullptr;
+}
+
+namespace {
+
+caf::error closed_error() {
+  return make_error(errc::closed, "the engine is closed");
+}
+
+} // namespace
 
 caf::expected<begun_txn> open_transactions::begin(std::vector<entity_id> ids,
                                                   caf::timespan lease) {
+  std::shared_lock<std::shared_mutex> guard{mtx_};
+  if (closed_)
+    return closed_error();
   caf::expected<begun_txn> out = make_error(errc::timeout);
   caf::scoped_actor self{sys_};
   self->request(owner_, timeout_, begin_atom::value, std::move(ids), lease)
@@ -209,6 +229,9 @@ caf::expected<begun_txn> open_transactions::begin(std::vector<entity_id> ids,
 
 caf::expected<std::vector<record>>
 open_transactions::commit(const std::string& id, std::vector<write_op> ops) {
+  std::shared_lock<std::shared_mutex> guard{mtx_};
+  if (closed_)
+    return closed_error();
   caf::expected<std::vector<record>> out = make_error(errc::timeout);
   caf::scoped_actor self{sys_};
   self->request(owner_, timeout_, commit_atom::value, id, std::move(ops))
@@ -218,6 +241,9 @@ open_transactions::commit(const std::string& id, std::vector<write_op> ops) {
 }
 
 caf::error open_transactions::abort(const std::string& id) {
+  std::shared_lock<std::shared_mutex> guard{mtx_};
+  if (closed_)
+    return closed_error();
   caf::error out;
   caf::scoped_actor self{sys_};
   self->request(owner_, timeout_, abort_atom::value, id)

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <shared_mutex>
 #include <string>
 #include <vector>
 
@@ -33,8 +34,14 @@ public:
   open_transactions(caf::actor_system& sys, coordinator_api coord,
                     size_t max_open, caf::timespan call_timeout);
 
-  /// Stops the owner: the coordinator aborts every transaction still open.
+  /// `shutdown`.
   ~open_transactions();
+
+  /// Stops the owner (the coordinator aborts every transaction still open)
+  /// and drops every handle into the actor system; later calls answer
+  /// `closed`. Waits for calls in flight. Idempotent. The engine calls it
+  /// (`engine::on_close`) before its actor system ends.
+  void shutdown();
 
   open_transactions(const open_transactions&) = delete;
   open_transactions& operator=(const open_transactions&) = delete;
@@ -60,6 +67,10 @@ public:
   caf::error abort(const std::string& id);
 
 private:
+  /// Shared by calls, exclusive for `shutdown`: no call uses the actor
+  /// system once it may be gone.
+  mutable std::shared_mutex mtx_;
+  bool closed_ = false;
   caf::actor_system& sys_;
   caf::actor owner_;
   caf::timespan timeout_;

@@ -197,7 +197,7 @@ struct http_listener::impl {
   uint16_t port = 0;
   size_t max_body_bytes = 0;
   /// Interactive transactions: only an engine has a coordinator to ask.
-  std::unique_ptr<http::open_transactions> txns;
+  std::shared_ptr<http::open_transactions> txns;
 };
 
 http_listener::http_listener(std::unique_ptr<impl> ptr)
@@ -264,9 +264,16 @@ serve_http(database& db, http_options opts) {
   http::add_transaction_route(st->routes, db, opts);
   http::add_modify_route(st->routes, db, opts);
   if (auto* eng = dynamic_cast<engine*>(&db)) {
-    st->txns = std::make_unique<http::open_transactions>(
+    st->txns = std::make_shared<http::open_transactions>(
       eng->system(), eng->coordinator(), opts.max_open_transactions,
       eng->options().request_timeout);
+    // The engine may close before the gateway stops: the table must let go
+    // of the actor system first.
+    std::weak_ptr<http::open_transactions> weak = st->txns;
+    eng->on_close([weak] {
+      if (auto t = weak.lock())
+        t->shutdown();
+    });
     http::add_interactive_routes(st->routes, *st->txns, opts);
   }
   if (opts.console)

@@ -1,6 +1,7 @@
 #pragma once
 
 #include <chrono>
+#include <functional>
 #include <memory>
 
 #include <caf/actor_system.hpp>
@@ -83,8 +84,18 @@ public:
   /// The one actor to publish for remote clients (see `server_api`).
   server_api front_door() const;
 
-  /// The actor system the engine runs in.
+  /// The actor system the engine runs in. It ends with `close`: whoever
+  /// keeps actors or handles of their own in it registers `on_close`.
   caf::actor_system& system();
+
+  /// Runs `hook` once, at the start of `close` (after new calls are
+  /// refused, before any of the engine's actors stops), so that a facility
+  /// built on `system()` -- e.g. the HTTP gateway's interactive
+  /// transactions -- ends its actors and drops its handles while the system
+  /// still runs. Runs `hook` at once if the engine is already closing. The
+  /// hook must not call the engine; it may outlive what it captures, so
+  /// capture weakly.
+  void on_close(std::function<void()> hook);
 
   /// The options the engine was opened with.
   const engine_options& options() const noexcept;
@@ -93,6 +104,7 @@ public:
 
 private:
   explicit engine(std::unique_ptr<impl> ptr);
+  void run_close_hooks();
   std::unique_ptr<impl> impl_;
 };
 
