@@ -10,6 +10,8 @@
 #include "support/cluster_fixture.hpp"
 #include "support/remote_client.hpp"
 #include "support/server_process.hpp"
+#include "support/wait_until.hpp"
+#include "support/watch_collector.hpp"
 
 using namespace entact;
 using namespace entact::cluster;
@@ -138,6 +140,44 @@ BOOST_AUTO_TEST_CASE(a_down_node_is_unavailable_until_it_is_back) {
       return r && r->value == "one";
     },
     30s, 20ms));
+}
+
+// A watch through the cluster client sees every version written on the
+// owner, in order, and ends with an error (its last call) when the owner
+// stops, instead of going silent.
+BOOST_AUTO_TEST_CASE(a_watch_runs_on_the_owner_until_it_stops) {
+  auto n1 = std::make_unique<test::server_process>(node_args("n1"));
+  test::server_process n2{node_args("n2")};
+  auto view = wait_all_owned();
+  auto db = connect();
+  std::string on_n1;
+  for (auto& id : ids(50))
+    if (view.map[shard_of(id, shard_count)].record.owner == "n1")
+      on_n1 = id;
+  BOOST_REQUIRE(!on_n1.empty());
+  test::watch_collector seen; // before the handle: it outlives the watch
+  auto w = db->watch(on_n1, 0, seen.callback());
+  BOOST_REQUIRE_MESSAGE(w, (w ? "" : to_string(w.error())));
+  BOOST_REQUIRE(db->create(on_n1, "a").engaged());
+  BOOST_REQUIRE(db->update(on_n1, 1, "b").engaged());
+  BOOST_REQUIRE(db->modify(on_n1, "append", "c").engaged());
+  BOOST_REQUIRE(
+    test::wait_until([&] { return seen.last_version() >= 3; }, 30s));
+  auto evs = seen.events();
+  BOOST_REQUIRE_EQUAL(evs.size(), 3u);
+  std::vector<std::string> values{"a", "b", "bc"};
+  for (size_t i = 0; i < evs.size(); ++i) {
+    BOOST_TEST(evs[i].rec.version == i + 1);
+    BOOST_TEST(evs[i].rec.value == values[i]);
+  }
+  BOOST_TEST(code_of(db->watch(on_n1, 0, nullptr).error())
+             == errc::invalid_argument);
+  n1->stop();
+  BOOST_REQUIRE(
+    test::wait_until([&] { return !seen.errors().empty(); }, 30s));
+  auto why = code_of(seen.errors().front());
+  BOOST_TEST((why == errc::unreachable || why == errc::closed),
+             "ended with " << to_string(seen.errors().front()));
 }
 
 BOOST_AUTO_TEST_SUITE_END()

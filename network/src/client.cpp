@@ -2,6 +2,7 @@
 
 #include <caf/exit_reason.hpp>
 #include <caf/io/middleman.hpp>
+#include <caf/logger.hpp>
 #include <caf/scoped_actor.hpp>
 
 #include "callers/call_gate.hpp"
@@ -200,14 +201,24 @@ caf::expected<watch_handle> client::watch(const entity_id& id,
     return detail::call_gate::closed_error();
   auto sink = std::make_shared<detail::watch_sink>(std::move(cb));
   caf::expected<uint64_t> wid = make_error(errc::timeout);
-  caf::scoped_actor self{*impl_->sys};
-  // The watcher asks within request_timeout; a little more here, so its
-  // own answer (the server's error, or its timeout) is what we report.
-  self
-    ->request(impl_->watches, impl_->opts.request_timeout * 2,
-              watch_atom::value, id, after_version, sink)
-    .receive([&](uint64_t x) { wid = x; },
-             [&](caf::error& err) { wid = detail::normalize(std::move(err)); });
+  // A scoped actor pins the system's logger to this thread (CAF 0.17), and
+  // ~actor_system waits for that pin: a caller's thread that outlives the
+  // client (the cluster client's map thread closes node clients) made the
+  // close hang. Unpinned again below, as in local_watch.cpp.
+  auto had_logger = caf::logger::current_logger() != nullptr;
+  {
+    caf::scoped_actor self{*impl_->sys};
+    // The watcher asks within request_timeout; a little more here, so its
+    // own answer (the server's error, or its timeout) is what we report.
+    self
+      ->request(impl_->watches, impl_->opts.request_timeout * 2,
+                watch_atom::value, id, after_version, sink)
+      .receive(
+        [&](uint64_t x) { wid = x; },
+        [&](caf::error& err) { wid = detail::normalize(std::move(err)); });
+  }
+  if (!had_logger)
+    caf::logger::set_current_actor_system(nullptr);
   if (!wid)
     return std::move(wid.error());
   return watch_handle{[sink, w = *wid, addr = impl_->watches.address()] {

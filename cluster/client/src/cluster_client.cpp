@@ -143,6 +143,21 @@ public:
     });
   }
 
+  /// On the owner of `id`'s shard, as `client::watch` (the subscription
+  /// follows redirects like a read). The watch lives on that node's
+  /// connection: when the node dies, or the client lets the connection go
+  /// after a map change, it ends with `unreachable` or `closed` as its last
+  /// call, and the caller watches again after the last version it saw.
+  caf::expected<watch_handle> watch(const entity_id& id,
+                                    version_t after_version,
+                                    watch_callback cb) override {
+    if (!cb)
+      return make_error(errc::invalid_argument, "a watch needs a callback");
+    return route(shard(id), true, [&](client& c) {
+      return c.watch(id, after_version, cb);
+    });
+  }
+
 private:
   /// What the client knows of one node: its address, a client to it (none
   /// while it does not answer), why and until when it is left alone, and

@@ -46,7 +46,11 @@ struct cluster_client_options {
 /// unknown either way). Transactions,
 /// batches and `read_many` whose ids span more than one shard answer
 /// `cross_shard` (nothing done): cross-node transactions are not there
-/// yet.
+/// yet. `scan`, which spans every shard, answers `cross_shard` too.
+///
+/// A `watch` runs on the owner's node, subscribed like a read; it ends
+/// (`unreachable` or `closed`, its callback's last call) when that node's
+/// connection does, and is started again after the last version seen.
 ///
 /// The asynchronous calls follow redirects the same way without blocking:
 /// the pauses are waited out on a thread of the client's own. A call that
