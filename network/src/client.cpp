@@ -15,6 +15,31 @@
 
 namespace entact {
 
+namespace {
+
+/// CAF 0.17 pins an actor system's logger to the thread that constructs
+/// it, spawns in it or makes a scoped actor in it, and ~actor_system waits
+/// until every pin is gone: a client made or used on one thread and
+/// destroyed on another (the cluster client's map thread closes node
+/// clients) hung. Drops the pin again when the scope ends, unless the
+/// thread had one before (CAF's own threads). See local_watch.cpp.
+class logger_unpin {
+public:
+  logger_unpin() : had_(caf::logger::current_logger() != nullptr) {
+  }
+  ~logger_unpin() {
+    if (!had_)
+      caf::logger::set_current_actor_system(nullptr);
+  }
+  logger_unpin(const logger_unpin&) = delete;
+  logger_unpin& operator=(const logger_unpin&) = delete;
+
+private:
+  bool had_;
+};
+
+} // namespace
+
 struct client::impl {
   client_options opts;
   entact::config cfg;
@@ -73,6 +98,7 @@ caf::expected<std::unique_ptr<client>> client::connect(client_options opts) {
     return make_error(errc::invalid_argument, "host and port are required");
   if (opts.request_timeout.count() <= 0 || opts.connect_timeout.count() <= 0)
     return make_error(errc::invalid_argument, "timeouts must be positive");
+  logger_unpin unpin; // the system and the dial's scoped actor pin it
   auto ptr = std::make_unique<impl>();
   ptr->opts = std::move(opts);
   ptr->cfg.load<caf::io::middleman>();
@@ -201,11 +227,7 @@ caf::expected<watch_handle> client::watch(const entity_id& id,
     return detail::call_gate::closed_error();
   auto sink = std::make_shared<detail::watch_sink>(std::move(cb));
   caf::expected<uint64_t> wid = make_error(errc::timeout);
-  // A scoped actor pins the system's logger to this thread (CAF 0.17), and
-  // ~actor_system waits for that pin: a caller's thread that outlives the
-  // client (the cluster client's map thread closes node clients) made the
-  // close hang. Unpinned again below, as in local_watch.cpp.
-  auto had_logger = caf::logger::current_logger() != nullptr;
+  logger_unpin unpin; // the scoped actor below pins this thread
   {
     caf::scoped_actor self{*impl_->sys};
     // The watcher asks within request_timeout; a little more here, so its
@@ -217,8 +239,6 @@ caf::expected<watch_handle> client::watch(const entity_id& id,
         [&](uint64_t x) { wid = x; },
         [&](caf::error& err) { wid = detail::normalize(std::move(err)); });
   }
-  if (!had_logger)
-    caf::logger::set_current_actor_system(nullptr);
   if (!wid)
     return std::move(wid.error());
   return watch_handle{[sink, w = *wid, addr = impl_->watches.address()] {
