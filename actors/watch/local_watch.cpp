@@ -4,9 +4,9 @@
 
 #include <caf/event_based_actor.hpp>
 #include <caf/exit_reason.hpp>
-#include <caf/logger.hpp>
 #include <caf/send.hpp>
 
+#include "callers/logger_unpin.hpp"
 #include "entact/errc.hpp"
 #include "watch/watch_sink.hpp"
 
@@ -73,15 +73,11 @@ start_local_watch(caf::actor_system& sys, std::shared_ptr<watch_hub> hub,
   auto feed = std::make_shared<watch_feed>(id, after, bounds);
   auto sink = std::make_shared<watch_sink>(std::move(cb));
   std::weak_ptr<watch_hub> weak_hub = hub;
-  // CAF 0.17's spawn pins the system's logger to the calling thread (a
-  // thread-local reference); ~actor_system waits until every such
-  // reference is gone, so a caller's thread that outlives the engine (an
-  // HTTP worker, a service's pool) made close() hang. Drop it again
-  // unless the thread had one before (CAF's own threads).
-  auto had_logger = caf::logger::current_logger() != nullptr;
-  auto actor = sys.spawn(deliverer, feed, sink, weak_hub, std::move(readers));
-  if (!had_logger)
-    caf::logger::set_current_actor_system(nullptr);
+  caf::actor actor;
+  {
+    logger_unpin unpin; // the spawn pins this thread
+    actor = sys.spawn(deliverer, feed, sink, weak_hub, std::move(readers));
+  }
   // The hub keeps the deliverer alive (nobody else holds it) until the
   // watch is removed or the hub closes.
   if (auto err = hub->add(feed, actor)) {

@@ -2,10 +2,10 @@
 
 #include <caf/exit_reason.hpp>
 #include <caf/io/middleman.hpp>
-#include <caf/logger.hpp>
 #include <caf/scoped_actor.hpp>
 
 #include "callers/call_gate.hpp"
+#include "callers/logger_unpin.hpp"
 #include "client_watches.hpp"
 #include "dial_within.hpp"
 #include "tls_dial.hpp"
@@ -14,31 +14,6 @@
 #include "txn/run_transaction.hpp"
 
 namespace entact {
-
-namespace {
-
-/// CAF 0.17 pins an actor system's logger to the thread that constructs
-/// it, spawns in it or makes a scoped actor in it, and ~actor_system waits
-/// until every pin is gone: a client made or used on one thread and
-/// destroyed on another (the cluster client's map thread closes node
-/// clients) hung. Drops the pin again when the scope ends, unless the
-/// thread had one before (CAF's own threads). See local_watch.cpp.
-class logger_unpin {
-public:
-  logger_unpin() : had_(caf::logger::current_logger() != nullptr) {
-  }
-  ~logger_unpin() {
-    if (!had_)
-      caf::logger::set_current_actor_system(nullptr);
-  }
-  logger_unpin(const logger_unpin&) = delete;
-  logger_unpin& operator=(const logger_unpin&) = delete;
-
-private:
-  bool had_;
-};
-
-} // namespace
 
 struct client::impl {
   client_options opts;
@@ -98,7 +73,7 @@ caf::expected<std::unique_ptr<client>> client::connect(client_options opts) {
     return make_error(errc::invalid_argument, "host and port are required");
   if (opts.request_timeout.count() <= 0 || opts.connect_timeout.count() <= 0)
     return make_error(errc::invalid_argument, "timeouts must be positive");
-  logger_unpin unpin; // the system and the dial's scoped actor pin it
+  detail::logger_unpin unpin; // the system and the dial's scoped actor pin it
   auto ptr = std::make_unique<impl>();
   ptr->opts = std::move(opts);
   ptr->cfg.load<caf::io::middleman>();
@@ -227,7 +202,7 @@ caf::expected<watch_handle> client::watch(const entity_id& id,
     return detail::call_gate::closed_error();
   auto sink = std::make_shared<detail::watch_sink>(std::move(cb));
   caf::expected<uint64_t> wid = make_error(errc::timeout);
-  logger_unpin unpin; // the scoped actor below pins this thread
+  detail::logger_unpin unpin; // the scoped actor below pins this thread
   {
     caf::scoped_actor self{*impl_->sys};
     // The watcher asks within request_timeout; a little more here, so its
