@@ -88,13 +88,6 @@ bool json_body(exchange& ex, const http_options& opts, std::string& body) {
   return read_body(ex, opts.max_body_bytes, body);
 }
 
-json records_json(const std::vector<record>& recs) {
-  auto out = json::array();
-  for (const auto& rec : recs)
-    out.push_back(record_json(rec));
-  return out;
-}
-
 void post_begin(exchange& ex, open_transactions& txns,
                 const http_options& opts) {
   std::string body;

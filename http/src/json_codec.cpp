@@ -41,6 +41,13 @@ nlohmann::json record_json(const record& r) {
   return obj;
 }
 
+nlohmann::json records_json(const std::vector<record>& recs) {
+  auto out = nlohmann::json::array();
+  for (const auto& rec : recs)
+    out.push_back(record_json(rec));
+  return out;
+}
+
 nlohmann::json written_json(const record& r) {
   return {{"id", r.id}, {"version", r.version}, {"deleted", r.deleted}};
 }

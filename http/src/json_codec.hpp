@@ -1,6 +1,7 @@
 #pragma once
 
 #include <string>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 
@@ -17,6 +18,9 @@ void put_value(nlohmann::json& obj, const std::string& key,
 
 /// `{"id", "version", "deleted", "value" | "value_base64"}`.
 nlohmann::json record_json(const record& r);
+
+/// A JSON array of `record_json`s, in order.
+nlohmann::json records_json(const std::vector<record>& recs);
 
 /// `{"id", "version", "deleted"}`: what a write answers (no value echoed).
 nlohmann::json written_json(const record& r);

@@ -99,10 +99,7 @@ void get_scan(exchange& ex, database& db, const http_options& opts) {
   auto page = db.scan(req);
   if (!page)
     return send_error(ex.res, page.error(), opts);
-  auto records = json::array();
-  for (const auto& rec : page->records)
-    records.push_back(record_json(rec));
-  json body{{"records", std::move(records)}, {"next_after", nullptr}};
+  json body{{"records", records_json(page->records)}, {"next_after", nullptr}};
   if (page->next_after) {
     body["next_after"] = *page->next_after;
     auto next = next_url(req, *page->next_after);

@@ -87,11 +87,9 @@ void post_transaction(exchange& ex, database& db, const http_options& opts) {
   auto recs = db.transact(ids, body_of(ops));
   if (!recs)
     return send_error(ex.res, recs.error(), opts, true);
-  auto records = json::array();
-  for (const auto& rec : *recs)
-    records.push_back(record_json(rec));
   ex.res.status = 200;
-  ex.res.set_content(json{{"records", records}}.dump(), "application/json");
+  ex.res.set_content(json{{"records", records_json(*recs)}}.dump(),
+                     "application/json");
 }
 
 } // namespace
