@@ -121,6 +121,31 @@ BOOST_AUTO_TEST_CASE(oversized_and_invalid_requests_get_clear_errors) {
   BOOST_TEST(db->stats().value().activations == 0u);
 }
 
+// The front door once answered only the router's counters (entities):
+// every store and transaction counter read 0 over the wire.
+BOOST_AUTO_TEST_CASE(remote_stats_count_the_store_and_transactions) {
+  auto before = db->stats();
+  BOOST_REQUIRE(before);
+  BOOST_REQUIRE(db->create("stats/1", "1"));
+  BOOST_REQUIRE(db->create("stats/2", "2"));
+  BOOST_REQUIRE(db->transact({"stats/1", "stats/2"}, [](transaction& t) {
+    return t.put("stats/1", "3");
+  }));
+  BOOST_TEST(code(db->update("stats/2", 7, "x")) == errc::conflict);
+  auto after = db->stats();
+  BOOST_REQUIRE(after);
+  BOOST_TEST(after->commit_groups >= before->commit_groups + 3);
+  BOOST_TEST(after->writes_committed >= before->writes_committed + 3);
+  BOOST_TEST(after->batches_committed >= before->batches_committed + 3);
+  BOOST_TEST(after->txn_begun >= before->txn_begun + 1);
+  BOOST_TEST(after->txn_committed >= before->txn_committed + 1);
+  BOOST_TEST(after->txn_aborted.size() == before->txn_aborted.size());
+  BOOST_TEST(!after->txn_aborted.empty());
+  BOOST_TEST(after->commit_seconds.counts.size()
+             == after->commit_seconds.bounds.size() + 1);
+  BOOST_TEST(after->activations >= 2u);
+}
+
 BOOST_AUTO_TEST_CASE(remote_reads_follow_the_servers_read_limit) {
   test::server_process small{{"--max-read-ids=2"}};
   auto c = entact::connect("127.0.0.1", small.port());

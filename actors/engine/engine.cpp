@@ -21,6 +21,27 @@ namespace entact {
 
 namespace {
 
+/// Fills in what the router does not count (it counts entities): the
+/// store's, the transactions' and the call gate's counters. One place for
+/// `engine::stats` and the front door, so a remote client sees the same.
+void add_engine_counters(const engine::impl& e, engine_stats& result) {
+  auto st = e.store->stats();
+  result.commit_groups = st.groups;
+  result.batches_committed = st.batches_committed;
+  result.writes_committed = st.writes_committed;
+  result.batches_refused = st.batches_refused;
+  result.commit_retries = st.retries;
+  result.group_batches = std::move(st.group_batches);
+  result.commit_seconds = std::move(st.commit_seconds);
+  result.txn_begun = e.tctx.begun.load();
+  result.txn_committed = e.tctx.committed.load();
+  for (const auto& n : e.tctx.aborted)
+    result.txn_aborted.push_back(n.load());
+  result.overloaded = e.gate.overloaded()
+                       + e.ctx.queue_refusals.load();
+  result.calls_in_flight = e.gate.in_flight();
+}
+
 caf::error check(const engine_options& opts) {
   if (opts.path.empty())
     return make_error(errc::invalid_argument, "engine path is empty");
@@ -99,7 +120,8 @@ void spawn_actors(engine::impl& e, size_t workers) {
   e.watch_service = detail::spawn_remote_watches(sys, std::move(wcfg));
   e.door = sys.spawn(detail::front_door, caf::actor_cast<router_api>(e.router),
                      e.coordinator, e.ctx.readers, e.watch_service,
-                     e.opts.admit);
+                     e.opts.admit,
+                     [&e](engine_stats& stats) { add_engine_counters(e, stats); });
   e.gate.start(sys, caf::actor_cast<router_api>(e.router),
                e.opts.request_timeout, workers, e.opts.max_calls_in_flight);
 }
@@ -260,23 +282,9 @@ caf::expected<engine_stats> engine::stats(std::chrono::milliseconds wait) {
     stats_atom::value);
   if (!result)
     return result;
-  // The router counts entities; the store and the gate count the rest.
-  auto st = impl_->store->stats();
-  result->commit_groups = st.groups;
-  result->batches_committed = st.batches_committed;
-  result->writes_committed = st.writes_committed;
-  result->batches_refused = st.batches_refused;
-  result->commit_retries = st.retries;
-  result->group_batches = std::move(st.group_batches);
-  result->commit_seconds = std::move(st.commit_seconds);
-  result->txn_begun = impl_->tctx.begun.load();
-  result->txn_committed = impl_->tctx.committed.load();
-  for (const auto& n : impl_->tctx.aborted)
-    result->txn_aborted.push_back(n.load());
-  result->overloaded = impl_->gate.overloaded()
-                       + impl_->ctx.queue_refusals.load();
+  add_engine_counters(*impl_, *result);
   // Less this call itself.
-  result->calls_in_flight = impl_->gate.in_flight() - 1;
+  --result->calls_in_flight;
   return result;
 }
 

@@ -25,7 +25,8 @@ std::vector<entity_id> ids_of(const std::vector<T>& items, F id) {
 server_api::behavior_type
 front_door(server_api::pointer self, router_api router, coordinator_api coord,
            entity_context::reader_api readers, caf::actor watches,
-           std::function<caf::error(const std::vector<entity_id>&)> admit) {
+           std::function<caf::error(const std::vector<entity_id>&)> admit,
+           std::function<void(engine_stats&)> add_counters) {
   // The refusal of a call naming `ids`, if any (none without `admit`).
   auto refusal = [admit](auto&& make_ids) -> caf::error {
     return admit ? admit(make_ids()) : caf::error{};
@@ -46,7 +47,18 @@ front_door(server_api::pointer self, router_api router, coordinator_api coord,
         return err;
       return self->delegate(router, a, std::move(op));
     },
-    [=](stats_atom a) { return self->delegate(router, a); },
+    // Not delegated: the router counts only entities.
+    [=](stats_atom a) -> caf::result<engine_stats> {
+      auto rp = self->make_response_promise<engine_stats>();
+      self->request(router, caf::infinite, a)
+        .then(
+          [=](engine_stats& stats) mutable {
+            add_counters(stats);
+            rp.deliver(std::move(stats));
+          },
+          [=](caf::error& err) mutable { rp.deliver(std::move(err)); });
+      return rp;
+    },
     [=](begin_atom a, txn_options& opts) -> caf::result<txn_handle> {
       if (auto err = refusal([] { return std::vector<entity_id>{}; }))
         return err;

@@ -14,10 +14,13 @@ namespace entact::detail {
 /// the client and the coordinator sees the client as a transaction's owner
 /// (its death or disconnection aborts the transaction). `admit` (see
 /// `engine_options::admit`), if set, may refuse a call first.
+/// `add_counters` completes the router's counters for `stats` with the
+/// engine's others (store, transactions), as `engine::stats` does.
 server_api::behavior_type
 front_door(server_api::pointer self, router_api router,
            coordinator_api coordinator, entity_context::reader_api readers,
            caf::actor watches,
-           std::function<caf::error(const std::vector<entity_id>&)> admit);
+           std::function<caf::error(const std::vector<entity_id>&)> admit,
+           std::function<void(engine_stats&)> add_counters);
 
 } // namespace entact::detail
