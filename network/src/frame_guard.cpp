@@ -18,6 +18,7 @@
 #include <caf/actor_system.hpp>
 #include <caf/io/broker.hpp>
 #include <caf/io/middleman.hpp>
+#include <caf/scoped_actor.hpp>
 
 namespace entact::detail {
 
@@ -93,10 +94,39 @@ struct guard_state {
   std::unordered_map<std::string, size_t> peers_from; // by IP address
   claimed_nodes claimed; // outlives the checkers in `links`
   std::unordered_map<connection_handle, link> links;
+  /// Its doorman is in the event loop (see `guard_armed_atom`); until then
+  /// `guard_ready_atom` requests wait in `ready`.
+  bool armed = false;
+  std::vector<caf::response_promise> ready;
   static inline const char* name = "entact.frame_guard";
 };
 
-using guard_actor = caf::io::stateful_broker<guard_state>;
+/// Sent by the guard to itself from the event loop's next round, once the
+/// doorman's registration has been applied.
+using guard_armed_atom = caf::atom_constant<caf::atom("g_armed")>;
+
+/// The guard's broker. CAF 0.17.6's `abstract_broker::cleanup` calls
+/// `local_actor::cleanup` and so skips `scheduled_actor::cleanup`, where
+/// every other actor's mailbox is closed and drained: a broker that quits
+/// keeps what is in its mailbox and goes on taking messages for ever. Its
+/// own pending tick (whose sender is the guard) then kept it alive, and the
+/// front door's down message (whose sender is the door) the door: 3 KB at
+/// every exit. This cleanup does what `abstract_broker::cleanup` does
+/// (close every servant) and then what it skipped: the mailbox is closed,
+/// what is in it dropped, requests in it or sent later answered with the
+/// exit reason.
+class guard_actor : public caf::io::stateful_broker<guard_state> {
+public:
+  explicit guard_actor(caf::actor_config& cfg)
+    : caf::io::stateful_broker<guard_state>(cfg) {
+    // nop
+  }
+
+  bool cleanup(caf::error&& reason, caf::execution_unit* host) override {
+    close_all();
+    return caf::scheduled_actor::cleanup(std::move(reason), host);
+  }
+};
 
 /// Past this, a drained `pending` buffer gives its memory back.
 constexpr size_t keep_capacity = 1024 * 1024;
@@ -511,6 +541,15 @@ caf::behavior frame_guard(guard_actor* self, caf::io::doorman_ptr door,
     };
   st.acceptor = door->hdl();
   self->add_doorman(std::move(door));
+  // The doorman's registration is queued in the multiplexer; closing the
+  // doorman in the same round of the event loop would cancel both out,
+  // and CAF 0.17.6 would then keep the doorman (and its socket) for ever:
+  // its acceptor releases it only when told it left the loop. So `serve`
+  // waits for the next round (`post` runs there) before anyone may stop
+  // the guard.
+  self->backend().post([guard = caf::actor_cast<caf::actor>(self)] {
+    caf::anon_send(guard, guard_armed_atom::value);
+  });
   self->monitor(watched);
   self->set_down_handler([self](caf::down_msg&) { stop_guard(self); });
   self->delayed_send(self, tick_interval(st.cfg), guard_tick_atom::value);
@@ -539,6 +578,19 @@ caf::behavior frame_guard(guard_actor* self, caf::io::doorman_ptr door,
       if (self->state.links.empty())
         stop_guard(self);
     },
+    [self](guard_armed_atom) {
+      self->state.armed = true;
+      for (auto& rp : self->state.ready)
+        rp.deliver(true);
+      self->state.ready.clear();
+    },
+    [self](guard_ready_atom) -> caf::result<bool> {
+      if (self->state.armed)
+        return true;
+      self->state.ready.push_back(self->make_response_promise());
+      return caf::delegated<bool>{};
+    },
+    [self](guard_quit_atom) { stop_guard(self); },
     [self](guard_stop_atom) {
       auto& st = self->state;
       if (st.accepting) {
@@ -555,9 +607,32 @@ caf::behavior frame_guard(guard_actor* self, caf::io::doorman_ptr door,
 } // namespace
 
 caf::actor spawn_frame_guard(caf::actor_system& sys, caf::io::doorman_ptr door,
-                             caf::actor watched, frame_guard_config cfg) {
-  return sys.middleman().spawn_broker(frame_guard, std::move(door),
-                                      std::move(watched), std::move(cfg));
+                             caf::actor watched, frame_guard_config cfg,
+                             caf::timespan ready_within) {
+  auto guard = sys.middleman().spawn_broker(frame_guard, std::move(door),
+                                            std::move(watched),
+                                            std::move(cfg));
+  bool ready = false;
+  caf::scoped_actor self{sys};
+  self->request(guard, ready_within, guard_ready_atom::value)
+    .receive([&](bool) { ready = true; }, [](const caf::error&) {});
+  if (!ready) {
+    quit_frame_guard(sys, guard, ready_within);
+    return {};
+  }
+  return guard;
+}
+
+bool quit_frame_guard(caf::actor_system& sys, const caf::actor& guard,
+                      caf::timespan limit) {
+  caf::scoped_actor self{sys};
+  self->monitor(guard); // at once a down message if it is gone already
+  self->send(guard, guard_quit_atom::value);
+  // A fresh scoped actor: the guard's down message is the only one it gets.
+  bool gone = false;
+  self->receive([&](const caf::down_msg&) { gone = true; },
+                caf::after(limit) >> [] {});
+  return gone;
 }
 
 } // namespace entact::detail

@@ -22,6 +22,14 @@ namespace entact::detail {
 /// Asks the guard to close its listening socket (answers `true` once done).
 using guard_stop_atom = caf::atom_constant<caf::atom("g_stop")>;
 
+/// Answers `true` once the guard's listening socket is in CAF's event loop:
+/// only then may it be stopped (see `spawn_frame_guard`).
+using guard_ready_atom = caf::atom_constant<caf::atom("g_ready")>;
+
+/// Tells the guard to quit now: every connection cut, the listening socket
+/// closed (see `quit_frame_guard`).
+using guard_quit_atom = caf::atom_constant<caf::atom("g_quit")>;
+
 struct frame_guard_config {
   /// The abstract name of the BASP broker's private endpoint
   /// (`publish_privately`).
@@ -69,8 +77,18 @@ struct frame_guard_config {
 /// within the bounds of `cfg`. The guard stops when `watched` (the
 /// published actor) terminates, or after `guard_stop_atom` once its last
 /// connection has closed; stopping, it drops what is still queued for its
-/// peers, so that no peer can hold up the shutdown.
+/// peers, so that no peer can hold up the shutdown. Returns once the guard
+/// is ready (`guard_ready_atom`, at most `ready_within`; null if it was not).
 caf::actor spawn_frame_guard(caf::actor_system& sys, caf::io::doorman_ptr door,
-                             caf::actor watched, frame_guard_config cfg);
+                             caf::actor watched, frame_guard_config cfg,
+                             caf::timespan ready_within);
+
+/// Makes `guard` cut its connections, close its listening socket and quit,
+/// and waits until it has terminated (at most `limit`; false if it had
+/// not). Call it while the actor system still runs (the engine's
+/// `on_close`), before the front door stops: then the guard is gone, with
+/// its doorman out of the event loop, before any actor it relays to.
+bool quit_frame_guard(caf::actor_system& sys, const caf::actor& guard,
+                      caf::timespan limit);
 
 } // namespace entact::detail

@@ -148,8 +148,19 @@ caf::expected<std::unique_ptr<listener>> serve(engine& eng,
   cfg.tls = std::move(tls);
   auto guard = detail::spawn_frame_guard(sys, std::move(*acceptor),
                                          caf::actor_cast<caf::actor>(door),
-                                         std::move(cfg));
+                                         std::move(cfg),
+                                         std::chrono::seconds{10});
+  if (!guard) {
+    sys.middleman().unpublish(caf::actor_cast<caf::actor>(door), port);
+    return make_error(errc::timeout, "the frame guard did not start");
+  }
   st->guard = caf::actor_cast<caf::weak_actor_ptr>(guard);
+  // The guard goes before any of the engine's actors, connections or not,
+  // while the actor system still runs (see `quit_frame_guard`).
+  eng.on_close([&sys, weak = st->guard] {
+    if (auto g = caf::actor_cast<caf::actor>(weak.lock()))
+      detail::quit_frame_guard(sys, g, std::chrono::seconds{10});
+  });
   return std::unique_ptr<listener>{new listener(std::move(st))};
 }
 

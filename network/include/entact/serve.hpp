@@ -148,8 +148,12 @@ private:
 /// without its key, an unreadable or malformed file, a key that does not
 /// match the certificate, a client CA without client certificates
 /// required or the reverse; a `handshake_timeout` that is not positive),
-/// or CAF's own error when the address cannot be bound
-/// (e.g. `caf::sec::cannot_open_port`).
+/// `timeout` (the guard's broker did not start within 10 s), or CAF's own
+/// error when the address cannot be bound (e.g. `caf::sec::cannot_open_port`).
+///
+/// The guard quits when the engine closes (its `on_close`, before any of
+/// the engine's actors stops), cutting the connections still open, so that
+/// nothing of it is left in CAF's event loop when the actor system ends.
 caf::expected<std::unique_ptr<listener>> serve(engine& eng,
                                                serve_options opts = {});
 
