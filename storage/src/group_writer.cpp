@@ -7,8 +7,9 @@
 
 namespace entact::storage::detail {
 
-group_writer::group_writer(rocksdb::DB& db, bool sync)
-  : db_(db), sync_(sync), thread_([this] { run(); }) {
+group_writer::group_writer(rocksdb::DB& db, bool sync,
+                           std::function<bool()> fail)
+  : db_(db), sync_(sync), fail_(std::move(fail)), thread_([this] { run(); }) {
   id_ = thread_.get_id();
 }
 
@@ -59,7 +60,9 @@ void group_writer::run() {
     auto then = std::move(then_);
     guard.unlock();
     rocksdb::Status s;
-    if (batch->Count() > 0) {
+    if (batch->Count() > 0 && fail_ && fail_()) {
+      s = rocksdb::Status::IOError("write failed on purpose (test)");
+    } else if (batch->Count() > 0) {
       rocksdb::WriteOptions wo;
       wo.sync = sync_;
       s = db_.Write(wo, batch);

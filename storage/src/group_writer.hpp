@@ -27,7 +27,8 @@ class group_writer {
 public:
   using then_fn = std::function<void(const rocksdb::Status&)>;
 
-  group_writer(rocksdb::DB& db, bool sync);
+  /// `fail` (tests, may be empty): see `store_options::fail_write_for_test`.
+  group_writer(rocksdb::DB& db, bool sync, std::function<bool()> fail);
 
   /// Finishes the write under way (if any) and stops the thread.
   ~group_writer();
@@ -67,6 +68,7 @@ private:
 
   rocksdb::DB& db_;
   bool sync_;
+  std::function<bool()> fail_;
   std::mutex mtx_;
   std::condition_variable cv_;
   rocksdb::WriteBatch* batch_ = nullptr;

@@ -28,7 +28,7 @@ struct store::impl {
   impl(store_options o, std::unique_ptr<rocksdb::OptimisticTransactionDB> d,
        std::vector<std::string> dropped)
     : opts(std::move(o)), db(std::move(d)), salvaged(std::move(dropped)),
-      writer(*db, opts.sync) {
+      writer(*db, opts.sync, opts.fail_write_for_test) {
   }
 
   /// A group decided and handed to `writer`, until the committer settles
