@@ -2,12 +2,16 @@
 
 #include <atomic>
 #include <condition_variable>
+#include <csignal>
+#include <filesystem>
 #include <map>
 #include <memory>
 #include <mutex>
 #include <ostream>
 #include <string>
 #include <vector>
+
+#include <sys/resource.h>
 
 #include "entact/errc.hpp"
 #include "entact/storage/store.hpp"
@@ -77,6 +81,37 @@ const std::vector<answers::answer>& run_chains(store& db, answers& got) {
                       [&got, i, v](outcome r) { got.arrive(i, v, std::move(r)); });
   return got.wait();
 }
+
+/// The size of the newest write-ahead log in `dir` (RocksDB's `*.log`).
+uintmax_t wal_size(const std::string& dir) {
+  std::filesystem::path newest;
+  for (const auto& f : std::filesystem::directory_iterator(dir))
+    if (f.path().extension() == ".log" && f.path() > newest)
+      newest = f.path();
+  BOOST_REQUIRE(!newest.empty());
+  return std::filesystem::file_size(newest);
+}
+
+/// Limits the size of every file this process writes (RLIMIT_FSIZE), so
+/// that RocksDB's next WAL append past `bytes` fails with EFBIG: a real
+/// write error. Restores the limit when it goes.
+class file_size_limit {
+public:
+  explicit file_size_limit(uintmax_t bytes) {
+    std::signal(SIGXFSZ, SIG_IGN); // the error, not the signal's core dump
+    BOOST_REQUIRE(getrlimit(RLIMIT_FSIZE, &old_) == 0);
+    rlimit lower = old_;
+    lower.rlim_cur = static_cast<rlim_t>(bytes);
+    BOOST_REQUIRE(setrlimit(RLIMIT_FSIZE, &lower) == 0);
+  }
+
+  ~file_size_limit() {
+    setrlimit(RLIMIT_FSIZE, &old_);
+  }
+
+private:
+  rlimit old_{};
+};
 
 std::unique_ptr<store> open_store(const std::string& path,
                                   std::function<bool()> fail = nullptr) {
@@ -160,6 +195,55 @@ BOOST_AUTO_TEST_CASE(a_failed_write_acknowledges_nothing_decided_on_it) {
   for (size_t i = 0; i < ids.size(); ++i)
     BOOST_TEST(db->read(ids[i])->version
                == std::max<version_t>(acknowledged[i], 1) + 1);
+}
+
+// RocksDB stops writing after a failed WAL write: every group after it
+// fails, none is acknowledged, and what is stored is what was acknowledged.
+BOOST_AUTO_TEST_CASE(a_rocksdb_write_error_stops_every_later_group) {
+  entact::test::temp_dir dir;
+  auto db = open_store(dir.sub("db"));
+  for (const auto& id : ids)
+    BOOST_REQUIRE(db->commit({write_op::create(id, "v1")}));
+  // The limit is for every file: the WAL must be the largest (RocksDB's
+  // info LOG, a few KB, must stay below it).
+  BOOST_REQUIRE(db->commit(
+    {write_op::create("padding", std::string(512 * 1024, 'p'))}));
+  answers got{ids.size() * steps};
+  {
+    // Room for a few dozen of the updates (~40 bytes each in the WAL).
+    file_size_limit limit{wal_size(dir.sub("db")) + 2048};
+    for (version_t v = 2; v <= steps + 1; ++v)
+      for (size_t i = 0; i < ids.size(); ++i)
+        db->commit_async({write_op::update(ids[i], v - 1,
+                                           "v" + std::to_string(v))},
+                         [&got, i, v](outcome r) {
+                           got.arrive(i, v - 1, std::move(r));
+                         });
+    got.wait();
+  }
+  std::map<size_t, version_t> acknowledged;
+  size_t ok = 0;
+  size_t failed_writes = 0;
+  for (const auto& a : got.wait()) {
+    if (a.result) {
+      BOOST_TEST(failed_writes == 0u); // nothing acknowledged after
+      acknowledged[a.id] = a.result->front().version;
+      ++ok;
+    } else if (code_of(a.result.error()) != errc::conflict) {
+      BOOST_TEST(code_of(a.result.error()) == errc::storage_failure);
+      ++failed_writes;
+    }
+  }
+  BOOST_TEST(ok > 0u);
+  BOOST_TEST(failed_writes > 0u);
+  for (size_t i = 0; i < ids.size(); ++i)
+    BOOST_TEST(db->read(ids[i])->version
+               == std::max<version_t>(acknowledged[i], 1));
+  db.reset();
+  db = open_store(dir.sub("db"));
+  for (size_t i = 0; i < ids.size(); ++i)
+    BOOST_TEST(db->read(ids[i])->version
+               == std::max<version_t>(acknowledged[i], 1));
 }
 
 BOOST_AUTO_TEST_SUITE_END()
