@@ -79,6 +79,9 @@ void store_only(const config& cfg, report& rep, const std::string& w,
   double committer_us = static_cast<double>(after.committer_cpu_ns
                                             - before.committer_cpu_ns)
                         / 1e3 / std::max(batches, 1.0);
+  double writer_us = static_cast<double>(after.writer_cpu_ns
+                                        - before.writer_cpu_ns)
+                     / 1e3 / std::max(batches, 1.0);
   double read_share = static_cast<double>(after.ids_read - before.ids_read)
                       / std::max(1.0, static_cast<double>(
                                         after.ids_read - before.ids_read
@@ -87,7 +90,9 @@ void store_only(const config& cfg, report& rep, const std::string& w,
   std::cout << "    store: " << fmt(groups, 0) << " group commits, "
             << fmt(batches / std::max(groups, 1.0), 1)
             << " batches per group, committer CPU " << fmt(committer_us, 2)
-            << " us per write, " << fmt(100 * read_share, 1)
+            << " us per write (deciding " << fmt(committer_us - writer_us, 2)
+            << ", writing and answering " << fmt(writer_us, 2) << "), "
+            << fmt(100 * read_share, 1)
             << "% of ids read from RocksDB (the rest known)" << std::endl;
   auto path = measure_store_group_path(cfg, data, sync);
   rep.verify(w + " store group path: every write committed", path.failed == 0,
@@ -100,6 +105,7 @@ void store_only(const config& cfg, report& rep, const std::string& w,
            {{"group_commits", groups},
             {"batches_per_group", batches / std::max(groups, 1.0)},
             {"committer_cpu_us_per_write", committer_us},
+            {"writer_cpu_us_per_write", writer_us},
             {"group_path_cpu_us_per_write_read", path.us_per_write_read},
             {"group_path_cpu_us_per_write_known", path.us_per_write_known},
             {"ids_read_share", read_share}},

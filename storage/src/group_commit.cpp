@@ -19,18 +19,33 @@ namespace entact::storage::detail {
 
 namespace {
 
-using overlay = std::unordered_map<entity_id, record>;
 using outcome = caf::expected<std::vector<record>>;
 
 /// One try at committing a group: a fresh transaction, fresh reads.
 class attempt {
 public:
-  attempt(rocksdb::OptimisticTransactionDB& db, bool sync,
+  /// Reads through an optimistic transaction (`begin_transaction`), or
+  /// straight from `db` (`plain`) where the committer is the only writer.
+  struct begin_transaction {
+    bool sync;
+  };
+  struct plain {
+    /// What the group written before this one (not yet durable) stores:
+    /// decided against before anything known or read (or null).
+    const overlay* in_flight;
+  };
+
+  attempt(rocksdb::OptimisticTransactionDB& db, begin_transaction how,
           const prepared_set& held)
-    : held_(held) {
+    : db_(db), held_(held) {
     rocksdb::WriteOptions wo;
-    wo.sync = sync;
+    wo.sync = how.sync;
     txn_.reset(db.BeginTransaction(wo));
+  }
+
+  attempt(rocksdb::OptimisticTransactionDB& db, plain how,
+          const prepared_set& held)
+    : db_(db), held_(held), in_flight_(how.in_flight) {
   }
 
   /// Learns the stored record of every id the group writes: from `known`
@@ -47,6 +62,10 @@ public:
       for (const auto& op : batch.ops) {
         if (stored_.count(op.id) != 0)
           continue;
+        if (const auto* rec = staged_before(op.id)) {
+          stored_.emplace(op.id, *rec);
+          continue;
+        }
         if (auto rec = known ? known->find(op.id) : std::nullopt) {
           stored_.emplace(op.id, std::move(*rec));
           without_value_.insert(op.id);
@@ -61,8 +80,9 @@ public:
       return;
     std::vector<rocksdb::Slice> slices{keys.begin(), keys.end()};
     std::vector<std::string> values;
-    auto statuses = txn_->MultiGetForUpdate(rocksdb::ReadOptions{}, slices,
-                                            &values);
+    auto statuses = txn_ ? txn_->MultiGetForUpdate(rocksdb::ReadOptions{},
+                                                   slices, &values)
+                         : db_.MultiGet(rocksdb::ReadOptions{}, slices, &values);
     for (size_t i = 0; i < ids.size(); ++i)
       stored_.insert_or_assign(*ids[i], decode(*ids[i], statuses[i], values[i]));
   }
@@ -136,6 +156,17 @@ public:
     return txn_->Commit();
   }
 
+  /// Hands what the group decided to `out`: the outcomes, the records to
+  /// write (also encoded into one `WriteBatch`) and those read.
+  void give_to(decided_group& out) {
+    for (const auto& [id, rec] : overlay_)
+      out.batch.Put(entity_key(id), encode_record(rec));
+    for (auto& [id, rec] : stored_)
+      if (rec && without_value_.count(id) == 0 && overlay_.count(id) == 0)
+        out.read.push_back(std::move(*rec));
+    out.writes = std::move(overlay_);
+  }
+
 private:
   // A prepared transaction's ids wait for its commit or abort: writing one
   // now would change what it was decided against.
@@ -158,6 +189,14 @@ private:
     return decode_record(id, bytes);
   }
 
+  // The record the group in flight writes for `id`, if it writes it.
+  const record* staged_before(const entity_id& id) const {
+    if (!in_flight_)
+      return nullptr;
+    auto i = in_flight_->find(id);
+    return i == in_flight_->end() ? nullptr : &i->second;
+  }
+
   // True if `current_of(id, staged)` is a record known without its value:
   // neither this batch nor an earlier one of the group wrote `id`.
   bool decided_on_known(const entity_id& id, const overlay& staged) const {
@@ -169,7 +208,9 @@ private:
   // without it.
   caf::expected<record> read_full(const entity_id& id) {
     std::string bytes;
-    auto s = txn_->GetForUpdate(rocksdb::ReadOptions{}, entity_key(id), &bytes);
+    auto key = entity_key(id);
+    auto s = txn_ ? txn_->GetForUpdate(rocksdb::ReadOptions{}, key, &bytes)
+                  : db_.Get(rocksdb::ReadOptions{}, key, &bytes);
     auto rec = decode(id, s, bytes);
     stored_.insert_or_assign(id, rec);
     without_value_.erase(id);
@@ -187,8 +228,11 @@ private:
     return stored_.at(id);
   }
 
+  rocksdb::DB& db_;
   const prepared_set& held_;
+  // Null when reading straight from `db_`.
   std::unique_ptr<rocksdb::Transaction> txn_;
+  const overlay* in_flight_ = nullptr;
   /// The stored record (or the error reading it) of every id of the group.
   std::unordered_map<entity_id, caf::expected<record>> stored_;
   /// Ids of `stored_` taken from `known_versions`: version and deletion
@@ -197,6 +241,24 @@ private:
   size_t ids_read_ = 0;
   overlay overlay_;
 };
+
+// Decides every batch of `group` in order; returns how many the version
+// rule refused.
+uint64_t stage_all(attempt& txn, const std::vector<pending_batch>& group,
+                   std::vector<outcome>& outcomes) {
+  uint64_t refused = 0;
+  outcomes.clear();
+  for (const auto& batch : group) {
+    outcomes.push_back(txn.stage(batch.ops));
+    const auto& last = outcomes.back();
+    // A failed read is the storage's fault, not the batch's: not a refusal.
+    if (!last && code_of(last.error()) != errc::storage_failure)
+      ++refused;
+  }
+  return refused;
+}
+
+} // namespace
 
 // With sync on, an I/O error during commit may come after the WAL record
 // reached the disk: the outcome is unknown. Everything else left no trace.
@@ -212,7 +274,20 @@ void fail_staged(std::vector<outcome>& outcomes, const caf::error& err) {
       x = err;
 }
 
-} // namespace
+decided_group decide_group(rocksdb::OptimisticTransactionDB& db,
+                           const std::vector<pending_batch>& group,
+                           const overlay* in_flight,
+                           const known_versions* known,
+                           const prepared_set& held) {
+  decided_group result;
+  attempt txn{db, attempt::plain{in_flight}, held};
+  txn.read_all(group, known);
+  result.ids_read = txn.ids_read();
+  result.ids_known = txn.ids_known();
+  result.refused = stage_all(txn, group, result.outcomes);
+  txn.give_to(result);
+  return result;
+}
 
 group_result commit_group(rocksdb::OptimisticTransactionDB& db, bool sync,
                           const std::vector<pending_batch>& group,
@@ -220,19 +295,11 @@ group_result commit_group(rocksdb::OptimisticTransactionDB& db, bool sync,
                           known_versions* known, const prepared_set& held) {
   group_result result;
   for (int i = 0; i < max_group_attempts; ++i) {
-    attempt txn{db, sync, held};
+    attempt txn{db, attempt::begin_transaction{sync}, held};
     txn.read_all(group, known);
     result.ids_read += txn.ids_read();
     result.ids_known += txn.ids_known();
-    result.outcomes.clear();
-    result.refused = 0;
-    for (const auto& batch : group) {
-      result.outcomes.push_back(txn.stage(batch.ops));
-      const auto& last = result.outcomes.back();
-      // A failed read is the storage's fault, not the batch's: not a refusal.
-      if (!last && code_of(last.error()) != errc::storage_failure)
-        ++result.refused;
-    }
+    result.refused = stage_all(txn, group, result.outcomes);
     if (!txn.has_writes()) {
       if (known)
         txn.remember_in(*known);

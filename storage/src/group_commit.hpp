@@ -2,7 +2,10 @@
 
 #include <cstdint>
 #include <functional>
+#include <unordered_map>
 #include <vector>
+
+#include <rocksdb/write_batch.h>
 
 #include <caf/expected.hpp>
 
@@ -11,6 +14,7 @@
 
 namespace rocksdb {
 class OptimisticTransactionDB;
+class Status;
 } // namespace rocksdb
 
 namespace entact::storage::detail {
@@ -38,6 +42,50 @@ struct group_result {
   uint64_t ids_read = 0;
   uint64_t ids_known = 0;
 };
+
+/// The records a group writes, by id.
+using overlay = std::unordered_map<entity_id, record>;
+
+/// A group decided but not yet written (see `decide_group`).
+struct decided_group {
+  /// One per batch, in queue order: the new records or the error. Valid
+  /// only once `batch` is durable.
+  std::vector<caf::expected<std::vector<record>>> outcomes;
+  /// What the group writes, and the same encoded for RocksDB.
+  overlay writes;
+  rocksdb::WriteBatch batch;
+  /// Records the group read from RocksDB (not written by it): what the
+  /// committer may remember once the batch is durable, with `writes`.
+  std::vector<record> read;
+  uint64_t refused = 0;
+  uint64_t ids_read = 0;
+  uint64_t ids_known = 0;
+};
+
+/// Decides `group` without a transaction, for a committer that is the only
+/// writer of `db`: every batch against `in_flight` (the writes of the group
+/// before, decided but maybe not yet durable; may be null), then `known`
+/// (may be null), then one `MultiGet` for the rest. Writes nothing and
+/// changes neither `known` nor `in_flight`: the caller writes `batch` and,
+/// once it is durable, may remember `writes` and `read` (if the write
+/// fails, everything decided on it must be decided again). Batches writing
+/// an id held by a prepared transaction of `held` are refused as in
+/// `commit_group`.
+decided_group decide_group(rocksdb::OptimisticTransactionDB& db,
+                           const std::vector<pending_batch>& group,
+                           const overlay* in_flight,
+                           const known_versions* known,
+                           const prepared_set& held);
+
+/// The error of a commit that RocksDB refused with `s`: `in_doubt` for an
+/// I/O error with `sync` on (the WAL record may have reached the disk),
+/// `storage_failure` otherwise (nothing written).
+caf::error commit_error(const rocksdb::Status& s, bool sync);
+
+/// Replaces every successful outcome by `err` (a group that was not
+/// written: its refusals stand).
+void fail_staged(std::vector<caf::expected<std::vector<record>>>& outcomes,
+                 const caf::error& err);
 
 /// Commits `group` as one optimistic transaction with `sync`. Every batch is
 /// decided against the stored records or the group's own earlier writes; a

@@ -1,28 +1,19 @@
 #include "entact/storage/store.hpp"
 
 #include <chrono>
-#include <ctime>
 #include <future>
 
 #include "entact/errc.hpp"
 #include "group_commit.hpp"
 #include "open_db.hpp"
 #include "store_impl.hpp"
+#include "thread_cpu.hpp"
 
 namespace entact::storage {
 
 namespace {
 
 using outcome = caf::expected<std::vector<record>>;
-
-// CPU time of the calling thread (one clock_gettime per group: negligible
-// beside a group's RocksDB commit).
-uint64_t thread_cpu_ns() {
-  timespec ts{};
-  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
-  return static_cast<uint64_t>(ts.tv_sec) * 1'000'000'000u
-         + static_cast<uint64_t>(ts.tv_nsec);
-}
 
 void deliver(const store::commit_callback& done, outcome result) {
   if (done)
@@ -45,49 +36,126 @@ caf::error validate_batch(const std::vector<write_op>& ops,
 void store::impl::run() {
   for (;;) {
     auto group = queue.pop_group(opts.max_group_ops);
-    if (group.empty())
+    if (group.empty()) {
+      drain();
       return;
+    }
     if (group.front().job) { // a 2PC step: alone, see `pop_group`
+      drain();
       std::lock_guard<std::mutex> in_step{group_mtx};
       group.front().job();
       continue;
     }
     std::unique_lock<std::mutex> in_group{group_mtx};
-    auto* trusted = &known;
     if (outside_writer.load()) {
-      known.forget_all();
-      trusted = nullptr;
+      drain();
+      commit_checked(group);
     } else {
-      learn_from_reads();
+      pipeline(std::move(group));
     }
-    auto started = std::chrono::steady_clock::now();
-    auto result = detail::commit_group(*db, opts.sync, group, hook(), trusted,
-                                       prepared);
-    note_forgetting();
     in_group.unlock();
-    if (result.committed) {
-      ++groups;
-      group_batches.record(static_cast<double>(group.size()));
-      commit_seconds.record(std::chrono::duration<double>(
-                              std::chrono::steady_clock::now() - started)
-                              .count());
+    committer_cpu_ns = detail::thread_cpu_ns();
+  }
+}
+
+// Group N+1 is decided against N's writes while N is written; it is handed
+// to the writer only once N is durable, and decided again from what is
+// stored if N's write failed: nothing decided on a failed write is written
+// or acknowledged.
+void store::impl::pipeline(std::vector<detail::pending_batch> group) {
+  // Already written: learn it now rather than decide on it.
+  if (in_flight && writer.written())
+    settle_in_flight();
+  learn_from_reads();
+  auto next = std::make_shared<in_flight_group>();
+  next->started = std::chrono::steady_clock::now();
+  do {
+    next->decided = detail::decide_group(
+      *db, group, in_flight ? &in_flight->decided.writes : nullptr, &known,
+      prepared);
+  } while (!settle_in_flight());
+  next->group = std::move(group);
+  in_flight = next;
+  // The writer owns the group too: its callbacks may still run after the
+  // committer settled it.
+  writer.submit(next->decided.batch,
+                [this, next](const rocksdb::Status& s) { finish(*next, s); });
+}
+
+bool store::impl::settle_in_flight() {
+  if (!in_flight)
+    return true;
+  auto s = writer.wait_written();
+  auto done = std::move(in_flight);
+  if (!s.ok()) {
+    known.forget_all();
+    note_forgetting();
+    return false;
+  }
+  for (const auto& rec : done->decided.read)
+    known.remember(rec);
+  for (const auto& [id, rec] : done->decided.writes)
+    known.remember(rec);
+  note_forgetting();
+  return true;
+}
+
+void store::impl::drain() {
+  settle_in_flight();
+  writer.wait_idle();
+}
+
+void store::impl::finish(in_flight_group& g, const rocksdb::Status& s) {
+  auto& d = g.decided;
+  bool committed = s.ok() && d.batch.Count() > 0;
+  if (!s.ok())
+    detail::fail_staged(d.outcomes, detail::commit_error(s, opts.sync));
+  if (committed) {
+    ++groups;
+    group_batches.record(static_cast<double>(g.group.size()));
+    commit_seconds.record(std::chrono::duration<double>(
+                            std::chrono::steady_clock::now() - g.started)
+                            .count());
+  }
+  ids_read += d.ids_read;
+  ids_known += d.ids_known;
+  batches_refused += d.refused;
+  deliver_all(g.group, d.outcomes, committed);
+}
+
+void store::impl::commit_checked(std::vector<detail::pending_batch>& group) {
+  known.forget_all();
+  auto started = std::chrono::steady_clock::now();
+  auto result = detail::commit_group(*db, opts.sync, group, hook(), nullptr,
+                                     prepared);
+  note_forgetting();
+  if (result.committed) {
+    ++groups;
+    group_batches.record(static_cast<double>(group.size()));
+    commit_seconds.record(std::chrono::duration<double>(
+                            std::chrono::steady_clock::now() - started)
+                            .count());
+  }
+  retries += result.retries;
+  ids_read += result.ids_read;
+  ids_known += result.ids_known;
+  batches_refused += result.refused;
+  deliver_all(group, result.outcomes, result.committed);
+}
+
+void store::impl::deliver_all(std::vector<detail::pending_batch>& group,
+                              std::vector<outcome>& outcomes,
+                              bool committed) {
+  if (committed && opts.on_commit)
+    for (const auto& x : outcomes)
+      if (x)
+        opts.on_commit(*x);
+  for (size_t i = 0; i < group.size(); ++i) {
+    if (committed && outcomes[i]) {
+      ++batches_committed;
+      writes_committed += group[i].ops.size();
     }
-    retries += result.retries;
-    ids_read += result.ids_read;
-    ids_known += result.ids_known;
-    batches_refused += result.refused;
-    if (result.committed && opts.on_commit)
-      for (const auto& outcome : result.outcomes)
-        if (outcome)
-          opts.on_commit(*outcome);
-    for (size_t i = 0; i < group.size(); ++i) {
-      if (result.committed && result.outcomes[i]) {
-        ++batches_committed;
-        writes_committed += group[i].ops.size();
-      }
-      deliver(group[i].done, std::move(result.outcomes[i]));
-    }
-    committer_cpu_ns = thread_cpu_ns();
+    deliver(group[i].done, std::move(outcomes[i]));
   }
 }
 
@@ -99,6 +167,9 @@ void store::impl::learn_from_reads() {
   for (auto& h : hints.take()) {
     if (h.sequence < trusted_from || known.find(h.id))
       continue;
+    // Being written: the read may have seen what it overwrites.
+    if (in_flight && in_flight->decided.writes.count(h.id) != 0)
+      continue;
     known.remember(record{std::move(h.id), h.version, {}, h.deleted});
     note_forgetting(); // past the bound: hints after this one must wait
   }
@@ -108,7 +179,9 @@ void store::impl::note_forgetting() {
   if (known.forgettings() == forgettings_seen)
     return;
   forgettings_seen = known.forgettings();
-  // The committer is the only writer: between groups, nothing is newer.
+  // The committer is the only writer: nothing is newer but the group in
+  // flight, whose ids `learn_from_reads` refuses until it is settled (and
+  // then knows, or forgets again after it landed).
   trusted_from = db->GetLatestSequenceNumber();
 }
 
@@ -153,9 +226,10 @@ store::~store() {
 
 void store::close() {
   impl_->queue.close();
-  // From a commit callback we are the committer: it stops by itself once
-  // the queue is drained, and joining ourselves would deadlock.
-  if (std::this_thread::get_id() == impl_->committer_id)
+  // From a commit callback we are a committer thread: the committer stops
+  // by itself once the queue is drained, and joining ourselves (or the
+  // committer waiting for the writer we are) would deadlock.
+  if (impl_->on_committer())
     return;
   std::lock_guard<std::mutex> guard{impl_->close_mtx};
   if (!impl_->committer.joinable())
@@ -197,7 +271,9 @@ store_stats store::stats() const {
   result.retries = impl_->retries.load();
   result.ids_read = impl_->ids_read.load();
   result.ids_known = impl_->ids_known.load();
-  result.committer_cpu_ns = impl_->committer_cpu_ns.load();
+  result.writer_cpu_ns = impl_->writer.cpu_ns();
+  result.committer_cpu_ns = impl_->committer_cpu_ns.load()
+                            + result.writer_cpu_ns;
   result.writes_committed = impl_->writes_committed.load();
   result.group_batches = impl_->group_batches.snapshot();
   result.commit_seconds = impl_->commit_seconds.snapshot();
@@ -214,12 +290,14 @@ const store_options& store::options() const noexcept {
 
 rocksdb::OptimisticTransactionDB* store::raw_db() noexcept {
   impl_->outside_writer = true;
-  // A group under way may have written ids it knew without tracking them:
-  // wait until it is committed, so that no write made through the pointer
+  // A group under way was decided on what the committer knew: wait until
+  // it is decided and written, so that no write made through the pointer
   // returned can race it. (From the commit hook, on the committer itself,
   // the hook's setter already ended the trust before the group began.)
-  if (std::this_thread::get_id() != impl_->committer_id)
+  if (!impl_->on_committer()) {
     std::lock_guard<std::mutex> wait_for_group{impl_->group_mtx};
+    impl_->writer.wait_idle();
+  }
   return impl_->db.get();
 }
 

@@ -1,6 +1,7 @@
 #pragma once
 
 #include <atomic>
+#include <chrono>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -13,6 +14,8 @@
 
 #include "bucket_recorder.hpp"
 #include "commit_queue.hpp"
+#include "group_commit.hpp"
+#include "group_writer.hpp"
 #include "known_versions.hpp"
 #include "prepared_set.hpp"
 #include "read_hints.hpp"
@@ -24,12 +27,58 @@ namespace entact::storage {
 struct store::impl {
   impl(store_options o, std::unique_ptr<rocksdb::OptimisticTransactionDB> d,
        std::vector<std::string> dropped)
-    : opts(std::move(o)), db(std::move(d)), salvaged(std::move(dropped)) {
+    : opts(std::move(o)), db(std::move(d)), salvaged(std::move(dropped)),
+      writer(*db, opts.sync, opts.fail_write_for_test) {
   }
+
+  /// A group decided and handed to `writer`, until the committer settles
+  /// it (see `settle_in_flight`).
+  struct in_flight_group {
+    std::vector<detail::pending_batch> group;
+    detail::decided_group decided;
+    std::chrono::steady_clock::time_point started;
+  };
 
   /// The committer thread's loop: one group per turn until closed and
   /// drained.
   void run();
+
+  /// Decides `group` while the group before is written, then hands it to
+  /// `writer` (store.cpp: the pipeline, used while nobody writes behind
+  /// the store's back).
+  void pipeline(std::vector<detail::pending_batch> group);
+
+  /// Decides and commits `group` in one optimistic transaction that
+  /// re-checks every id: once something may write behind the store's back.
+  void commit_checked(std::vector<detail::pending_batch>& group);
+
+  /// Waits until the group in flight (if any) is written. If it is
+  /// durable, `known` learns what it read and wrote and this returns true;
+  /// if its write failed, `known` forgets everything (what is stored is no
+  /// longer certain) and this returns false: whatever was decided on it
+  /// must be decided again.
+  bool settle_in_flight();
+
+  /// Settles the group in flight and waits until its callbacks ran: before
+  /// anything that must come after every group (a 2PC step, a checked
+  /// group, the end).
+  void drain();
+
+  /// On the writer thread, once `g`'s write was answered with `s`: counts,
+  /// then tells `on_commit` and every batch's callback.
+  void finish(in_flight_group& g, const rocksdb::Status& s);
+
+  /// Tells `on_commit` and the callbacks of `group` their outcomes
+  /// (`committed`: the group's write is durable).
+  void deliver_all(std::vector<detail::pending_batch>& group,
+                   std::vector<caf::expected<std::vector<record>>>& outcomes,
+                   bool committed);
+
+  /// True on either committer thread (the decider or the writer).
+  bool on_committer() const noexcept {
+    return std::this_thread::get_id() == committer_id
+           || writer.on_writer_thread();
+  }
 
   /// Takes what readers saw into `known` (see `read_hints`), before a
   /// group decides.
@@ -66,13 +115,18 @@ struct store::impl {
   std::unique_ptr<rocksdb::OptimisticTransactionDB> db;
   // What the salvage open dropped (empty without salvage_wal).
   std::vector<std::string> salvaged;
+  // The pipeline's second stage (declared after `db`: stopped before it).
+  detail::group_writer writer;
+  // The committer's: the group `writer` has (or had last, until settled).
+  std::shared_ptr<in_flight_group> in_flight;
   detail::commit_queue queue;
   // What is prepared and which ids it holds (see `prepared_set`).
   detail::prepared_set prepared;
   // The committer's own: see `known_versions`.
   detail::known_versions known{opts.max_known_versions};
-  // What readers saw; bounded by a quarter of what the committer may know.
-  detail::read_hints hints{opts.max_known_versions / 4};
+  // What readers saw; bounded by half of what the committer may know (so
+  // that the hints of W1's 100k resident entities fit the default).
+  detail::read_hints hints{opts.max_known_versions / 2};
   // The committer's: hints from reads that began before this sequence
   // number are refused (something was forgotten since), and the count of
   // forgettings that set it.
@@ -81,8 +135,9 @@ struct store::impl {
   // Set once a test may write behind the store's back (`raw_db`, the
   // before-commit hook): from then on every group reads every id.
   std::atomic<bool> outside_writer{false};
-  // Held by the committer while it decides and commits a group, so that
-  // `raw_db` can wait out a group that trusted what it knew.
+  // Held by the committer while it decides a group and hands it to
+  // `writer`, so that `raw_db` can wait out a group that trusted what it
+  // knew (and then `writer`).
   std::mutex group_mtx;
 
   std::atomic<uint64_t> groups{0};

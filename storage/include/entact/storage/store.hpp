@@ -36,10 +36,13 @@ struct store_stats {
   uint64_t ids_read = 0;
   /// Ids whose stored version a group took from what the committer knew.
   uint64_t ids_known = 0;
-  /// CPU time the committer thread has used, in nanoseconds, as of its
-  /// last group: what the group path costs per write, read beside
+  /// CPU time the committer's two threads (the one deciding groups and
+  /// the one writing them) have used, in nanoseconds, as of their last
+  /// group: what the group path costs per write, read beside
   /// `batches_committed`.
   uint64_t committer_cpu_ns = 0;
+  /// The writing thread's part of `committer_cpu_ns`.
+  uint64_t writer_cpu_ns = 0;
   /// Entity writes in the batches that committed.
   uint64_t writes_committed = 0;
   /// Batches per group commit, and seconds per group commit (from the
@@ -50,27 +53,34 @@ struct store_stats {
 
 /// Durable home of all entities: a RocksDB `OptimisticTransactionDB`.
 ///
-/// Writes go through one committer thread that gathers the batches queued
-/// since its last commit into one optimistic transaction: it learns the
-/// stored records of all the group's ids, applies `decide` to every op
-/// (against the group's own earlier write where there is one), and writes;
-/// then it commits once, with one WAL sync when `sync` is on.
+/// Writes go through one committer that gathers the batches queued since
+/// its last group: it learns the stored records of all the group's ids,
+/// applies `decide` to every op (against the group's own earlier write
+/// where there is one), and writes the group as one `WriteBatch`, with one
+/// WAL sync when `sync` is on.
 ///
 /// The committer is the only writer of its database (RocksDB's LOCK file
 /// keeps other processes out; every path of entact writes through
 /// `commit_async`), so it remembers the versions it read and committed
 /// (`store_options::max_known_versions`) and reads only the ids it does not
-/// know, all at once (`MultiGetForUpdate`), which also makes RocksDB track
-/// them: a write behind the store's back between the read and the commit
-/// makes RocksDB refuse the commit (`Busy`); the group is then re-run from
-/// fresh reads, so a stale write never lands. A failed commit forgets all
-/// it knew.
+/// know, all at once (`MultiGet`). It is a pipeline of two threads: one
+/// decides group N+1 against group N's writes while the other writes N;
+/// N+1 is written only after N is durable, and decided again from what is
+/// stored if N's write failed. Callbacks run on the writing thread once
+/// their group is durable. A failed write forgets all it knew.
+///
+/// Once something may write behind the store's back (`raw_db`, the
+/// before-commit hook: tests), every group is one optimistic transaction
+/// instead, which reads every id with `MultiGetForUpdate`: such a write
+/// between the read and the commit makes RocksDB refuse the commit
+/// (`Busy`); the group is then re-run from fresh reads, so a stale write
+/// never lands.
 ///
 /// Thread-safe. `rocksdb::Status` never leaves this class: errors are
 /// entact's `errc`.
 class store {
 public:
-  /// Called once per batch, on the committer thread, after the commit is
+  /// Called once per batch, on a committer thread, after the commit is
   /// durable (or refused). Must not block, throw, or call `commit` (it
   /// would wait for the committer thread itself). Exception: a batch
   /// refused before it is queued (empty, invalid op, store closed) gets its

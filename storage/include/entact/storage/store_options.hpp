@@ -50,6 +50,12 @@ struct store_options {
   /// through the store, so this sees every change: watches are built on it.
   /// Must not block, throw, or call `commit`. Empty: nobody is told.
   std::function<void(const std::vector<record>&)> on_commit = nullptr;
+  /// Testing only: asked on the writing thread before each group's write;
+  /// true fails that write as a RocksDB I/O error would, with nothing
+  /// written, while the store goes on (RocksDB itself stops writing after a
+  /// real one): so tests can fail one group in the middle of the pipeline.
+  /// Must not block or throw. Empty: never.
+  std::function<bool()> fail_write_for_test = nullptr;
 };
 
 } // namespace entact::storage
