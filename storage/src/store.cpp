@@ -8,6 +8,7 @@
 #include "group_commit.hpp"
 #include "open_db.hpp"
 #include "store_impl.hpp"
+#include "write_fence.hpp"
 
 namespace entact::storage {
 
@@ -52,6 +53,8 @@ void store::impl::run() {
       group.front().job();
       continue;
     }
+    if (fence && detail::refuse_fenced(fence, group, batches_refused))
+      continue; // every batch of the group was fenced
     std::unique_lock<std::mutex> in_group{group_mtx};
     auto* trusted = &known;
     if (outside_writer.load()) {
