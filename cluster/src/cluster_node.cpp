@@ -152,17 +152,22 @@ void cluster_node::keep_up(std::unique_ptr<zk_session>& zk,
     log("registered as " + opts_.node_id + " at " + address_);
   }
   // Read with watches: a change of the map, the members or a move wakes
-  // the thread at once (a move's steps and the clients' wait on it).
+  // the thread at once (a move's steps and the clients' wait on it). The
+  // moves first: one session's reads see ZooKeeper in order, and a flip
+  // sets the map and deletes the move at once, so a move not seen here
+  // that had flipped is in the map read after. (The other way round, a
+  // source could read the map before a flip and the moves after it, and
+  // lift its fence on a shard it no longer owns.)
+  auto moves = read_moves(*zk, name, true);
+  if (!moves) {
+    log("cannot read the moves: " + to_string(moves.error()));
+    return; // keep serving by the last map while the lease holds
+  }
   auto view = read_cluster(*zk, name, true);
   if (view && view->members.size() >= opts_.min_members)
     view = assign_unowned(*zk, name);
   if (!view) {
     log("cannot read the map: " + to_string(view.error()));
-    return; // keep serving by the last map while the lease holds
-  }
-  auto moves = read_moves(*zk, name, true);
-  if (!moves) {
-    log("cannot read the moves: " + to_string(moves.error()));
     return;
   }
   // Fenced before any step reports the freeze (or serves after a restart).
@@ -170,9 +175,9 @@ void cluster_node::keep_up(std::unique_ptr<zk_session>& zk,
     return;
   if (host_ && step_moves(*zk, *view, *moves)) {
     // This node took a shard over: serve it from this map on.
-    view = read_cluster(*zk, name, true);
     moves = read_moves(*zk, name, true);
-    if (!view || !moves || !fence_moving(*view, *moves, *lease))
+    view = moves ? read_cluster(*zk, name, true) : moves.error();
+    if (!view || !fence_moving(*view, *moves, *lease))
       return;
   }
   publish_view(*view, *lease);
