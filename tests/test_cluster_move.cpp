@@ -73,10 +73,20 @@ BOOST_AUTO_TEST_CASE(a_shard_moves_while_it_is_written) {
   BOOST_REQUIRE(wait_acks(writer, versioned, {}, 5));
   BOOST_REQUIRE(counted_at_least(adder, counters, 5));
 
+  auto refused_before = adder.refused();
+  auto started = std::chrono::steady_clock::now();
   auto move = start_move(*c.admin, c.name, shard, "n2");
   BOOST_REQUIRE_MESSAGE(move, (move ? "" : to_string(move.error())));
   BOOST_TEST(move->record.from == "n1");
   BOOST_REQUIRE(test::wait_move_ended(*c.admin, c.name, shard));
+  // Figures for the README, not asserted (timings vary with the machine).
+  BOOST_TEST_MESSAGE(
+    "the move took "
+    << std::chrono::duration_cast<std::chrono::milliseconds>(
+         std::chrono::steady_clock::now() - started)
+         .count()
+    << " ms; adds refused meanwhile (each retried): "
+    << adder.refused() - refused_before);
   auto after = read_cluster(*c.admin, c.name);
   BOOST_REQUIRE(after);
   BOOST_TEST(after->map[shard].record.owner == "n2");
@@ -104,6 +114,10 @@ BOOST_AUTO_TEST_CASE(a_shard_moves_while_it_is_written) {
     BOOST_TEST(value >= adder.acked(id), id);
     BOOST_TEST(value <= adder.acked(id) + adder.unknown(id), id);
   }
+  BOOST_TEST_MESSAGE("acknowledged: " << writer.acks(versioned[0])
+                     << " updates of " << versioned[0] << ", "
+                     << adder.acked(counters[0]) << " adds of "
+                     << counters[0] << "; " << reader.reads() << " reads");
   BOOST_TEST(reader.reads() > 0u);
   BOOST_TEST(reader.backwards() == 0u);
   // The old owner refuses the shard; the new one serves what the cluster
