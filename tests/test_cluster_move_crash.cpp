@@ -130,10 +130,10 @@ BOOST_AUTO_TEST_CASE(a_target_killed_mid_move_then_a_retry_elsewhere) {
 }
 
 BOOST_AUTO_TEST_CASE(a_source_killed_while_frozen_ends_with_one_owner) {
-  // n2 holds 1 s after its copy and again once frozen: the source is
+  // n2 holds 2 s after its copy and again once frozen: the source is
   // killed in the frozen state, before the catch-up.
   three_nodes c{"mv_kill_source", 2000, shared_zookeeper::server(),
-                {{"n2", {"--cluster-test-move-hold-ms=1000"}}}};
+                {{"n2", {"--cluster-test-move-hold-ms=2000"}}}};
   auto shard = test::shard_of_node(c.view, "n1");
   auto epoch = c.view.map[shard].record.epoch;
   auto db = c.connect();
