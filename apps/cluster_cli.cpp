@@ -3,10 +3,14 @@
 //   entact cluster create --zk=127.0.0.1:2181 --cluster=shop --shards=8
 //   entact cluster status --zk=127.0.0.1:2181 --cluster=shop [--json]
 //   entact cluster assign --zk=127.0.0.1:2181 --cluster=shop [--json]
+//   entact cluster move --zk=... --cluster=shop --shard=3 --to=n2 [--wait-ms=N]
+//   entact cluster move --zk=... --cluster=shop --shard=3 --abort
 //
 // Exit codes as the rest of the CLI: 0 done, 1 the cluster exists already
-// (create) or another admin kept changing the map (assign), 2 no such
-// cluster, 3 ZooKeeper unreachable, 4 malformed data in ZooKeeper, 64 usage.
+// (create), another admin kept changing the map (assign), a move of the
+// shard is in progress or was abandoned (move), 2 no such cluster (or no
+// move to abort), 3 ZooKeeper unreachable or a node not live, 4 malformed
+// data in ZooKeeper, 64 usage.
 
 #include "cluster_cli.hpp"
 
@@ -14,6 +18,7 @@
 #include <iostream>
 #include <map>
 #include <string>
+#include <thread>
 
 #include <caf/actor_system_config.hpp>
 #include <caf/settings.hpp>
@@ -21,6 +26,7 @@
 
 #include "entact/cluster/cluster_admin.hpp"
 #include "entact/cluster/cluster_names.hpp"
+#include "entact/cluster/move_admin.hpp"
 #include "entact/errc.hpp"
 
 namespace entact::apps {
@@ -38,9 +44,14 @@ const char* usage_text
   = "usage: entact cluster create --zk=HOST:PORT --cluster=NAME --shards=N\n"
     "       entact cluster status --zk=HOST:PORT --cluster=NAME [--json]\n"
     "       entact cluster assign --zk=HOST:PORT --cluster=NAME [--json]\n"
+    "       entact cluster move --zk=HOST:PORT --cluster=NAME --shard=S\n"
+    "                           (--to=NODE [--wait-ms=N] | --abort) [--json]\n"
     "  create  makes the cluster (the shard count is fixed from then on)\n"
     "  status  lists live members, shards per node and the map with epochs\n"
-    "  assign  gives shards never owned yet to live members, balanced\n";
+    "  assign  gives shards never owned yet to live members, balanced\n"
+    "  move    starts moving shard S to live member NODE (the nodes copy it\n"
+    "          while it is written, then the map flips); --wait-ms waits\n"
+    "          for the end; --abort ends a move in progress, S staying put\n";
 
 class cluster_cli_config : public caf::actor_system_config {
 public:
@@ -49,6 +60,10 @@ public:
   uint32_t shards = 0;
   bool json = false;
   size_t timeout_ms = 10000;
+  int64_t shard = -1;
+  std::string to;
+  bool abort = false;
+  size_t wait_ms = 0;
 
   cluster_cli_config() {
     opt_group{custom_options_, "global"}
@@ -56,7 +71,11 @@ public:
       .add(cluster, "cluster", "the cluster's name")
       .add(shards, "shards", "create: the number of shards (fixed)")
       .add(json, "json", "print one JSON object")
-      .add(timeout_ms, "timeout-ms", "deadline of connecting to ZooKeeper");
+      .add(timeout_ms, "timeout-ms", "deadline of connecting to ZooKeeper")
+      .add(shard, "shard", "move: the shard")
+      .add(to, "to", "move: the live member to move it to")
+      .add(abort, "abort", "move: end the move in progress of --shard")
+      .add(wait_ms, "wait-ms", "move: wait this long for the move to end");
   }
 };
 
@@ -64,6 +83,7 @@ int exit_code_of(const caf::error& err) {
   switch (code_of(err)) {
     case errc::conflict:
     case errc::retries_exhausted:
+    case errc::timeout:
       return exit_conflict;
     case errc::not_found:
       return exit_not_found;
@@ -85,6 +105,17 @@ int report_error(const caf::error& err, bool json) {
               << '\n';
   std::cerr << "entact cluster: " << text << '\n';
   return exit_code_of(err);
+}
+
+nlohmann::json moves_json(const std::vector<cluster::move_entry>& moves) {
+  auto out = nlohmann::json::array();
+  for (auto& m : moves)
+    out.push_back({{"shard", m.shard},
+                   {"from", m.record.from},
+                   {"to", m.record.to},
+                   {"epoch", m.record.epoch},
+                   {"state", to_string(m.record.state)}});
+  return out;
 }
 
 nlohmann::json view_json(const cluster::cluster_view& view) {
@@ -110,7 +141,8 @@ nlohmann::json view_json(const cluster::cluster_view& view) {
           {"map", map}};
 }
 
-void print_view(const cluster::cluster_view& view) {
+void print_view(const cluster::cluster_view& view,
+                const std::vector<cluster::move_entry>& moves) {
   auto j = view_json(view);
   std::cout << "cluster " << view.name << ": " << view.shards << " shards, "
             << view.members.size() << " live members\n";
@@ -125,6 +157,80 @@ void print_view(const cluster::cluster_view& view) {
               << e["epoch"].get<uint64_t>()
               << (e["live"].get<bool>() ? "" : " (no live owner)") << '\n';
   }
+  for (auto& m : moves)
+    std::cout << "move of shard " << m.shard << ": " << m.record.from
+              << " -> " << m.record.to << " (" << to_string(m.record.state)
+              << ", begun at epoch " << m.record.epoch << ")\n";
+}
+
+/// Waits (at most `cfg.wait_ms`) for the move of `cfg.shard` to end;
+/// reports where the shard is then.
+int wait_for_move(const cluster_cli_config& cfg, cluster::zk_session& zk) {
+  auto shard = static_cast<uint32_t>(cfg.shard);
+  auto deadline = std::chrono::steady_clock::now()
+                  + std::chrono::milliseconds{cfg.wait_ms};
+  for (;;) {
+    auto moves = cluster::read_moves(zk, cfg.cluster);
+    if (!moves)
+      return report_error(moves.error(), cfg.json);
+    bool going = false;
+    for (auto& m : *moves)
+      going = going || m.shard == shard;
+    if (!going)
+      break;
+    if (std::chrono::steady_clock::now() >= deadline)
+      return report_error(make_error(errc::timeout,
+                                     "the move of shard "
+                                       + std::to_string(shard)
+                                       + " is still in progress"),
+                          cfg.json);
+    std::this_thread::sleep_for(std::chrono::milliseconds{50});
+  }
+  auto view = cluster::read_cluster(zk, cfg.cluster);
+  if (!view)
+    return report_error(view.error(), cfg.json);
+  auto& rec = view->map[shard].record;
+  if (rec.owner != cfg.to)
+    return report_error(make_error(errc::conflict,
+                                   "the move of shard "
+                                     + std::to_string(shard)
+                                     + " was abandoned: it stays on "
+                                     + rec.owner),
+                        cfg.json);
+  if (cfg.json)
+    std::cout << nlohmann::json{{"moved", shard},
+                                {"owner", rec.owner},
+                                {"epoch", rec.epoch}}
+                   .dump()
+              << '\n';
+  else
+    std::cout << "shard " << shard << " moved to " << rec.owner
+              << " at epoch " << rec.epoch << '\n';
+  return exit_ok;
+}
+
+int run_move(const cluster_cli_config& cfg, cluster::zk_session& zk) {
+  auto shard = static_cast<uint32_t>(cfg.shard);
+  if (cfg.abort) {
+    if (auto err = cluster::abort_move(zk, cfg.cluster, shard))
+      return report_error(err, cfg.json);
+    if (cfg.json)
+      std::cout << nlohmann::json{{"aborted", shard}}.dump() << '\n';
+    else
+      std::cout << "aborted the move of shard " << shard << '\n';
+    return exit_ok;
+  }
+  auto move = cluster::start_move(zk, cfg.cluster, shard, cfg.to);
+  if (!move)
+    return report_error(move.error(), cfg.json);
+  if (cfg.wait_ms > 0)
+    return wait_for_move(cfg, zk);
+  if (cfg.json)
+    std::cout << moves_json({*move}).front().dump() << '\n';
+  else
+    std::cout << "moving shard " << shard << " from " << move->record.from
+              << " to " << move->record.to << '\n';
+  return exit_ok;
 }
 
 int run(const std::string& command, const cluster_cli_config& cfg,
@@ -142,14 +248,22 @@ int run(const std::string& command, const cluster_cli_config& cfg,
                 << cfg.shards << " shards\n";
     return exit_ok;
   }
+  if (command == "move")
+    return run_move(cfg, zk);
   auto view = command == "status" ? cluster::read_cluster(zk, cfg.cluster)
                                   : cluster::assign_unowned(zk, cfg.cluster);
   if (!view)
     return report_error(view.error(), cfg.json);
-  if (cfg.json)
-    std::cout << view_json(*view).dump() << '\n';
-  else
-    print_view(*view);
+  auto moves = cluster::read_moves(zk, cfg.cluster);
+  if (!moves)
+    return report_error(moves.error(), cfg.json);
+  if (cfg.json) {
+    auto j = view_json(*view);
+    j["moves"] = moves_json(*moves);
+    std::cout << j.dump() << '\n';
+  } else {
+    print_view(*view, *moves);
+  }
   return exit_ok;
 }
 
@@ -178,9 +292,10 @@ int cluster_main(int argc, char** argv) {
     return exit_ok;
   }
   if (cfg.remainder.size() != 1)
-    return usage("one command: create, status or assign");
+    return usage("one command: create, status, assign or move");
   auto command = cfg.remainder.front();
-  if (command != "create" && command != "status" && command != "assign")
+  if (command != "create" && command != "status" && command != "assign"
+      && command != "move")
     return usage("unknown command '" + command.substr(0, 64) + "'");
   if (auto err = cluster::validate_address(cfg.zk))
     return usage("--zk: " + to_string(err));
@@ -189,6 +304,16 @@ int cluster_main(int argc, char** argv) {
   if (command == "create"
       && (cfg.shards == 0 || cfg.shards > cluster::max_shards))
     return usage("--shards must be 1.." + std::to_string(cluster::max_shards));
+  if (command == "move") {
+    if (cfg.shard < 0 || cfg.shard >= int64_t{cluster::max_shards})
+      return usage("--shard must be 0.."
+                   + std::to_string(cluster::max_shards - 1));
+    if (cfg.abort != cfg.to.empty())
+      return usage("move needs either --to=NODE or --abort");
+    if (!cfg.abort)
+      if (auto err = cluster::validate_node_id(cfg.to))
+        return usage("--to: " + to_string(err));
+  }
   if (cfg.timeout_ms == 0)
     return usage("--timeout-ms must not be 0");
   cluster::zk_session::options opts;

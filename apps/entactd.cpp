@@ -394,7 +394,9 @@ int main(int argc, char** argv) {
                            http_port_file, http))
     return 1;
   if (node)
-    node->start(serve_opts.host + ":" + std::to_string((*server)->port()));
+    entact::apps::start_node(*node, **eng,
+                             serve_opts.host + ":"
+                               + std::to_string((*server)->port()));
   if (!port_file.empty())
     std::ofstream{port_file} << (*server)->port() << '\n';
   std::printf("entactd: listening on %s:%u (data dir %s, sync %s, frames "

@@ -11,6 +11,7 @@
 #include <caf/config_option_set.hpp>
 
 #include "entact/cluster/cluster_node.hpp"
+#include "entact/cluster/engine_shard_host.hpp"
 #include "entact/engine_options.hpp"
 
 namespace entact::apps {
@@ -20,6 +21,7 @@ struct cluster_flags {
   std::string node_id;
   size_t session_timeout_ms = 10000;
   size_t min_members = 1;
+  size_t move_hold_ms = 0;
 
   void add_to(caf::config_option_set& set) {
     caf::config_option_adder{set, "global"}
@@ -30,7 +32,10 @@ struct cluster_flags {
            "ZooKeeper session timeout: a node that cannot prove its session "
            "for less than this refuses every call")
       .add(min_members, "cluster-min-members",
-           "live members needed before shards are first assigned");
+           "live members needed before shards are first assigned")
+      .add(move_hold_ms, "cluster-test-move-hold-ms",
+           "testing only: as a shard move's target, wait this long after "
+           "the copy and again before the catch-up");
   }
 
   /// The node for these flags (nullptr without --cluster), wired into
@@ -50,6 +55,7 @@ struct cluster_flags {
     no.node_id = node_id;
     no.session_timeout = std::chrono::milliseconds{session_timeout_ms};
     no.min_members = min_members;
+    no.move_hold = std::chrono::milliseconds{move_hold_ms};
     no.log = std::move(log);
     auto node = cluster::cluster_node::make(std::move(no));
     if (!node) {
@@ -63,5 +69,11 @@ struct cluster_flags {
     return std::move(*node);
   }
 };
+
+/// Starts `node` serving at `address`, moving shards in and out of `eng`.
+inline void start_node(cluster::cluster_node& node, engine& eng,
+                       std::string address) {
+  node.start(std::move(address), cluster::engine_shard_host::make(eng));
+}
 
 } // namespace entact::apps

@@ -5,6 +5,7 @@
 #include <map>
 
 #include "entact/cluster/cluster_names.hpp"
+#include "entact/cluster/move_record.hpp"
 #include "entact/errc.hpp"
 
 namespace entact::cluster {
@@ -138,6 +139,7 @@ caf::error create_cluster(zk_session& zk, const std::string& name,
   nodes.emplace_back(layout::config(name), encode_config(shards));
   nodes.emplace_back(layout::members(name), "");
   nodes.emplace_back(layout::shards(name), "");
+  nodes.emplace_back(layout::moves(name), "");
   for (uint32_t n = 0; n < shards; ++n)
     nodes.emplace_back(layout::shard(name, n), encode_shard({}));
   std::vector<zoo_op_t> ops(nodes.size());

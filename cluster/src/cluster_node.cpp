@@ -36,8 +36,10 @@ cluster_node::~cluster_node() {
     worker_.join();
 }
 
-void cluster_node::start(std::string address) {
+void cluster_node::start(std::string address,
+                         std::shared_ptr<shard_host> host) {
   address_ = std::move(address);
+  host_ = std::move(host);
   worker_ = std::thread{[this] { run(); }};
 }
 
@@ -63,6 +65,11 @@ caf::error cluster_node::admit(const std::vector<entity_id>& ids) const {
                           + ", owner "
                           + (owner.empty() ? std::string{"none"} : owner)
                           + ")");
+    if (snap->fenced.count(shard) != 0)
+      return make_error(errc::unavailable,
+                        "shard " + std::to_string(shard) + " of '"
+                          + id.substr(0, 64) + "' is moving away from node "
+                          + opts_.node_id + ": retry");
   }
   return {};
 }
@@ -93,7 +100,8 @@ void cluster_node::run() {
     guard.unlock();
     keep_up(zk, lease);
     guard.lock();
-    wake_.wait_for(guard, period, [this] { return stopping_; });
+    wake_.wait_for(guard, period, [this] { return stopping_ || poked_; });
+    poked_ = false;
   }
   guard.unlock();
   publish(nullptr);
@@ -121,6 +129,13 @@ void cluster_node::keep_up(std::unique_ptr<zk_session>& zk,
         wake_.notify_all();
       }
     };
+    zo.on_change = [this](const std::string&) {
+      {
+        std::lock_guard<std::mutex> guard{mtx_};
+        poked_ = true;
+      }
+      wake_.notify_all();
+    };
     auto s = zk_session::open(std::move(zo));
     if (!s) {
       log("no session: " + to_string(s.error()));
@@ -136,18 +151,46 @@ void cluster_node::keep_up(std::unique_ptr<zk_session>& zk,
                                                                 opts_.node_id));
     log("registered as " + opts_.node_id + " at " + address_);
   }
-  auto view = read_cluster(*zk, name);
+  // Read with watches: a change of the map, the members or a move wakes
+  // the thread at once (a move's steps and the clients' wait on it). The
+  // moves first: one session's reads see ZooKeeper in order, and a flip
+  // sets the map and deletes the move at once, so a move not seen here
+  // that had flipped is in the map read after. (The other way round, a
+  // source could read the map before a flip and the moves after it, and
+  // lift its fence on a shard it no longer owns.)
+  auto moves = read_moves(*zk, name, true);
+  if (!moves) {
+    log("cannot read the moves: " + to_string(moves.error()));
+    return; // keep serving by the last map while the lease holds
+  }
+  auto view = read_cluster(*zk, name, true);
   if (view && view->members.size() >= opts_.min_members)
     view = assign_unowned(*zk, name);
   if (!view) {
     log("cannot read the map: " + to_string(view.error()));
-    return; // keep serving by the last map while the lease holds
+    return;
   }
+  // Fenced before any step reports the freeze (or serves after a restart).
+  if (!fence_moving(*view, *moves, *lease))
+    return;
+  if (host_ && step_moves(*zk, *view, *moves)) {
+    // This node took a shard over: serve it from this map on.
+    moves = read_moves(*zk, name, true);
+    view = moves ? read_cluster(*zk, name, true) : moves.error();
+    if (!view || !fence_moving(*view, *moves, *lease))
+      return;
+  }
+  publish_view(*view, *lease);
+}
+
+void cluster_node::publish_view(const cluster_view& view,
+                                const session_lease& lease) {
   auto snap = std::make_shared<snapshot>();
-  snap->shards = view->shards;
-  for (auto& e : view->map)
+  snap->shards = view.shards;
+  for (auto& e : view.map)
     snap->owners.emplace_back(e.record.owner, e.record.epoch);
-  snap->lease = lease->shared_state();
+  snap->lease = lease.shared_state();
+  snap->fenced = fenced_;
   publish(std::move(snap));
 }
 

@@ -21,6 +21,7 @@
 #include "status.hpp"
 #include "store_impl.hpp"
 #include "twopc_write.hpp"
+#include "write_fence.hpp"
 
 namespace entact::storage {
 
@@ -144,6 +145,8 @@ store::impl::prepare_now(const prepare_request& req) {
                                               + " is held by prepared "
                                                 "transaction "
                                               + *holder);
+  if (auto err = detail::fenced_error(fence, req.ops))
+    return err;
   auto stored = read_stored(*db, req.ops);
   if (!stored)
     return std::move(stored.error());

@@ -8,6 +8,7 @@
 #include "open_db.hpp"
 #include "store_impl.hpp"
 #include "thread_cpu.hpp"
+#include "write_fence.hpp"
 
 namespace entact::storage {
 
@@ -46,6 +47,8 @@ void store::impl::run() {
       group.front().job();
       continue;
     }
+    if (fence && detail::refuse_fenced(fence, group, batches_refused))
+      continue; // every batch of the group was fenced
     std::unique_lock<std::mutex> in_group{group_mtx};
     if (outside_writer.load()) {
       drain();

@@ -157,6 +157,10 @@ struct store::impl {
     {0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1,
      0.25, 0.5, 1, 2.5}};
 
+  // The committer's: ids whose writes are refused (`store::fence`), set
+  // only between groups; empty for none.
+  std::function<bool(const entity_id&)> fence;
+
   mutable std::mutex hook_mtx;
   std::function<void()> before_commit;
 

@@ -36,11 +36,15 @@ inline errc code_of_get(database& db, const std::string& id) {
 /// ZooKeeper: `shared_zookeeper`), all shards owned. The nodes' ZooKeeper
 /// sessions expire `session_timeout_ms` after they go silent.
 struct three_nodes {
-  explicit three_nodes(std::string cluster_name, int session_timeout_ms = 2000,
-                       zookeeper_process& server = shared_zookeeper::server())
+  /// `extra_args` are more flags of the nodes named (test hooks).
+  explicit three_nodes(
+    std::string cluster_name, int session_timeout_ms = 2000,
+    zookeeper_process& server = shared_zookeeper::server(),
+    std::map<std::string, std::vector<std::string>> extra_args = {})
     : zk(server),
       name(std::move(cluster_name)),
-      session_ms(session_timeout_ms) {
+      session_ms(session_timeout_ms),
+      extra(std::move(extra_args)) {
     if (auto err = cluster::create_cluster(*admin, name, shard_count))
       throw std::runtime_error(to_string(err));
     for (auto& id : node_ids)
@@ -49,9 +53,13 @@ struct three_nodes {
   }
 
   std::vector<std::string> node_args(const std::string& id) const {
-    return {"--cluster=" + zk.hosts() + "/" + name, "--node-id=" + id,
-            "--cluster-session-timeout-ms=" + std::to_string(session_ms),
-            "--cluster-min-members=3"};
+    std::vector<std::string> args{
+      "--cluster=" + zk.hosts() + "/" + name, "--node-id=" + id,
+      "--cluster-session-timeout-ms=" + std::to_string(session_ms),
+      "--cluster-min-members=3"};
+    if (auto i = extra.find(id); i != extra.end())
+      args.insert(args.end(), i->second.begin(), i->second.end());
+    return args;
   }
 
   /// A cluster client with `opts` (by default: `call_deadline`).
@@ -86,6 +94,7 @@ struct three_nodes {
   std::unique_ptr<cluster::zk_session> admin = open_session(zk);
   std::string name;
   int session_ms;
+  std::map<std::string, std::vector<std::string>> extra;
   std::map<std::string, std::unique_ptr<server_process>> nodes;
   cluster::cluster_view view;
 };

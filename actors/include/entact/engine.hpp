@@ -97,6 +97,23 @@ public:
   /// capture weakly.
   void on_close(std::function<void()> hook);
 
+  // Shard moves between cluster nodes (README, "Moving a shard";
+  // cluster/mover). Each blocks until the committer has done it.
+
+  /// Writes records copied from another node with their versions, each
+  /// only if newer than the stored one (`storage::store::install`).
+  /// Errors: those of `store::install`, `closed`.
+  caf::expected<size_t> install(const std::vector<record>& records);
+
+  /// Refuses (`unavailable`) every later write of an id for which
+  /// `refuse(id)` is true; every earlier one is durable when it returns
+  /// (`storage::store::fence`; empty `refuse` lifts it). Errors: `closed`.
+  caf::error fence(std::function<bool(const entity_id&)> refuse);
+
+  /// True if a prepared two-phase-commit transaction holds an id for which
+  /// `pred(id)` is true.
+  bool holds_prepared(const std::function<bool(const entity_id&)>& pred) const;
+
   /// The options the engine was opened with.
   const engine_options& options() const noexcept;
 

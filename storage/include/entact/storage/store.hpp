@@ -217,6 +217,32 @@ public:
   /// `invalid_argument`, `storage_failure`, `in_doubt`, `closed`.
   caf::error forget_decision(std::string_view txn);
 
+  // Shard moves (README, "Moving a shard"). Both run on the committer
+  // thread, alone between groups (as the 2PC steps), and must not be called
+  // from a commit callback.
+
+  /// Writes `records` as they are, versions included, each only if it is
+  /// newer than the stored record of its id (or the id was never stored):
+  /// one atomic, synced RocksDB write, so a retried install never takes an
+  /// id back in time. The committer learns what it wrote. Returns how many
+  /// were written. Errors (nothing written): `invalid_argument`/`too_large`
+  /// (a bad id or value, a record without a version, more than
+  /// `max_install_records`), `storage_failure`, `in_doubt` (the sync
+  /// failed), `closed`.
+  caf::expected<size_t> install(const std::vector<record>& records);
+
+  /// The most records one `install` takes.
+  static constexpr size_t max_install_records = 4096;
+
+  /// Replaces the write fence with `refuse` (an empty function lifts it).
+  /// Once this returns, every batch committed before is durable, and every
+  /// later batch or prepare naming an id for which `refuse(id)` is true
+  /// fails with `unavailable` (nothing of it written); `install`,
+  /// `commit_prepared` and `abort_prepared` are not fenced. `refuse` runs
+  /// on the committer thread: it must be quick and must not block. Errors:
+  /// `closed`.
+  caf::error fence(std::function<bool(const entity_id&)> refuse);
+
   /// Stops accepting writes (later commits fail with `closed`), commits
   /// everything already queued, stops the committer thread and flushes the
   /// memtable, so no acknowledged write lives only in the WAL. Reads keep
