@@ -5,6 +5,7 @@
 
 #include "entact/interfaces.hpp"
 #include "internal.hpp"
+#include "twopc/held_ids.hpp"
 
 namespace entact::detail {
 
@@ -18,6 +19,7 @@ server_api::behavior_type
 front_door(server_api::pointer self, router_api router,
            coordinator_api coordinator, entity_context::reader_api readers,
            caf::actor watches,
-           std::function<caf::error(const std::vector<entity_id>&)> admit);
+           std::function<caf::error(const std::vector<entity_id>&)> admit,
+           const held_ids* held);
 
 } // namespace entact::detail
