@@ -39,6 +39,13 @@ caf::error check(const engine_options& opts) {
   if (opts.max_retryable_txns == 0)
     return make_error(errc::invalid_argument,
                       "max_retryable_txns must be >= 1");
+  if (opts.twopc_ask_backoff.count() <= 0)
+    return make_error(errc::invalid_argument,
+                      "twopc_ask_backoff must be positive");
+  if (opts.twopc_decision_wait.count() < 0 || opts.twopc_ask_after.count() < 0)
+    return make_error(errc::invalid_argument,
+                      "twopc_decision_wait and twopc_ask_after must not be "
+                      "negative");
   if (opts.limits.max_id_bytes == 0)
     return make_error(errc::invalid_argument, "max_id_bytes must be >= 1");
   if (opts.limits.max_read_ids == 0)
