@@ -68,3 +68,39 @@ BOOST_AUTO_TEST_CASE(a_remote_coordinator_prepares_and_commits_at_entactd) {
   BOOST_CHECK(*db->abort_prepared("never"));
   BOOST_CHECK(db->prepared_transactions()->empty());
 }
+
+// entactd resolves a prepared transaction of another holder by asking it
+// over the network (`--twopc-name`, the dialer of decision_dialer.hpp).
+BOOST_AUTO_TEST_CASE(a_restarted_entactd_asks_the_holder_over_the_network) {
+  test::server_process holder;
+  test::server_process member{{"--twopc-name=member",
+                               "--twopc-ask-after-ms=0"}};
+  auto address = "127.0.0.1:" + std::to_string(holder.port());
+  auto at_holder = connect_or_throw(holder.port());
+  auto at_member = connect_or_throw(member.port());
+  txn_prepare p{"r2", {address, "member"}, address};
+  auto prepare_at = [&](client& db, const entity_id& id) {
+    BOOST_REQUIRE(db.create(id, "100"));
+    txn_client c{db.system(), caf::actor_cast<coordinator_api>(db.server())};
+    BOOST_REQUIRE(c.begin());
+    BOOST_REQUIRE(c.lock({id}));
+    auto vote = db.prepare(c.handle.id, {{id, false, "50"}}, p);
+    BOOST_REQUIRE_MESSAGE(vote && *vote, why(vote));
+  };
+  prepare_at(*at_holder, "acct/1");
+  prepare_at(*at_member, "acct/2");
+  BOOST_REQUIRE(at_holder->commit_prepared("r2", true));
+  // The member dies before it hears the commit, and learns it itself.
+  at_member.reset();
+  member.crash();
+  member.restart();
+  at_member = connect_or_throw(member.port());
+  BOOST_REQUIRE(wait_until(
+    [&] {
+      auto list = at_member->prepared_transactions();
+      return list && list->empty();
+    },
+    20s));
+  BOOST_CHECK_EQUAL(at_member->get("acct/2")->value, "50");
+  BOOST_CHECK_EQUAL(at_holder->get("acct/1")->value, "50");
+}
