@@ -51,6 +51,17 @@ using lease_atom = caf::atom_constant<caf::atom("t_lease")>;
 /// committed (or may have).
 using ended_atom = caf::atom_constant<caf::atom("t_ended")>;
 
+/// The wait-die age of a prepared transaction's locks (twopc/): older than
+/// every transaction the coordinator begins (their ages start at 1), so a
+/// transaction meeting one dies at once instead of waiting, and the mark
+/// by which an entity knows that its holder is prepared: its writes and
+/// modifications are refused at once (`lock_timeout`), its gets answer
+/// `in_doubt` (the decision may already be made elsewhere).
+constexpr uint64_t prepared_age = 0;
+/// The lease of a prepared transaction's locks: in effect none, since
+/// only a decision may end it (a year, well inside the clock's range).
+constexpr caf::timespan prepared_lease = std::chrono::hours{24 * 365};
+
 /// A transaction asking an entity for its exclusive lock.
 struct lock_request {
   txn_id txn = 0;

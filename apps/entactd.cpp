@@ -28,6 +28,7 @@
 
 #include <caf/io/middleman.hpp>
 
+#include "entact/decision_dialer.hpp"
 #include "entact/engine.hpp"
 #include "entact/errc.hpp"
 #include "entact/http_token.hpp"
@@ -86,6 +87,9 @@ public:
     = entact::engine_options{}.max_watches_per_connection;
   entact::tls_server_options tls;
   entact::apps::cluster_flags cluster;
+  // Two-phase commit (README, "Two-phase commit: participant").
+  std::string twopc_name;
+  size_t twopc_ask_after_ms = 2'000;
 
   server_config() {
     cluster.add_to(custom_options_);
@@ -156,6 +160,10 @@ public:
            "must be mode 0600 or 0400)")
       .add(http_console, "http-console",
            "serve the browser console at GET / (true or false)")
+      .add(twopc_name, "twopc-name",
+           "this node as 2PC participant and decision holder (host:port)")
+      .add(twopc_ask_after_ms, "twopc-ask-after-ms",
+           "age of a prepared transaction before its holder is asked")
       .add(max_watches, "max-watches",
            "most watches open at once (remote and HTTP together)")
       .add(watch_queue_events, "watch-queue-events",
@@ -193,6 +201,14 @@ public:
     opts.watch_queue = watch_queue_events;
     opts.watch_queue_bytes = watch_queue_bytes;
     opts.max_watches_per_connection = max_watches_per_connection;
+    // A prepared transaction of another holder is resolved by asking it
+    // over the network (plaintext: TLS to the holder is not wired yet).
+    opts.twopc_name = twopc_name;
+    opts.twopc_ask_after = std::chrono::milliseconds{twopc_ask_after_ms};
+    entact::client_options dial;
+    dial.connect_timeout = std::chrono::seconds{2};
+    dial.request_timeout = std::chrono::seconds{5};
+    opts.twopc_ask = entact::decision_dialer(dial);
     return opts;
   }
 

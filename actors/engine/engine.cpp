@@ -3,6 +3,7 @@
 #include <thread>
 
 #include <caf/actor_system.hpp>
+#include <caf/scoped_actor.hpp>
 #include <caf/exit_reason.hpp>
 #include <caf/send.hpp>
 #include <caf/typed_event_based_actor.hpp>
@@ -59,6 +60,13 @@ caf::error check(const engine_options& opts) {
   if (opts.max_retryable_txns == 0)
     return make_error(errc::invalid_argument,
                       "max_retryable_txns must be >= 1");
+  if (opts.twopc_ask_backoff.count() <= 0)
+    return make_error(errc::invalid_argument,
+                      "twopc_ask_backoff must be positive");
+  if (opts.twopc_decision_wait.count() < 0 || opts.twopc_ask_after.count() < 0)
+    return make_error(errc::invalid_argument,
+                      "twopc_decision_wait and twopc_ask_after must not be "
+                      "negative");
   if (opts.limits.max_id_bytes == 0)
     return make_error(errc::invalid_argument, "max_id_bytes must be >= 1");
   if (opts.limits.max_read_ids == 0)
@@ -89,6 +97,36 @@ detail::feed_bounds watch_bounds(const engine_options& opts) {
   return {std::max<size_t>(opts.watch_queue, 1), opts.watch_queue_bytes};
 }
 
+/// The prepared table starts with what the store holds prepared: their
+/// ids are locked again before `open` returns (see `wait_for_prepared`).
+void spawn_prepared_table(engine::impl& e) {
+  auto& sys = *e.sys;
+  auto& t = e.twopc;
+  t.router = e.router;
+  t.store = e.store.get();
+  t.held = &e.held;
+  t.name = e.opts.twopc_name;
+  t.decision_wait = e.opts.twopc_decision_wait;
+  t.ask = e.opts.twopc_ask;
+  t.ask_after = e.opts.twopc_ask_after;
+  t.ask_backoff = e.opts.twopc_ask_backoff;
+  t.io = detail::spawn_runner(sys);
+  t.asker = detail::spawn_runner(sys);
+  e.prepared = sys.spawn(detail::prepared_table, &e.twopc,
+                         e.store->prepared());
+}
+
+/// Waits until the locks of the transactions found prepared are taken
+/// again: no call is served before.
+caf::error wait_for_prepared(engine::impl& e) {
+  caf::error result;
+  caf::scoped_actor self{*e.sys};
+  self->request(e.prepared, e.opts.request_timeout, detail::ready_atom::value)
+    .receive([](bool) {},
+             [&](caf::error& err) { result = detail::normalize(err); });
+  return result;
+}
+
 void spawn_actors(engine::impl& e, size_t workers) {
   auto& sys = *e.sys;
   e.ctx.store = e.store.get();
@@ -101,7 +139,9 @@ void spawn_actors(engine::impl& e, size_t workers) {
   detail::router_config rcfg{e.opts.resident_cap, e.opts.idle_timeout,
                              e.opts.limits};
   e.router = sys.spawn(detail::router, rcfg, &e.ctx);
+  spawn_prepared_table(e);
   // Member by member: the context holds counters (atomics), not copyable.
+  e.tctx.prepared = e.prepared;
   e.tctx.router = e.router;
   e.tctx.store = e.store.get();
   e.tctx.unpublished_batches = &e.unpublished_batches;
@@ -120,7 +160,7 @@ void spawn_actors(engine::impl& e, size_t workers) {
   e.watch_service = detail::spawn_remote_watches(sys, std::move(wcfg));
   e.door = sys.spawn(detail::front_door, caf::actor_cast<router_api>(e.router),
                      e.coordinator, e.ctx.readers, e.watch_service,
-                     e.opts.admit,
+                     e.opts.admit, &e.held,
                      [&e](engine_stats& stats) { add_engine_counters(e, stats); });
   e.gate.start(sys, caf::actor_cast<router_api>(e.router),
                e.opts.request_timeout, workers, e.opts.max_calls_in_flight);
@@ -161,7 +201,10 @@ engine::open(engine_options opts, std::unique_ptr<entact::config> cfg) {
   ptr->cfg->set("scheduler.policy", caf::atom("sharing"));
   ptr->sys = std::make_unique<caf::actor_system>(*ptr->cfg);
   spawn_actors(*ptr, workers);
-  return std::unique_ptr<engine>{new engine(std::move(ptr))};
+  std::unique_ptr<engine> result{new engine(std::move(ptr))};
+  if (auto err = wait_for_prepared(*result->impl_))
+    return err; // closed by `result`'s destructor
+  return result;
 }
 
 engine::engine(std::unique_ptr<impl> ptr) : impl_(std::move(ptr)) {
@@ -180,6 +223,9 @@ void engine::close() {
   impl_->watches->close(detail::call_gate::closed_error());
   for (auto h : {caf::actor_cast<caf::actor>(impl_->door),
                  caf::actor_cast<caf::actor>(impl_->coordinator),
+                 caf::actor_cast<caf::actor>(impl_->prepared),
+                 caf::actor_cast<caf::actor>(impl_->twopc.io),
+                 caf::actor_cast<caf::actor>(impl_->twopc.asker),
                  caf::actor_cast<caf::actor>(impl_->router),
                  caf::actor_cast<caf::actor>(impl_->ctx.readers),
                  impl_->watch_service})
@@ -189,12 +235,17 @@ void engine::close() {
   impl_->watch_service = nullptr;
   impl_->router = nullptr;
   impl_->coordinator = nullptr;
+  impl_->prepared = nullptr;
+  impl_->twopc.io = nullptr;
+  impl_->twopc.asker = nullptr;
   impl_->ctx.readers = nullptr;
   impl_->sys->await_all_actors_done();
   // Only now: transaction actors read it until they are done (a release
   // sent to the stopped router is dropped); clearing it earlier raced
   // with them (UBSan: a null router in test_txn_locking).
   impl_->tctx.router = nullptr;
+  impl_->tctx.prepared = nullptr;
+  impl_->twopc.router = nullptr;
   impl_->watches->release();
   // Every actor is gone: the store commits what is left and closes.
   impl_->store.reset();
@@ -208,6 +259,9 @@ caf::expected<record> engine::get(const entity_id& id) {
 caf::expected<record> engine::read(const entity_id& id) {
   if (impl_->gate.closed())
     return detail::call_gate::closed_error();
+  // Checked before the read (see held_ids.hpp).
+  if (auto err = impl_->held.check(id))
+    return err;
   auto r = impl_->store->read(id);
   if (!r)
     return r;
@@ -218,6 +272,8 @@ caf::expected<std::vector<record>>
 engine::read_many(const std::vector<entity_id>& ids) {
   if (impl_->gate.closed())
     return detail::call_gate::closed_error();
+  if (auto err = impl_->held.check(ids))
+    return err;
   return impl_->store->read_many(ids);
 }
 
@@ -312,6 +368,11 @@ void engine::run_close_hooks() {
   }
   for (auto& h : hooks)
     h(); // outside the lock: a hook may wait for calls in flight
+}
+
+caf::expected<std::vector<prepared_info>> engine::prepared_transactions() {
+  return impl_->gate.request<std::vector<prepared_info>>(
+    impl_->coordinator, prepared_atom::value);
 }
 
 coordinator_api engine::coordinator() const {

@@ -14,6 +14,8 @@
 #include "entity/unpublished.hpp"
 #include "internal.hpp"
 #include "operations/operation_registry.hpp"
+#include "twopc/held_ids.hpp"
+#include "twopc/prepared_table.hpp"
 #include "txn/txn_actor.hpp"
 #include "watch/watch_hub.hpp"
 
@@ -34,6 +36,11 @@ struct engine::impl {
   detail::entity_context ctx;
   detail::router_actor router;
   detail::txn_context tctx;
+  /// Two-phase commit (twopc/): the ids prepared transactions hold, and
+  /// the table that keeps those transactions by name.
+  detail::held_ids held;
+  detail::twopc_context twopc;
+  detail::prepared_table_actor prepared;
   coordinator_api coordinator;
   /// Serves other actors' (remote clients') watches.
   caf::actor watch_service;

@@ -26,6 +26,7 @@ server_api::behavior_type
 front_door(server_api::pointer self, router_api router, coordinator_api coord,
            entity_context::reader_api readers, caf::actor watches,
            std::function<caf::error(const std::vector<entity_id>&)> admit,
+           const held_ids* held,
            std::function<void(engine_stats&)> add_counters) {
   // The refusal of a call naming `ids`, if any (none without `admit`).
   auto refusal = [admit](auto&& make_ids) -> caf::error {
@@ -92,11 +93,43 @@ front_door(server_api::pointer self, router_api router, coordinator_api coord,
         return err;
       return self->delegate(coord, a, std::move(ops));
     },
+    // Two-phase commit: a prepare is admitted as a commit of its writes;
+    // the calls by name as a `begin` (no ids: a cluster node still
+    // refuses while it cannot prove its session). Decision queries and
+    // the list are the decision holder's, not a shard's: always served.
+    [=](prepare_atom a, txn_id txn, std::vector<txn_write>& writes,
+        txn_prepare& p) -> caf::result<bool> {
+      if (auto err = refusal([&] {
+            return ids_of(writes, [](auto& w) { return w.id; });
+          }))
+        return err;
+      return self->delegate(coord, a, txn, std::move(writes), std::move(p));
+    },
+    [=](commit_prepared_atom a, std::string& name,
+        bool as_decision) -> caf::result<std::vector<record>> {
+      if (auto err = refusal([] { return std::vector<entity_id>{}; }))
+        return err;
+      return self->delegate(coord, a, std::move(name), as_decision);
+    },
+    [=](abort_prepared_atom a, std::string& name) -> caf::result<bool> {
+      if (auto err = refusal([] { return std::vector<entity_id>{}; }))
+        return err;
+      return self->delegate(coord, a, std::move(name));
+    },
+    [=](decision_atom a, std::string& name) {
+      return self->delegate(coord, a, std::move(name));
+    },
+    [=](forget_atom a, std::string& name) {
+      return self->delegate(coord, a, std::move(name));
+    },
+    [=](prepared_atom a) { return self->delegate(coord, a); },
     // The store checks the read against the engine's limits (the same
     // check as for an embedded read_many).
     [=](read_atom a,
         std::vector<entity_id>& ids) -> caf::result<std::vector<record>> {
       if (auto err = refusal([&] { return ids; }))
+        return err;
+      if (auto err = held->check(ids))
         return err;
       return self->delegate(readers, a, std::move(ids));
     },

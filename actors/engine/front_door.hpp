@@ -5,6 +5,7 @@
 
 #include "entact/interfaces.hpp"
 #include "internal.hpp"
+#include "twopc/held_ids.hpp"
 
 namespace entact::detail {
 
@@ -21,6 +22,7 @@ front_door(server_api::pointer self, router_api router,
            coordinator_api coordinator, entity_context::reader_api readers,
            caf::actor watches,
            std::function<caf::error(const std::vector<entity_id>&)> admit,
+           const held_ids* held,
            std::function<void(engine_stats&)> add_counters);
 
 } // namespace entact::detail

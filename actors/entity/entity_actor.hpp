@@ -85,6 +85,11 @@ struct entity_activity {
   /// queued (`next_ticket` if none).
   uint64_t oldest_unfinished_write() const noexcept;
 
+  /// True if the lock is a prepared transaction's (see `prepared_age`).
+  bool held_prepared() const noexcept {
+    return holder != 0 && holder_age == prepared_age;
+  }
+
   /// True if a lock may be granted now: not held, no write in flight or
   /// waiting (the lock holder reads the committed record).
   bool lockable() const noexcept {

@@ -38,6 +38,23 @@ void queue_up(entity_ptr self, queued_request q, caf::timespan wait) {
   expire_by(self, deadline);
 }
 
+caf::error held_prepared(const entity_state& st) {
+  return make_error(errc::lock_timeout,
+                    st.cache.id + " is held by a prepared transaction");
+}
+
+/// The holder became a prepared transaction: writes and modifications
+/// queued behind it would only wait out their deadline, so they are
+/// refused now (not applied).
+void refuse_queued_writes(entity_state& st) {
+  auto& a = *st.activity;
+  auto write = [](const queued_request& q) { return !q.is_lock; };
+  for (auto& q : a.queue)
+    if (write(q))
+      q.rp.deliver(held_prepared(st));
+  a.queue.remove_if(write);
+}
+
 /// Refuses queued lock requests younger than the new holder (wait-die).
 void refuse_younger(entity_activity& a) {
   auto younger = [&](const queued_request& q) {
@@ -119,10 +136,18 @@ caf::result<record> on_lock(entity_ptr self, const entity_context*,
   // A promise only where the answer comes later: once made, it and not
   // the returned value answers the request.
   if (a.holder == req.txn || a.lockable()) {
-    if (a.holder == req.txn)
+    if (a.holder == req.txn) {
       a.lease_end = clock::now() + req.lease;
-    else
+      // The holder prepares (twopc/): it becomes the oldest.
+      if (req.age < a.holder_age) {
+        a.holder_age = req.age;
+        refuse_younger(a);
+        if (a.held_prepared())
+          refuse_queued_writes(st);
+      }
+    } else {
       grant(self, req);
+    }
     auto rp = self->make_response_promise<record>();
     answer_committed(self, rp, true, false);
     return rp;
@@ -176,6 +201,8 @@ void on_expire(entity_ptr self, const entity_context* ctx) {
 caf::result<record> on_write(entity_ptr self, const entity_context* ctx,
                              write_op op) {
   auto& a = self->state.act();
+  if (a.held_prepared())
+    return held_prepared(self->state);
   if (a.pending.size() + a.modifying.size() + a.queue.size()
       >= ctx->max_queue) {
     ++ctx->queue_refusals;

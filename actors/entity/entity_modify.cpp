@@ -146,6 +146,9 @@ void requeue(entity_activity& a, std::vector<modification>& group,
 caf::result<record> on_modify(entity_ptr self, const entity_context* ctx,
                               modify_op op) {
   auto& a = self->state.act();
+  if (a.held_prepared())
+    return make_error(errc::lock_timeout,
+                      op.id + " is held by a prepared transaction");
   if (a.pending.size() + a.modifying.size() + a.queue.size()
       >= ctx->max_queue) {
     ++ctx->queue_refusals;

@@ -76,6 +76,12 @@ void answer_committed(entity_ptr self, caf::typed_response_promise<record> rp,
 caf::result<record> on_get(entity_ptr self) {
   auto& st = self->state;
   auto* a = st.activity.get();
+  // Its commit may already be decided elsewhere: neither the cache nor
+  // storage may answer until the decision arrives here.
+  if (a != nullptr && a->held_prepared())
+    return make_error(errc::in_doubt,
+                      st.cache.id + " is held by a prepared transaction: "
+                                    "its outcome is not known here yet");
   bool waits = a != nullptr && a->oldest_unfinished_write() < a->next_ticket;
   if (!waits && cache_is_current(self, false)) {
     // The common case, without a promise.

@@ -298,6 +298,25 @@ coordinator_actor::behavior_type coordinator(self_ptr self,
     [self, ctx](write_atom, std::vector<write_op>& ops) {
       return batch(self, ctx, std::move(ops));
     },
+    [self](prepare_atom, txn_id id, std::vector<txn_write>& writes,
+           txn_prepare& p) {
+      return forward<bool>(self, id, prepare_atom::value, id,
+                           std::move(writes), std::move(p));
+    },
+    // Prepared transactions are the prepared table's, by name.
+    [self, ctx](commit_prepared_atom a, std::string& name, bool as_decision) {
+      return self->delegate(ctx->prepared, a, std::move(name), as_decision);
+    },
+    [self, ctx](abort_prepared_atom a, std::string& name) {
+      return self->delegate(ctx->prepared, a, std::move(name));
+    },
+    [self, ctx](decision_atom a, std::string& name) {
+      return self->delegate(ctx->prepared, a, std::move(name));
+    },
+    [self, ctx](forget_atom a, std::string& name) {
+      return self->delegate(ctx->prepared, a, std::move(name));
+    },
+    [self, ctx](prepared_atom a) { return self->delegate(ctx->prepared, a); },
     [self, ctx](done_atom, uint64_t seq, records& recs) {
       // One record per op, in op order; moved into the answer only after
       // the entities were told.

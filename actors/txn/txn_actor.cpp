@@ -1,6 +1,7 @@
 #include "txn/txn_actor.hpp"
 
 #include <algorithm>
+#include <memory>
 #include <set>
 #include <utility>
 
@@ -98,7 +99,8 @@ caf::error check_call(const txn_state& st) {
 /// client that gives up after an error leaves nothing behind.
 caf::result<records> refuse(self_ptr self, const txn_context* ctx,
                             caf::error err) {
-  if (self->state.now == txn_state::phase::committing)
+  if (self->state.now == txn_state::phase::committing
+      || self->state.now == txn_state::phase::preparing)
     return err;
   tell_ended(self, false);
   auto rp = self->make_response_promise<records>();
@@ -271,6 +273,115 @@ void refused(self_ptr self, const txn_context* ctx, caf::error& err) {
   finish(self);
 }
 
+/// True while storage decides how the transaction ends: neither its
+/// lease, nor its owner's death, nor `abort` may end it then.
+bool deciding(const txn_state& st) {
+  return st.now == txn_state::phase::committing
+         || st.now == txn_state::phase::preparing;
+}
+
+/// The prepare was refused (or its locks could not be made a prepared
+/// transaction's): it ends as a refused commit does.
+void vote_refused(self_ptr self, const txn_context* ctx, caf::error err) {
+  auto& st = self->state;
+  if (!st.vote.pending())
+    return;
+  std::map<entity_id, record> published;
+  if (auto c = conflict_of(err))
+    published.emplace(c->id, c->stored);
+  count_end(self, ctx, code_of(err));
+  release_all(self, ctx, published);
+  // In doubt, the vote may be durable: no retry may keep its age.
+  tell_ended(self, code_of(err) == errc::in_doubt);
+  st.vote.deliver(std::move(err));
+  finish(self);
+}
+
+/// Prepared: the prepared table holds the written ids from now on, under
+/// this transaction's id. The ids only read are released: the transaction
+/// reads nothing more, so keeping them would only block others.
+void voted(self_ptr self, const txn_context* ctx) {
+  auto& st = self->state;
+  std::set<entity_id> written(st.written.begin(), st.written.end());
+  for (auto& kvp : st.locked)
+    if (written.count(kvp.first) == 0)
+      self->send(ctx->router, release_atom::value, kvp.first, st.handle.id,
+                 record{});
+  st.counted = true; // neither committed nor aborted: its decision tells
+  tell_ended(self, true);
+  st.vote.deliver(true);
+  finish(self);
+}
+
+void hand_over(self_ptr self, const txn_context* ctx, prepare_handover job) {
+  self->request(ctx->prepared, caf::infinite, prepare_atom::value,
+                std::move(job))
+    .then([self, ctx](bool) { voted(self, ctx); },
+          [self, ctx](caf::error& err) {
+            vote_refused(self, ctx, normalize(err));
+          });
+}
+
+/// Makes the locks of the written ids a prepared transaction's (oldest
+/// age, lease in effect none) before storage makes the vote durable, so
+/// that from the vote on every other call meeting them is refused at once.
+void relock_then_prepare(self_ptr self, const txn_context* ctx,
+                         prepare_handover job) {
+  auto& st = self->state;
+  lock_request req{st.handle.id, prepared_age, st.opts.lock_wait,
+                   prepared_lease};
+  st.awaiting = st.written.size();
+  auto shared = std::make_shared<prepare_handover>(std::move(job));
+  for (auto& id : st.written)
+    self->request(ctx->router, caf::infinite, lock_atom::value, id, req)
+      .then(
+        [self, ctx, shared](record&) {
+          if (--self->state.awaiting == 0)
+            hand_over(self, ctx, std::move(*shared));
+        },
+        [self, ctx](caf::error& err) {
+          vote_refused(self, ctx, normalize(err));
+        });
+}
+
+caf::error check_prepare(const txn_prepare& p) {
+  if (auto err = storage::validate_txn_id(p.name))
+    return err;
+  return storage::validate_participants(p.participants, p.decision_holder);
+}
+
+caf::result<bool> prepare(self_ptr self, const txn_context* ctx,
+                          const std::vector<txn_write>& writes,
+                          txn_prepare& p) {
+  auto& st = self->state;
+  if (deciding(st))
+    return make_error(errc::invalid_argument, "its outcome is under way");
+  auto refuse_vote = [&](caf::error err) -> caf::result<bool> {
+    end(self, ctx, err); // tells the coordinator before this answer
+    return err;
+  };
+  if (auto err = check_call(st))
+    return refuse_vote(std::move(err));
+  if (auto err = check_prepare(p))
+    return refuse_vote(std::move(err));
+  auto ops = make_ops(st, ctx, writes);
+  if (!ops)
+    return refuse_vote(std::move(ops.error()));
+  if (ops->empty())
+    return refuse_vote(
+      make_error(errc::invalid_argument, "a prepare needs writes"));
+  st.now = txn_state::phase::preparing;
+  for (auto& op : *ops)
+    st.written.push_back(op.id);
+  st.vote = self->make_response_promise<bool>();
+  prepare_handover job{storage::prepare_request{std::move(p.name), std::move(*ops),
+                                           std::move(p.participants),
+                                           std::move(p.decision_holder)},
+                  st.handle.id};
+  relock_then_prepare(self, ctx, std::move(job));
+  return st.vote;
+}
+
 } // namespace
 
 txn_actor::behavior_type txn(self_ptr self, txn_handle handle,
@@ -285,7 +396,7 @@ txn_actor::behavior_type txn(self_ptr self, txn_handle handle,
     self->state.owner = owner->address();
     self->monitor(owner);
     self->set_down_handler([self, ctx](caf::down_msg&) {
-      if (self->state.now != txn_state::phase::committing)
+      if (!deciding(self->state))
         end(self, ctx, make_error(errc::aborted, "the owner went away"));
     });
   }
@@ -298,14 +409,16 @@ txn_actor::behavior_type txn(self_ptr self, txn_handle handle,
       return commit(self, ctx, writes);
     },
     [self, ctx](abort_atom, txn_id) -> caf::result<bool> {
-      if (self->state.now == txn_state::phase::committing)
+      if (deciding(self->state))
         return make_error(errc::invalid_argument, "the commit is under way");
       end(self, ctx, make_error(errc::aborted, "aborted by its owner"));
       return true;
     },
+    [self, ctx](prepare_atom, txn_id, const std::vector<txn_write>& writes,
+                txn_prepare& p) { return prepare(self, ctx, writes, p); },
     [self, ctx](lease_atom) {
       // A commit under way is decided by storage, not by the clock.
-      if (self->state.now != txn_state::phase::committing)
+      if (!deciding(self->state))
         end(self, ctx, make_error(errc::lease_expired,
                                   "transaction "
                                     + std::to_string(self->state.handle.id)));

@@ -9,6 +9,7 @@
 
 #include "entact/errc.hpp"
 #include "internal.hpp"
+#include "twopc/prepared_table.hpp"
 
 namespace entact::detail {
 
@@ -20,6 +21,8 @@ using txn_actor = caf::typed_actor<
   caf::replies_to<commit_atom, txn_id, std::vector<txn_write>>::with<
     std::vector<record>>,
   caf::replies_to<abort_atom, txn_id>::with<bool>,
+  caf::replies_to<prepare_atom, txn_id, std::vector<txn_write>,
+                  txn_prepare>::with<bool>,
   caf::reacts_to<lease_atom>,
   caf::reacts_to<done_atom, std::vector<record>>,
   caf::reacts_to<done_atom, caf::error>>;
@@ -41,6 +44,9 @@ struct txn_context {
   size_t max_retryable = 0;
   /// Longest lease (and lock wait) a transaction may ask for.
   caf::timespan max_lease{0};
+  /// Where a prepared transaction goes on (twopc/): it takes over the
+  /// locks of the ids written.
+  prepared_table_actor prepared;
   /// Transactions begun, committed, and ended otherwise by `errc`
   /// (`engine_stats`).
   mutable std::atomic<uint64_t> begun{0};
@@ -51,7 +57,9 @@ struct txn_context {
 };
 
 struct txn_state {
-  enum class phase { active, locking, committing };
+  /// `preparing`: its prepare is under way (twopc/); like `committing`,
+  /// only the outcome ends it.
+  enum class phase { active, locking, committing, preparing };
   txn_handle handle;
   txn_options opts;
   txn_end_listener coordinator;
@@ -72,6 +80,8 @@ struct txn_state {
   /// The ids written by the commit under way, in the caller's order.
   std::vector<entity_id> written;
   caf::typed_response_promise<std::vector<record>> call;
+  /// The answer to a prepare under way.
+  caf::typed_response_promise<bool> vote;
   static inline const char* name = "entact.txn";
 };
 

@@ -228,6 +228,37 @@ caf::expected<engine_stats> client::stats() {
                                            stats_atom::value);
 }
 
+caf::expected<bool> client::prepare(txn_id txn, std::vector<txn_write> writes,
+                                    txn_prepare p) {
+  return impl_->gate.request<bool>(impl_->server, prepare_atom::value, txn,
+                                   std::move(writes), std::move(p));
+}
+
+caf::expected<std::vector<record>>
+client::commit_prepared(const std::string& name, bool as_decision) {
+  return impl_->gate.request<std::vector<record>>(
+    impl_->server, commit_prepared_atom::value, name, as_decision);
+}
+
+caf::expected<bool> client::abort_prepared(const std::string& name) {
+  return impl_->gate.request<bool>(impl_->server, abort_prepared_atom::value,
+                                   name);
+}
+
+caf::expected<twopc_outcome> client::decision_of(const std::string& name) {
+  return impl_->gate.request<twopc_outcome>(impl_->server,
+                                            decision_atom::value, name);
+}
+
+caf::expected<bool> client::forget_decision(const std::string& name) {
+  return impl_->gate.request<bool>(impl_->server, forget_atom::value, name);
+}
+
+caf::expected<std::vector<prepared_info>> client::prepared_transactions() {
+  return impl_->gate.request<std::vector<prepared_info>>(
+    impl_->server, prepared_atom::value);
+}
+
 server_api client::server() const {
   return impl_->server;
 }

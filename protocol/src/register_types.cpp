@@ -9,6 +9,7 @@
 #include "entact/modify_op.hpp"
 #include "entact/record.hpp"
 #include "entact/scan.hpp"
+#include "entact/twopc.hpp"
 #include "entact/txn.hpp"
 #include "entact/watch_event.hpp"
 #include "entact/write_op.hpp"
@@ -27,6 +28,9 @@ void register_types(caf::actor_system_config& cfg) {
   cfg.add_message_type<txn_handle>("entact::txn_handle");
   cfg.add_message_type<txn_begun>("entact::txn_begun");
   cfg.add_message_type<txn_write>("entact::txn_write");
+  cfg.add_message_type<txn_prepare>("entact::txn_prepare");
+  cfg.add_message_type<twopc_outcome>("entact::twopc_outcome");
+  cfg.add_message_type<prepared_info>("entact::prepared_info");
   cfg.add_message_type<watch_event>("entact::watch_event");
   cfg.add_message_type<scan_request>("entact::scan_request");
   cfg.add_message_type<scan_page>("entact::scan_page");

@@ -73,6 +73,11 @@ public:
   /// monitoring, e.g. the HTTP gateway's `/metrics`).
   caf::expected<engine_stats> stats(std::chrono::milliseconds wait);
 
+  /// The transactions prepared here and not yet decided (README,
+  /// "Two-phase commit: participant"), with their age, participants and
+  /// decision holder. Errors: `closed`, `timeout`.
+  caf::expected<std::vector<prepared_info>> prepared_transactions();
+
   /// The router, for actors that talk to the engine by message.
   router_api router() const;
 

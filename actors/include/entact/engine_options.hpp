@@ -7,11 +7,13 @@
 #include <vector>
 
 #include <caf/error.hpp>
+#include <caf/expected.hpp>
 
 #include "entact/entity_id.hpp"
 
 #include "entact/limits.hpp"
 #include "entact/operation.hpp"
+#include "entact/twopc.hpp"
 
 namespace entact {
 
@@ -75,6 +77,32 @@ struct engine_options {
   /// they cannot prove their session (cluster/). Empty: everything is
   /// served. Runs on the actor system's threads: must not block.
   std::function<caf::error(const std::vector<entity_id>& ids)> admit;
+
+  // Two-phase commit (README, "Two-phase commit: participant").
+
+  /// This engine's name as a participant and decision holder: a
+  /// prepared transaction whose `decision_holder` is this name is decided
+  /// here. Empty: it is the holder of no prepared transaction (decision
+  /// queries still answer under presumed abort).
+  std::string twopc_name;
+  /// How long the decision holder leaves a transaction it prepared
+  /// undecided before a decision query (or its own recovery) aborts it.
+  std::chrono::milliseconds twopc_decision_wait = std::chrono::seconds{10};
+  /// Asks decision holder `holder` for the outcome of transaction `txn`
+  /// (e.g. over the network). Runs on a thread of its own, one question at
+  /// a time, and must return in bounded time: an error (holder
+  /// unreachable) or `undecided` keeps the transaction prepared and its
+  /// ids held, and it is asked again later. Empty: only a coordinator's
+  /// decision ends a prepared transaction whose holder is another engine.
+  std::function<caf::expected<twopc_outcome>(const std::string& holder,
+                                             const std::string& txn)>
+    twopc_ask;
+  /// A prepared transaction is asked about (or, at its holder, decided by
+  /// presumed abort) only once it is this old: its coordinator normally
+  /// decides first. Then again after `twopc_ask_backoff`, doubling up to
+  /// 32 times that while the holder has no answer.
+  std::chrono::milliseconds twopc_ask_after = std::chrono::seconds{2};
+  std::chrono::milliseconds twopc_ask_backoff = std::chrono::milliseconds{100};
 };
 
 } // namespace entact

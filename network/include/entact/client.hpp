@@ -100,6 +100,25 @@ public:
   /// The server's counters.
   caf::expected<engine_stats> stats();
 
+  // Two-phase commit at the server as a participant (README, "Two-phase
+  // commit: participant"): thin calls of `coordinator_api`'s 2PC messages,
+  // for a remote coordinator. Errors as there, and `unreachable`,
+  // `timeout`, `closed`.
+
+  /// Prepares interactive transaction `txn` (begun at this server, e.g.
+  /// through `server()`) as `p.name` with `writes`.
+  caf::expected<bool> prepare(txn_id txn, std::vector<txn_write> writes,
+                              txn_prepare p);
+  /// Commits prepared transaction `name`; `as_decision` at its holder.
+  caf::expected<std::vector<record>> commit_prepared(const std::string& name,
+                                                     bool as_decision);
+  caf::expected<bool> abort_prepared(const std::string& name);
+  /// Asks the server, as decision holder, for the outcome of `name`.
+  caf::expected<twopc_outcome> decision_of(const std::string& name);
+  caf::expected<bool> forget_decision(const std::string& name);
+  /// The server's prepared, undecided transactions.
+  caf::expected<std::vector<prepared_info>> prepared_transactions();
+
   /// The server's published actor, for actors that talk to it directly.
   server_api server() const;
 

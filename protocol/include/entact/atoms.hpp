@@ -34,6 +34,25 @@ using commit_atom = caf::atom_constant<caf::atom("t_commit")>;
 /// Aborts a transaction.
 using abort_atom = caf::atom_constant<caf::atom("t_abort")>;
 
+/// Two-phase commit (README, "Two-phase commit: participant"): prepares a
+/// transaction's writes under its global name.
+using prepare_atom = caf::atom_constant<caf::atom("t_prepare")>;
+
+/// Commits a prepared transaction, by name.
+using commit_prepared_atom = caf::atom_constant<caf::atom("t_commitp")>;
+
+/// Aborts a prepared transaction, by name.
+using abort_prepared_atom = caf::atom_constant<caf::atom("t_abortp")>;
+
+/// Asks a decision holder for the outcome of a transaction name.
+using decision_atom = caf::atom_constant<caf::atom("t_decision")>;
+
+/// Deletes a decision record once every participant applied it.
+using forget_atom = caf::atom_constant<caf::atom("t_forget")>;
+
+/// Lists the transactions prepared and not yet decided.
+using prepared_atom = caf::atom_constant<caf::atom("t_prepared")>;
+
 /// Starts watching an entity; also carries a watch's events to its watcher.
 using watch_atom = caf::atom_constant<caf::atom("w_watch")>;
 

@@ -8,6 +8,7 @@
 #include "entact/modify_op.hpp"
 #include "entact/record.hpp"
 #include "entact/scan.hpp"
+#include "entact/twopc.hpp"
 #include "entact/txn.hpp"
 #include "entact/write_op.hpp"
 
@@ -77,6 +78,40 @@ using router_api = entity_api::extend<
 ///   conflicts. At most `max_txn_entities` ops, distinct ids.
 /// Every call on a finished, expired or unknown transaction:
 /// `errc::unknown_transaction`.
+///
+/// Two-phase commit (README, "Two-phase commit: participant"):
+/// - `(prepare_atom, txn, writes, txn_prepare) -> bool`: as `commit`, but
+///   the writes are made durable as prepared transaction `txn_prepare.name`
+///   instead of applied (`true`). From then on the transaction is
+///   addressed by that name only: no lease, lock wait, owner death or
+///   `abort` of `txn` ends it, only a decision; its written ids stay held
+///   (other writes: `lock_timeout`; other transactions: `aborted` at once;
+///   reads: `in_doubt`); ids it only read are released. A refusal ends the
+///   transaction as a failed commit does: `conflict`, `lock_timeout` (an id
+///   held by another prepared transaction), `invalid_argument` (no writes,
+///   bad name or participants, the name already prepared with other
+///   writes, or -- at the decision holder -- already decided), `too_large`,
+///   `storage_failure`, `in_doubt` (the vote's sync failed: abort the
+///   name).
+/// - `(commit_prepared_atom, name, as_decision) -> records`: applies it,
+///   publishes and releases like a commit, answers the new records;
+///   `as_decision` also records the decision `commit` in the same write
+///   (the decision holder's own commit). A name no longer prepared:
+///   an empty list if this engine remembers committing it (a resent
+///   commit), else `unknown_transaction`; `invalid_argument` if it was
+///   aborted (or, with `as_decision`, an abort is recorded).
+/// - `(abort_prepared_atom, name) -> bool`: discards it and releases its
+///   ids (`true`, also for a name not prepared here); the decision holder
+///   records `abort` first. `invalid_argument` if it was committed.
+/// - `(decision_atom, name) -> twopc_outcome`, asked of the decision
+///   holder: the recorded outcome; under presumed abort a name neither
+///   decided nor prepared here gets `abort` recorded (a later prepare of it
+///   here is refused), and one prepared here answers `undecided` until
+///   `engine_options::twopc_decision_wait` has passed since it prepared,
+///   then is aborted.
+/// - `(forget_atom, name) -> bool`: deletes its decision record once every
+///   participant applied it (`false`: there was none).
+/// - `(prepared_atom) -> prepared_infos`: the prepared, undecided ones.
 using coordinator_api = caf::typed_actor<
   caf::replies_to<begin_atom, txn_options>::with<txn_handle>,
   caf::replies_to<begin_atom, txn_options, std::vector<entity_id>>::with<
@@ -87,7 +122,15 @@ using coordinator_api = caf::typed_actor<
     std::vector<record>>,
   caf::replies_to<abort_atom, txn_id>::with<bool>,
   caf::replies_to<write_atom, std::vector<write_op>>::with<
-    std::vector<record>>>;
+    std::vector<record>>,
+  caf::replies_to<prepare_atom, txn_id, std::vector<txn_write>,
+                  txn_prepare>::with<bool>,
+  caf::replies_to<commit_prepared_atom, std::string, bool>::with<
+    std::vector<record>>,
+  caf::replies_to<abort_prepared_atom, std::string>::with<bool>,
+  caf::replies_to<decision_atom, std::string>::with<twopc_outcome>,
+  caf::replies_to<forget_atom, std::string>::with<bool>,
+  caf::replies_to<prepared_atom>::with<std::vector<prepared_info>>>;
 
 /// What a server publishes: everything a remote client needs behind one
 /// handle. Entity calls as `router_api`, transactions and batches as
