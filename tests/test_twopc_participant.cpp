@@ -156,9 +156,29 @@ BOOST_AUTO_TEST_CASE(held_ids_refuse_writes_and_transactions_at_once) {
   txn_client other{b.db()};
   BOOST_REQUIRE(other.begin(txn_opts(30s, 30s)));
   BOOST_CHECK_EQUAL(code(other.lock({"acct/2"})), errc::aborted);
-  // Its local handle is gone: an abort of it changes nothing.
   BOOST_CHECK_EQUAL(prepared_names(b.db()).size(), 1u);
   BOOST_REQUIRE(t::commit_prepared(b.db(), "t6", false));
+  BOOST_CHECK_EQUAL(value_of(b.db(), "acct/2"), "110");
+}
+
+BOOST_AUTO_TEST_CASE(its_local_handle_no_longer_ends_it) {
+  txn_client c{b.db()};
+  BOOST_REQUIRE(c.begin());
+  BOOST_REQUIRE(c.lock({"acct/2"}));
+  BOOST_REQUIRE(c.call<bool>(prepare_atom::value, c.handle.id,
+                             std::vector<txn_write>{{"acct/2", false, "110"}},
+                             prepare_as("t10")));
+  // Addressed by name from now on: the local id is unknown, and neither
+  // an abort nor a resent prepare of it touches the prepared transaction.
+  BOOST_CHECK_EQUAL(code(c.abort()), errc::unknown_transaction);
+  BOOST_CHECK_EQUAL(code(c.call<bool>(prepare_atom::value, c.handle.id,
+                                      std::vector<txn_write>{
+                                        {"acct/2", false, "1"}},
+                                      prepare_as("t10"))),
+                    errc::unknown_transaction);
+  BOOST_CHECK_EQUAL(prepared_names(b.db()).size(), 1u);
+  BOOST_CHECK_EQUAL(code(b.db().get("acct/2")), errc::in_doubt);
+  BOOST_REQUIRE(t::commit_prepared(b.db(), "t10", false));
   BOOST_CHECK_EQUAL(value_of(b.db(), "acct/2"), "110");
 }
 

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <chrono>
 #include <memory>
 #include <ostream>
 #include <stdexcept>
@@ -27,10 +28,13 @@ inline std::ostream& operator<<(std::ostream& os, twopc_outcome x) {
 namespace entact::test {
 
 /// An engine fixture with a participant name (and its options to adjust
-/// before `reopen`).
+/// before `reopen`). As decision holder it waits an hour before it
+/// presumes an undecided transaction aborted: however slow the machine, a
+/// test sees `undecided` where it expects it, unless it shortens the wait.
 struct participant : engine_fixture {
   explicit participant(std::string name) {
     opts.twopc_name = std::move(name);
+    opts.twopc_decision_wait = std::chrono::hours{1};
     reopen();
   }
 
