@@ -14,6 +14,7 @@
 #include <cstring>
 
 #include "support/cross_node_cluster.hpp"
+#include "support/server_process.hpp"
 
 using namespace entact;
 using namespace entact::test;
@@ -141,4 +142,32 @@ BOOST_AUTO_TEST_CASE(killed_between_the_commits_the_rest_commit) {
   BOOST_TEST(c.wait_none_prepared());
   BOOST_TEST(values_of(*db, ids) == (strings{"80", "110", "110"}));
   BOOST_TEST(touch_all(*db, ids).engaged());
+}
+
+// The holder frozen (SIGSTOP) just before the decision is sent: the
+// coordinator's decision call and its questions go unanswered, so it
+// answers `in_doubt` (never a guess) and counts it. Thawed, the holder
+// decides (the commit it received, or presumed abort past its wait), the
+// participant learns that, and the total is exact either way.
+BOOST_AUTO_TEST_CASE(a_lost_decision_answer_is_in_doubt_until_the_holder_is_back) {
+  // Sessions outlive the freeze: the holder keeps its shards meanwhile.
+  cross_node_cluster c{"fault_in_doubt", 30000};
+  auto setup = c.connect();
+  auto ids = accounts_on(c, *setup, {"n1", "n2"});
+  cluster_client_options opts{std::chrono::seconds{2}};
+  opts.fault_hook = [&](const std::string& at) {
+    if (at == "deciding")
+      c.nodes.at("n1")->pause();
+  };
+  auto db = c.connect(opts);
+  auto r = transfer(*db, ids[0], ids[1], 10);
+  c.nodes.at("n1")->resume();
+  BOOST_REQUIRE(!r);
+  BOOST_TEST(code_of(r.error()) == errc::in_doubt, to_string(r.error()));
+  BOOST_TEST(cluster_txn_stats_of(*db)->in_doubt == 1u);
+  BOOST_TEST(c.wait_none_prepared());
+  auto values = values_of(*setup, ids);
+  BOOST_TEST((values == strings{"90", "110"} || values == strings{"100", "100"}),
+             values[0] << " " << values[1]);
+  BOOST_TEST(touch_all(*setup, ids).engaged());
 }

@@ -26,8 +26,11 @@ namespace entact::test {
 struct cross_node_cluster {
   static constexpr uint32_t shards = 6;
 
-  explicit cross_node_cluster(std::string cluster_name)
-    : zk(shared_zookeeper::server()), name(std::move(cluster_name)) {
+  explicit cross_node_cluster(std::string cluster_name,
+                              int session_timeout_ms = 2000)
+    : zk(shared_zookeeper::server()),
+      name(std::move(cluster_name)),
+      session_ms(session_timeout_ms) {
     if (auto err = cluster::create_cluster(*admin, name, shards))
       throw std::runtime_error(to_string(err));
     for (auto& id : node_ids) {
@@ -39,7 +42,8 @@ struct cross_node_cluster {
 
   std::vector<std::string> node_args(const std::string& id) const {
     return {"--cluster=" + address(), "--node-id=" + id,
-            "--cluster-session-timeout-ms=2000", "--cluster-min-members=3",
+            "--cluster-session-timeout-ms=" + std::to_string(session_ms),
+            "--cluster-min-members=3",
             "--port=" + std::to_string(ports.at(id)),
             "--twopc-ask-after-ms=200"};
   }
@@ -101,6 +105,7 @@ struct cross_node_cluster {
   zookeeper_process& zk;
   std::unique_ptr<cluster::zk_session> admin = open_session(zk);
   std::string name;
+  int session_ms;
   std::map<std::string, uint16_t> ports;
   std::map<std::string, std::unique_ptr<server_process>> nodes;
   cluster::cluster_view view;

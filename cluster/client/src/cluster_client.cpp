@@ -106,11 +106,7 @@ public:
                            [&](client& c) {
                              return c.transact(ids, body, opts, retry);
                            }));
-    auto parts = parts_of(ids);
-    if (!parts)
-      return parts.error();
-    return detail::cross_node_transact(std::move(*parts), ids, body, opts,
-                                       retry, opts_.fault_hook, counters_);
+    return across_nodes(ids, body, opts, retry);
   }
 
   cluster_txn_stats txn_stats() const {
@@ -129,16 +125,9 @@ public:
     if (ids.empty() || one_node(ids))
       return counted(route(ids.empty() ? 0 : shard(ids.front()), false,
                            [&](client& c) { return c.apply_batch(ops); }));
-    auto parts = parts_of(ids);
-    if (!parts)
-      return parts.error();
     // A batch takes no locks on one node; across nodes it is a transaction
     // whose body checks each op's version against the locked record.
-    retry_policy wait_die_only;
-    return detail::cross_node_transact(std::move(*parts), ids,
-                                       detail::batch_body(std::move(ops)), {},
-                                       wait_die_only, opts_.fault_hook,
-                                       counters_);
+    return across_nodes(ids, detail::batch_body(std::move(ops)), {}, {});
   }
 
   void apply_async(write_op op, record_callback done) override {
@@ -229,6 +218,36 @@ private:
     if (r)
       ++counters_.one_phase;
     return r;
+  }
+
+  /// A transaction over several nodes' ids (cross_node_txn.hpp). An answer
+  /// `wrong_node` or `unavailable` (a node refused a begin: nothing was
+  /// applied anywhere) is tried again on the map as read anew, like
+  /// `route`.
+  caf::expected<std::vector<record>>
+  across_nodes(const std::vector<entity_id>& ids, const txn_body& body,
+               const txn_options& opts, const retry_policy& retry) {
+    caf::expected<std::vector<record>> last = make_error(errc::unavailable);
+    for (unsigned attempt = 0; attempt <= opts_.max_redirects; ++attempt) {
+      if (attempt > 0) {
+        follower_->poke();
+        std::this_thread::sleep_for(redirect_pause(attempt));
+      }
+      if (one_node(ids)) // the map changed meanwhile
+        return counted(route(shard(ids.front()), false, [&](client& c) {
+          return c.transact(ids, body, opts, retry);
+        }));
+      auto parts = parts_of(ids);
+      if (parts)
+        last = detail::cross_node_transact(std::move(*parts), ids, body,
+                                           opts, retry, opts_.fault_hook,
+                                           counters_);
+      else
+        last = parts.error();
+      if (last || !redirected(code_of(last.error())))
+        return last;
+    }
+    return last;
   }
 
   /// `ids` grouped by owner node, in node-id order, each with a client.

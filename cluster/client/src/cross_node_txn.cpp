@@ -192,6 +192,7 @@ private:
       if (prepared.size() == 1)
         fault("prepared_one");
     }
+    fault("deciding");
     auto decided = decide_commit(*name, holder, prepared);
     if (!decided)
       return std::move(decided.error());

@@ -28,7 +28,8 @@ struct cluster_client_options {
   unsigned max_redirects = 5;
   /// Test-only fault injection: called by a cross-node two-phase commit
   /// with the name of each step it has just passed: "prepared_one" (the
-  /// first participant voted), "decided" (the holder recorded the commit),
+  /// first participant voted), "deciding" (every node voted, the decision
+  /// not sent yet), "decided" (the holder recorded the commit),
   /// "committed_one" (a participant committed, another has not yet). A
   /// test stops the coordinator dead there (`_exit` in a child process).
   std::function<void(const std::string& step)> fault_hook = nullptr;
