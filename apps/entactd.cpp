@@ -161,7 +161,8 @@ public:
       .add(http_console, "http-console",
            "serve the browser console at GET / (true or false)")
       .add(twopc_name, "twopc-name",
-           "this node as 2PC participant and decision holder (host:port)")
+           "this node as 2PC participant and decision holder (host:port; a "
+           "cluster node with a fixed --port: its --host:--port)")
       .add(twopc_ask_after_ms, "twopc-ask-after-ms",
            "age of a prepared transaction before its holder is asked")
       .add(max_watches, "max-watches",
@@ -204,6 +205,11 @@ public:
     // A prepared transaction of another holder is resolved by asking it
     // over the network (plaintext: TLS to the holder is not wired yet).
     opts.twopc_name = twopc_name;
+    // A cluster node's 2PC name is the address it registers with (the
+    // cluster client names participants by it): known here for a fixed
+    // --port only.
+    if (twopc_name.empty() && !cluster.cluster.empty() && port != 0)
+      opts.twopc_name = host + ":" + std::to_string(port);
     opts.twopc_ask_after = std::chrono::milliseconds{twopc_ask_after_ms};
     entact::client_options dial;
     dial.connect_timeout = std::chrono::seconds{2};

@@ -228,6 +228,36 @@ caf::expected<engine_stats> client::stats() {
                                            stats_atom::value);
 }
 
+caf::expected<txn_begun> client::begin(const txn_options& opts,
+                                       const std::vector<entity_id>& ids) {
+  if (auto err = impl_->gate.refusal())
+    return err;
+  detail::call_gate::scope call{impl_->gate};
+  if (!call.entered())
+    return detail::call_gate::closed_error();
+  auto coord = caf::actor_cast<coordinator_api>(impl_->server);
+  // Nobody commits or aborts a transaction whose answer came too late.
+  detail::call_gate::undo_fn<txn_begun> abort_late =
+    [coord](caf::event_based_actor* self, txn_begun& begun) {
+      if (!begun.error)
+        self->request(coord, caf::infinite, abort_atom::value, begun.handle.id)
+          .then([](bool) {}, [](caf::error&) {});
+    };
+  return impl_->gate.relay_or_undo<txn_begun>(
+    coord, opts.lock_wait + impl_->opts.request_timeout, abort_late,
+    begin_atom::value, opts, ids);
+}
+
+caf::expected<std::vector<record>>
+client::commit(txn_id txn, std::vector<txn_write> writes) {
+  return impl_->gate.request<std::vector<record>>(
+    impl_->server, commit_atom::value, txn, std::move(writes));
+}
+
+caf::expected<bool> client::abort(txn_id txn) {
+  return impl_->gate.request<bool>(impl_->server, abort_atom::value, txn);
+}
+
 caf::expected<bool> client::prepare(txn_id txn, std::vector<txn_write> writes,
                                     txn_prepare p) {
   return impl_->gate.request<bool>(impl_->server, prepare_atom::value, txn,

@@ -12,6 +12,7 @@
 #include "entact/cluster/cluster_names.hpp"
 #include "entact/cluster/shard_hash.hpp"
 #include "entact/errc.hpp"
+#include "cross_node_txn.hpp"
 #include "map_follower.hpp"
 #include "redirector.hpp"
 
@@ -100,12 +101,16 @@ public:
   caf::expected<std::vector<record>>
   transact(const std::vector<entity_id>& ids, const txn_body& body,
            const txn_options& opts, const retry_policy& retry) override {
-    auto s = one_shard(ids);
-    if (!s)
-      return s.error();
-    return route(*s, false, [&](client& c) {
-      return c.transact(ids, body, opts, retry);
-    });
+    if (ids.empty() || one_node(ids))
+      return counted(route(ids.empty() ? 0 : shard(ids.front()), false,
+                           [&](client& c) {
+                             return c.transact(ids, body, opts, retry);
+                           }));
+    return across_nodes(ids, body, opts, retry);
+  }
+
+  cluster_txn_stats txn_stats() const {
+    return counters_.snapshot();
   }
 
   caf::expected<record> apply(write_op op) override {
@@ -117,10 +122,12 @@ public:
     std::vector<entity_id> ids;
     for (auto& op : ops)
       ids.push_back(op.id);
-    auto s = one_shard(ids);
-    if (!s)
-      return s.error();
-    return route(*s, false, [&](client& c) { return c.apply_batch(ops); });
+    if (ids.empty() || one_node(ids))
+      return counted(route(ids.empty() ? 0 : shard(ids.front()), false,
+                           [&](client& c) { return c.apply_batch(ops); }));
+    // A batch takes no locks on one node; across nodes it is a transaction
+    // whose body checks each op's version against the locked record.
+    return across_nodes(ids, detail::batch_body(std::move(ops)), {}, {});
   }
 
   void apply_async(write_op op, record_callback done) override {
@@ -186,6 +193,94 @@ private:
                             + id.substr(0, 64)
                             + "' are on different shards");
     return first;
+  }
+
+  /// True if the map as last read gives every one of `ids` the same owner
+  /// (one phase, on that node).
+  bool one_node(const std::vector<entity_id>& ids) {
+    auto view = follower_->view();
+    auto owner_of = [&](const entity_id& id) -> const std::string* {
+      auto s = shard(id);
+      return s < view->map.size() ? &view->map[s].record.owner : nullptr;
+    };
+    auto first = owner_of(ids.front());
+    for (auto& id : ids) {
+      auto o = owner_of(id);
+      if (!first || !o || *o != *first)
+        return false;
+    }
+    return true;
+  }
+
+  /// `r`, counted as a one-phase commit if it is one.
+  caf::expected<std::vector<record>>
+  counted(caf::expected<std::vector<record>> r) {
+    if (r)
+      ++counters_.one_phase;
+    return r;
+  }
+
+  /// A transaction over several nodes' ids (cross_node_txn.hpp). An answer
+  /// `wrong_node` or `unavailable` (a node refused a begin: nothing was
+  /// applied anywhere) is tried again on the map as read anew, like
+  /// `route`.
+  caf::expected<std::vector<record>>
+  across_nodes(const std::vector<entity_id>& ids, const txn_body& body,
+               const txn_options& opts, const retry_policy& retry) {
+    caf::expected<std::vector<record>> last = make_error(errc::unavailable);
+    for (unsigned attempt = 0; attempt <= opts_.max_redirects; ++attempt) {
+      if (attempt > 0) {
+        follower_->poke();
+        std::this_thread::sleep_for(redirect_pause(attempt));
+      }
+      if (one_node(ids)) // the map changed meanwhile
+        return counted(route(shard(ids.front()), false, [&](client& c) {
+          return c.transact(ids, body, opts, retry);
+        }));
+      auto parts = parts_of(ids);
+      if (parts)
+        last = detail::cross_node_transact(std::move(*parts), ids, body,
+                                           opts, retry, opts_.fault_hook,
+                                           counters_);
+      else
+        last = parts.error();
+      if (last || !redirected(code_of(last.error())))
+        return last;
+    }
+    return last;
+  }
+
+  /// `ids` grouped by owner node, in node-id order, each with a client.
+  /// `unavailable` if an owner cannot be reached (nothing begun).
+  caf::expected<std::vector<detail::node_part>>
+  parts_of(const std::vector<entity_id>& ids) {
+    auto view = follower_->view();
+    std::map<std::string, detail::node_part> by_node;
+    for (auto& id : ids) {
+      auto s = shard(id);
+      if (s >= view->map.size())
+        return make_error(errc::unavailable,
+                          "shard " + std::to_string(s) + " is not in the map");
+      auto& owner = view->map[s].record.owner;
+      auto& part = by_node[owner];
+      if (part.ids.empty()) {
+        auto m = view->find_member(owner);
+        if (m == nullptr)
+          return make_error(errc::unavailable,
+                            "shard " + std::to_string(s)
+                              + " has no live owner ("
+                              + (owner.empty() ? "none" : owner) + ")");
+        auto c = connection_to(owner, m->address, s);
+        if (!c)
+          return c.error();
+        part = detail::node_part{owner, m->address, std::move(*c), {}};
+      }
+      part.ids.push_back(id);
+    }
+    std::vector<detail::node_part> out;
+    for (auto& [node, part] : by_node)
+      out.push_back(std::move(part));
+    return out;
   }
 
   /// The client of the node owning `s` by the map as last read, connected
@@ -404,9 +499,16 @@ private:
   size_t deferred_ = 0;
   bool closing_ = false;
   std::unique_ptr<detail::redirector> redirector_;
+  detail::txn_counters counters_;
 };
 
 } // namespace
+
+std::optional<cluster_txn_stats> cluster_txn_stats_of(const database& db) {
+  if (auto c = dynamic_cast<const cluster_client*>(&db))
+    return c->txn_stats();
+  return std::nullopt;
+}
 
 caf::expected<std::unique_ptr<database>>
 connect_cluster(const std::string& address, cluster_client_options opts) {

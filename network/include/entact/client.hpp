@@ -100,6 +100,22 @@ public:
   /// The server's counters.
   caf::expected<engine_stats> stats();
 
+  // An interactive transaction driven step by step (the cluster client's
+  // cross-node transactions): this client's gateway that sends `begin` owns
+  // the transaction, and lives as long as the client. Errors as
+  // `coordinator_api`'s, and `unreachable`, `timeout`, `closed`.
+
+  /// Begins and locks `ids` in one round trip (a failure to lock is inside
+  /// `txn_begun`); waits `opts.lock_wait` plus the request deadline. An
+  /// answer that comes after the deadline aborts its transaction.
+  caf::expected<txn_begun> begin(const txn_options& opts,
+                                 const std::vector<entity_id>& ids);
+  /// Commits begun transaction `txn` with `writes` (one phase).
+  caf::expected<std::vector<record>> commit(txn_id txn,
+                                            std::vector<txn_write> writes);
+  /// Aborts begun transaction `txn`: nothing written, its locks released.
+  caf::expected<bool> abort(txn_id txn);
+
   // Two-phase commit at the server as a participant (README, "Two-phase
   // commit: participant"): thin calls of `coordinator_api`'s 2PC messages,
   // for a remote coordinator. Errors as there, and `unreachable`,

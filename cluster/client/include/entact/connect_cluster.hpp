@@ -1,7 +1,10 @@
 #pragma once
 
 #include <chrono>
+#include <cstdint>
+#include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include <caf/expected.hpp>
@@ -23,7 +26,29 @@ struct cluster_client_options {
   /// (re-reading the map after a pause of 50 ms, doubling each time: 1.55 s
   /// in all for 5) before it returns that answer.
   unsigned max_redirects = 5;
+  /// Test-only fault injection: called by a cross-node two-phase commit
+  /// with the name of each step it has just passed: "prepared_one" (the
+  /// first participant voted), "deciding" (every node voted, the decision
+  /// not sent yet), "decided" (the holder recorded the commit),
+  /// "committed_one" (a participant committed, another has not yet). A
+  /// test stops the coordinator dead there (`_exit` in a child process).
+  std::function<void(const std::string& step)> fault_hook = nullptr;
 };
+
+/// What the cluster client's transactions and batches took: how many
+/// committed in one phase (one node wrote, or none), how many in two
+/// phases, how many two-phase ones aborted after a prepare, and how many
+/// ended `in_doubt` (the decision holder's answer lost).
+struct cluster_txn_stats {
+  uint64_t one_phase = 0;
+  uint64_t two_phase = 0;
+  uint64_t aborted = 0;
+  uint64_t in_doubt = 0;
+};
+
+/// The counters of `db` if it was made by `connect_cluster` (transactions
+/// on a single node are counted as one phase), else none.
+std::optional<cluster_txn_stats> cluster_txn_stats_of(const database& db);
 
 /// The `database` interface over the cluster at `address`
 /// ("HOST:PORT/NAME", ZooKeeper and the cluster's name). Each call goes to
@@ -43,10 +68,12 @@ struct cluster_client_options {
 /// client's lock, so calls on other nodes are not held up. A call in
 /// flight when its node dies answers `unreachable`, and one in flight when
 /// it freezes `timeout` after `request_timeout` (a write's outcome is then
-/// unknown either way). Transactions,
-/// batches and `read_many` whose ids span more than one shard answer
-/// `cross_shard` (nothing done): cross-node transactions are not there
-/// yet. `scan`, which spans every shard, answers `cross_shard` too.
+/// unknown either way). Transactions and batches whose ids span shards of
+/// one node run there in one phase; across nodes they lock every node in
+/// node-id order and commit in two phases (README, "Cross-node
+/// transactions"). `read_many` whose ids span more than one shard answers
+/// `cross_shard` (nothing done), and so does `scan`, which spans every
+/// shard.
 ///
 /// A `watch` runs on the owner's node, subscribed like a read; it ends
 /// (`unreachable` or `closed`, its callback's last call) when that node's
