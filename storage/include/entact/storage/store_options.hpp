@@ -43,9 +43,10 @@ struct store_options {
   size_t max_prepared_writes = 64;
   size_t max_prepared_bytes = 64 * 1024 * 1024;
   /// Told every record the store commits, once per committed batch, on
-  /// the committer thread after the commit is durable and before any of
-  /// the group's callbacks run: batches in the order they committed, each
-  /// batch's records in op order. So the records of one id come in
+  /// a committer thread (the writing one, or the deciding one for a 2PC
+  /// step; never both at once) after the commit is durable and before any
+  /// of the group's callbacks run: batches in the order they committed,
+  /// each batch's records in op order. So the records of one id come in
   /// version order, across groups too (one committer). Every write goes
   /// through the store, so this sees every change: watches are built on it.
   /// Must not block, throw, or call `commit`. Empty: nobody is told.
