@@ -105,7 +105,8 @@ public:
       .add(max_read_bytes, "max-read-bytes",
            "largest reply of one read_many (its records' ids and values)")
       .add(max_scan_records, "max-scan-records",
-           "most records one page of a scan may ask for")
+           "most records in one page of a scan (a larger limit asked for "
+           "gets a page of this many)")
       .add(max_lease_ms, "max-lease-ms",
            "longest lease and lock wait a transaction may ask for")
       .add(max_txn_entities, "max-txn-entities",
