@@ -75,6 +75,8 @@ public:
   size_t http_threads = entact::http_options{}.threads;
   size_t http_max_watch_streams = 0;
   size_t http_watch_keepalive_ms = 15'000;
+  size_t http_max_open_transactions
+    = entact::http_options{}.max_open_transactions;
   std::string http_allowed_hosts;
   std::string http_token_file;
   // A string, not a bool: CAF 0.17 takes no value on a flag
@@ -109,7 +111,8 @@ public:
       .add(max_read_bytes, "max-read-bytes",
            "largest reply of one read_many (its records' ids and values)")
       .add(max_scan_records, "max-scan-records",
-           "most records one page of a scan may ask for")
+           "most records in one page of a scan (a larger limit asked for "
+           "gets a page of this many)")
       .add(max_lease_ms, "max-lease-ms",
            "longest lease and lock wait a transaction may ask for")
       .add(max_txn_entities, "max-txn-entities",
@@ -150,6 +153,8 @@ public:
            "(0: half of --http-threads, at least 1)")
       .add(http_watch_keepalive_ms, "http-watch-keepalive-ms",
            "a quiet HTTP watch stream sends a keepalive this often")
+      .add(http_max_open_transactions, "http-max-open-transactions",
+           "most interactive HTTP transactions open at once (503 past it)")
       .add(http_allowed_hosts, "http-allowed-hosts",
            "Host names the HTTP gateway serves besides IP addresses and "
            "localhost, comma-separated, each name or name:port (any other "
@@ -246,6 +251,10 @@ public:
     if (http_console != "true" && http_console != "false")
       return "--http-console must be true or false";
     opts.console = http_console == "true";
+    if (http_max_open_transactions == 0)
+      return "--http-max-open-transactions must be at least 1 (0 would "
+             "refuse every POST /v1/transactions/begin)";
+    opts.max_open_transactions = http_max_open_transactions;
     std::stringstream hosts{http_allowed_hosts};
     for (std::string name; std::getline(hosts, name, ',');)
       if (!name.empty())

@@ -14,7 +14,7 @@ set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 seconds="${1:-20}"
 build="$root/build-fuzz"
-targets="${FUZZ_TARGETS:-basp_check caf_message cli_args protocol_types record_codec}"
+targets="${FUZZ_TARGETS:-basp_check caf_message cli_args prepared_codec protocol_types record_codec}"
 
 cmake -S "$root" -B "$build" \
   -DCMAKE_CXX_COMPILER=clang++ \

@@ -70,12 +70,15 @@ BOOST_AUTO_TEST_CASE(validation) {
   BOOST_TEST(code_of_check({}) == errc::none);
   BOOST_TEST(code_of_check({"", "", 1, false}) == errc::none);
   BOOST_TEST(code_of_check({"", "", 0, false}) == errc::invalid_argument);
-  BOOST_TEST(code_of_check({"", "", 1001, false}) == errc::invalid_argument);
+  // Over the bound: allowed, the page is cut at it.
+  BOOST_TEST(code_of_check({"", "", 1001, false}) == errc::none);
   limits small;
   small.max_scan_records = 5;
   BOOST_TEST(code_of_check({"", "", 5, false}, small) == errc::none);
-  BOOST_TEST(code_of_check({"", "", 6, false}, small)
-             == errc::invalid_argument);
+  BOOST_TEST(code_of_check({"", "", 6, false}, small) == errc::none);
+  BOOST_TEST(page_limit({"", "", 6, false}, small) == 5u);
+  BOOST_TEST(page_limit({"", "", 4, false}, small) == 4u);
+  BOOST_TEST(page_limit({"", "", UINT32_MAX, false}, {}) == 1000u);
   BOOST_TEST(code_of_check({"a b", "", 1, false}) == errc::invalid_argument);
   BOOST_TEST(code_of_check({"acct/", "x y", 1, false})
              == errc::invalid_argument);

@@ -86,7 +86,10 @@ BOOST_AUTO_TEST_CASE(the_servers_bounds_apply_and_bad_requests_change_nothing) {
   auto db = test::connect_or_throw(server.port());
   for (int i = 0; i < 10; ++i)
     BOOST_REQUIRE(db->create("k" + std::to_string(i), std::string(200, 'v')));
-  BOOST_TEST(code(db->scan(scan_of("k", {}, 6))) == errc::invalid_argument);
+  // Over the bound: cut at 5 records (here the byte bound cuts at 4).
+  auto over = db->scan(scan_of("k", {}, 6));
+  BOOST_REQUIRE(over);
+  BOOST_TEST(over->records.size() == 4u);
   BOOST_TEST(code(db->scan(scan_of("k", {}, 0))) == errc::invalid_argument);
   BOOST_TEST(code(db->scan(scan_of("k k", {}, 5))) == errc::invalid_argument);
   BOOST_TEST(code(db->scan(scan_of("", std::string(300, 'a'), 5)))

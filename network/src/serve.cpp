@@ -14,6 +14,7 @@
 #include "entact/errc.hpp"
 #include "entact/saturating.hpp"
 #include "frame_guard.hpp"
+#include "guard_doorman.hpp"
 #include "private_endpoint.hpp"
 
 namespace entact {
@@ -109,9 +110,8 @@ caf::expected<std::unique_ptr<listener>> serve(engine& eng,
                  ? default_max_frame_bytes(eng.options())
                  : std::min(opts.max_frame_bytes, basp_max_payload);
   auto& mm = sys.middleman();
-  auto acceptor = mm.backend().new_tcp_doorman(
-    opts.port, opts.host.empty() ? nullptr : opts.host.c_str(),
-    opts.reuse_address);
+  auto acceptor = detail::new_guard_doorman(mm, opts.port, opts.host,
+                                           opts.reuse_address);
   if (!acceptor)
     return std::move(acceptor.error());
   auto port = (*acceptor)->port();

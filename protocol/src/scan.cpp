@@ -26,17 +26,22 @@ caf::error validate_prefix(const std::string& prefix, const limits& lim) {
 } // namespace
 
 caf::error validate_scan(const scan_request& req, const limits& lim) {
-  if (req.limit == 0 || req.limit > lim.max_scan_records)
+  // A limit over `max_scan_records` is not refused: the page holds at
+  // most that many (`page_limit`) and the caller follows the cursor, so a
+  // client's default works against a server with a lower bound.
+  if (req.limit == 0)
     return make_error(errc::invalid_argument,
-                      "a scan's limit must be 1 to "
-                        + std::to_string(lim.max_scan_records) + ", not "
-                        + std::to_string(req.limit));
+                      "a scan's limit must be at least 1, not 0");
   if (auto err = validate_prefix(req.prefix, lim))
     return err;
   if (!req.after.empty())
     if (auto err = validate_id(req.after, lim))
       return err;
   return {};
+}
+
+size_t page_limit(const scan_request& req, const limits& lim) {
+  return std::min<size_t>(req.limit, lim.max_scan_records);
 }
 
 } // namespace entact

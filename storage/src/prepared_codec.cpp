@@ -115,6 +115,13 @@ caf::error decode(std::string_view what, uint8_t format,
                       std::string{what} + " has "
                         + std::to_string(source.remaining())
                         + " trailing bytes");
+  // CAF reads a length written in more bytes than needed (0x80 0x00 for 0,
+  // found by fuzz_prepared_codec): only this build's own encoding is a
+  // record, so that what decodes re-encodes to the same bytes.
+  auto again = encode(format, x);
+  if (!again || *again != bytes)
+    return make_error(errc::storage_failure,
+                      std::string{what} + " is not in its canonical encoding");
   return {};
 }
 

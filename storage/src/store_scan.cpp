@@ -56,11 +56,12 @@ caf::expected<scan_page> store::scan(const scan_request& req) const {
   ro.snapshot = snapshot.snapshot();
   ro.iterate_upper_bound = &upper_bound;
   std::unique_ptr<rocksdb::Iterator> it{impl_->db->NewIterator(ro)};
+  auto most = page_limit(req, lim);
   size_t reply_bytes = 0;
   size_t skipped = 0;
   for (it->Seek(lower); it->Valid(); it->Next()) {
     auto id = id_of_key(it->key().ToStringView());
-    if (page.records.size() >= req.limit) {
+    if (page.records.size() >= most) {
       page.next_after = page.records.back().id; // and `id` follows
       break;
     }

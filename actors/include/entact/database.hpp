@@ -73,8 +73,9 @@ public:
 
   /// One page of what is stored: the records whose id starts with
   /// `req.prefix` and sorts strictly after `req.after` (empty: from the
-  /// first), in id order (bytewise), at most `req.limit` of them (1 to
-  /// `limits::max_scan_records`, 1000 by default; 100 if not set) and at
+  /// first), in id order (bytewise), at most `req.limit` of them (at least
+  /// 1; 100 if not set; a larger limit than `limits::max_scan_records`,
+  /// 1000 by default, is not refused: the page holds at most that many) and at
   /// most `limits::max_read_bytes` bytes of ids and values (a record alone
   /// always fits: each page makes progress). Tombstones only with
   /// `req.include_deleted`. `next_after` is set iff more may follow: pass it
@@ -87,8 +88,7 @@ public:
   /// pages: a record written between two pages is seen by the later one
   /// if its id sorts after the cursor, and one deleted meanwhile is not;
   /// an id that existed throughout appears exactly once across the pages.
-  /// Errors: `invalid_argument` (a limit of 0 or over
-  /// `max_scan_records`, a prefix or cursor that is not id characters, or
+  /// Errors: `invalid_argument` (a limit of 0, a prefix or cursor that is not id characters, or
   /// a database that cannot scan), `too_large` (a prefix or cursor over
   /// `max_id_bytes`), `cross_shard` (a cluster: a scan spans shards),
   /// `storage_failure`, `closed`, `timeout`, `unreachable`.

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -29,7 +30,10 @@ struct scan_request {
   /// Only ids strictly after this one (bytewise); empty: from the first.
   /// The cursor: the `next_after` of the page before.
   entity_id after;
-  /// Most records in the page: 1 to `limits::max_scan_records`.
+  /// Most records in the page, at least 1. A page holds at most
+  /// `limits::max_scan_records` (the server's, for a remote scan) however
+  /// many are asked for: a larger limit is not refused, the page is just
+  /// cut there, with `next_after` set if more may follow.
   uint32_t limit = default_scan_limit;
   /// Also list tombstones (deleted entities, with their versions).
   bool include_deleted = false;
@@ -77,8 +81,13 @@ typename Inspector::result_type inspect(Inspector& f, scan_page& x) {
 
 /// Returns an empty error if `req` is a scan `lim` allows: a prefix of id
 /// characters within `max_id_bytes` (else `invalid_argument`, `too_large`),
-/// an empty or valid `after` (see `validate_id`), and a limit of 1 to
-/// `lim.max_scan_records` (else `invalid_argument`).
+/// an empty or valid `after` (see `validate_id`), and a limit of at least
+/// 1 (else `invalid_argument`; one over `lim.max_scan_records` is allowed,
+/// see `page_limit`).
 caf::error validate_scan(const scan_request& req, const limits& lim);
+
+/// The most records a page for `req` holds: `req.limit`, at most
+/// `lim.max_scan_records`.
+size_t page_limit(const scan_request& req, const limits& lim);
 
 } // namespace entact

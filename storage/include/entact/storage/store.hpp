@@ -122,7 +122,8 @@ public:
   /// Reads one page of entity records from one snapshot: those whose id
   /// starts with `req.prefix` and sorts strictly after `req.after`, in id
   /// order (bytewise), tombstones only with `req.include_deleted`; at most
-  /// `req.limit` records and at most `limits.max_read_bytes` bytes of ids
+  /// `page_limit(req, limits)` records (`req.limit`, cut at
+  /// `limits.max_scan_records`) and at most `limits.max_read_bytes` bytes of ids
   /// and values (a page holds at least one record, even one over that
   /// bound). Metadata keys are never listed. `next_after` is set iff more
   /// may follow. Errors: `invalid_argument`/`too_large` (see
