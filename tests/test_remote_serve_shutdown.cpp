@@ -22,6 +22,7 @@
 #include "support/raw_conn.hpp"
 #include "support/remote_client.hpp"
 #include "support/temp_dir.hpp"
+#include "support/wait_until.hpp"
 
 using namespace entact;
 using namespace std::chrono_literals;
@@ -96,6 +97,9 @@ void run_round(const temp_dir& dir, int round, ending how) {
       }
     }
   }
+  // A socket CAF closes on its multiplexer thread may still be closing.
+  test::wait_until([&] { return my_sockets() == before; },
+                   std::chrono::seconds{5});
   BOOST_TEST(my_sockets() == before,
              "round " << round << ": " << my_sockets() << " sockets, "
                       << before << " before the engine opened");
