@@ -47,9 +47,14 @@ std::vector<std::string> or_unknown(std::vector<std::string> names) {
 } // namespace
 
 runner_actor spawn_runner(caf::actor_system& sys) {
-  return sys.spawn<caf::detached>([]() -> runner_actor::behavior_type {
-    return {[](runner_job& job) { return job.run(); }};
-  });
+  // The argument is unused: CAF 0.17.6 dereferences a null argument tuple
+  // when a function actor is spawned without arguments (UBSan: "reference
+  // binding to null pointer" in init_fun_factory.hpp), so give it one.
+  return sys.spawn<caf::detached>(
+    [](bool) -> runner_actor::behavior_type {
+      return {[](runner_job& job) { return job.run(); }};
+    },
+    true);
 }
 
 int64_t now_ms() {
