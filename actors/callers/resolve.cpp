@@ -41,6 +41,11 @@ caf::expected<record> retry(record current, const retry_policy& policy,
 
 } // namespace
 
+bool worth_retrying(const caf::error& err) {
+  auto code = code_of(err);
+  return code == errc::aborted || code == errc::conflict;
+}
+
 void back_off(const retry_policy& policy, unsigned attempt) {
   // Full jitter: spreads retrying writers so they do not collide again.
   thread_local std::mt19937_64 rng{std::random_device{}()};

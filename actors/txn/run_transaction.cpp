@@ -10,13 +10,6 @@ namespace {
 
 using records = std::vector<record>;
 
-/// Wait-die victims and conflicts with outside writes deserve another try;
-/// everything else is the caller's to handle.
-bool retryable(const caf::error& err) {
-  auto code = code_of(err);
-  return code == errc::aborted || code == errc::conflict;
-}
-
 /// Runs `body` on the locked records; aborts the transaction if the body
 /// fails or throws.
 caf::expected<std::vector<txn_write>>
@@ -88,7 +81,7 @@ run_transaction(call_gate& gate, const coordinator_api& coord,
       return std::move(begun.error());
     attempt_opts = retry_options(attempt_opts, begun->handle);
     if (begun->error) {
-      if (!retryable(begun->error))
+      if (!worth_retrying(begun->error))
         return std::move(begun->error);
       last = std::move(begun->error);
       continue;
@@ -102,7 +95,7 @@ run_transaction(call_gate& gate, const coordinator_api& coord,
                                       handle.id, std::move(*writes));
     if (result)
       return in_order_of_ids(std::move(locked), std::move(*result));
-    if (!retryable(result.error()))
+    if (!worth_retrying(result.error()))
       return result;
     last = std::move(result.error());
   }

@@ -2,6 +2,8 @@
 
 #include <chrono>
 
+#include <caf/error.hpp>
+
 namespace entact {
 
 /// Bounded retries with exponential backoff and full jitter: attempt `n`
@@ -18,6 +20,11 @@ struct retry_stats {
   unsigned attempts = 0;
   unsigned conflicts = 0;
 };
+
+/// True for the errors a transaction's retry may cure: a wait-die victim
+/// (`aborted`) or a conflict with a write behind its locks (`conflict`).
+/// Everything else is the caller's to handle.
+bool worth_retrying(const caf::error& err);
 
 /// Sleeps before retry number `attempt` (0 for the first retry).
 void back_off(const retry_policy& policy, unsigned attempt);

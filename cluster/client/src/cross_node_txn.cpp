@@ -16,12 +16,6 @@ namespace {
 
 using records = std::vector<record>;
 
-/// Wait-die victims and conflicts deserve another try (as on one node).
-bool retryable(const caf::error& err) {
-  auto code = code_of(err);
-  return code == errc::aborted || code == errc::conflict;
-}
-
 /// An answer that never came: the call may or may not have been applied.
 bool lost(const caf::error& err) {
   auto code = code_of(err);
@@ -97,7 +91,7 @@ private:
       }
       opts_[i] = retry_options(opts_[i], begun->handle);
       if (begun->error) {
-        retry_ = retryable(begun->error);
+        retry_ = worth_retrying(begun->error);
         release_all();
         return std::move(begun->error);
       }
@@ -153,7 +147,7 @@ private:
     txn_[w] = 0; // a commit ends the transaction either way
     release_all();
     if (!done) {
-      retry_ = retryable(done.error());
+      retry_ = worth_retrying(done.error());
       return std::move(done.error());
     }
     ++counters_.one_phase;
@@ -184,7 +178,7 @@ private:
           prepared.push_back(i); // it may have prepared
         caf::error why = vote ? make_error(errc::aborted, "prepare refused")
                               : std::move(vote.error());
-        retry_ = retryable(why);
+        retry_ = worth_retrying(why);
         abandon(*name, holder, prepared);
         return why;
       }
