@@ -131,7 +131,7 @@ BOOST_AUTO_TEST_CASE(bank_total_and_all_or_nothing_survive_random_kills) {
   for (auto& node : c.node_ids)
     for (auto& id : c.ids_of(node, 10)) {
       auto made = db->create(id, std::to_string(initial_balance));
-      BOOST_REQUIRE_MESSAGE(made, id << ": " << to_string(made.error()));
+      BOOST_REQUIRE_MESSAGE(made, id << ": " << (made ? "" : to_string(made.error())));
       all.push_back(id);
       owner[id] = node;
     }
@@ -189,7 +189,7 @@ BOOST_AUTO_TEST_CASE(bank_total_and_all_or_nothing_survive_random_kills) {
   long total = 0;
   for (auto& id : all) {
     auto r = read_when_back(*db, id);
-    BOOST_REQUIRE_MESSAGE(r, id << ": " << to_string(r.error()));
+    BOOST_REQUIRE_MESSAGE(r, id << ": " << (r ? "" : to_string(r.error())));
     stored[id] = parse_account(r->value);
     total += stored[id].balance;
     for (auto& tag : stored[id].tags)

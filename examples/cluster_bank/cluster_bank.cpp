@@ -29,8 +29,8 @@
 // Run it (from the source tree, after building with examples on):
 //   bash examples/cluster_bank/run.sh --build=build --transfers=400
 // or, on a cluster of your own:
-//   ./examples/cluster_bank --cluster=127.0.0.1:2181/shop \
-//     --nodes=127.0.0.1:7411,127.0.0.1:7412,127.0.0.1:7413
+//   ./examples/cluster_bank --cluster=127.0.0.1:2181/shop
+//     --nodes=127.0.0.1:7411,127.0.0.1:7412,127.0.0.1:7413  (one line)
 #include <algorithm>
 #include <atomic>
 #include <chrono>
