@@ -10,6 +10,7 @@
 
 #include "harness/format.hpp"
 #include "systems/cluster_child.hpp"
+#include "systems/baselines.hpp"
 #include "systems/drivers.hpp"
 
 namespace bench {
