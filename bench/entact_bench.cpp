@@ -31,6 +31,7 @@
 #include "workloads/w6_latency.hpp"
 #include "workloads/w7_remote.hpp"
 #include "workloads/w8_cluster.hpp"
+#include "workloads/w9_cross_node.hpp"
 
 namespace bench {
 namespace {
@@ -65,6 +66,8 @@ int run(int argc, char** argv) {
     run_remote(cfg, rep);
   if (cfg.wants("W8"))
     run_cluster(cfg, rep);
+  if (cfg.wants("W9"))
+    run_cross_node(cfg, rep);
   machine.load_end = load_average();
   // Present workloads in their natural order.
   std::stable_sort(rep.workloads.begin(), rep.workloads.end(),

@@ -38,10 +38,12 @@ struct config {
   size_t w7_in_flight = 64;
   size_t w8_entities = 2000;
   size_t w8_clients = 16;
+  size_t w9_accounts = 1000;
+  size_t w9_clients = 16;
 
   std::set<std::string> systems;
 
-  /// Whether workload `w` ("W1".."W8") is to run.
+  /// Whether workload `w` ("W1".."W9") is to run.
   bool wants(const std::string& w) const {
     return only.empty() || only.count(w) > 0;
   }

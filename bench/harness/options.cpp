@@ -34,6 +34,7 @@ public:
       cfg.w3_accounts = 500;
       cfg.w7_entities = 500;
       cfg.w8_entities = 200;
+      cfg.w9_accounts = 300;
     }
     seconds = cfg.timing.measure.count();
     warmup = cfg.timing.warmup.count();
@@ -42,7 +43,7 @@ public:
            "tiny sizes and short runs (CI; the smoke defaults below), "
            "correctness still checked")
       .add(cfg.json_path, "json", "also write the results as JSON")
-      .add(only, "only", "run only these workloads, of W1,...,W6,W6b,W7,W8 [all]")
+      .add(only, "only", "run only these workloads, of W1,...,W6,W6b,W7,W8,W9 [all]")
       .add(cfg.entact_only, "entact-only", "skip the baselines (profiling)")
       .add(systems, "systems",
            "run only these systems in W1/W2/W3/W4: entact, entact-async, "
@@ -85,7 +86,10 @@ public:
            "W7: pipelined apply_async calls in flight [64]")
       .add(cfg.w8_entities, "w8-entities", "W8: entities [2000; smoke 200]")
       .add(cfg.w8_clients, "w8-clients",
-           "W8: threads making blocking updates [16]");
+           "W8: threads making blocking updates [16]")
+      .add(cfg.w9_accounts, "w9-accounts", "W9: accounts [1000; smoke 300]")
+      .add(cfg.w9_clients, "w9-clients",
+           "W9: threads making blocking transfers [16]");
   }
 };
 
@@ -129,10 +133,10 @@ config parse_options(int argc, char** argv) {
   }
   // What CAF cannot check.
   const std::set<std::string> workloads{"W1", "W2", "W3", "W4", "W5",
-                                        "W6", "W6b", "W7", "W8"};
+                                        "W6", "W6b", "W7", "W8", "W9"};
   for (const auto& w : cfg.only)
     if (workloads.count(w) == 0)
-      bad_usage("--only: no workload " + w + " (W1 to W8, W6b)");
+      bad_usage("--only: no workload " + w + " (W1 to W9, W6b)");
   const std::set<std::string> known{"entact", "entact-async",
                                     "entact-optimistic", "entact-modify",
                                     "store", "raw-1",
@@ -144,7 +148,8 @@ config parse_options(int argc, char** argv) {
   if (cfg.clients == 0 || cfg.entities < 2 || cfg.w5_cap == 0
       || cfg.w5_threads == 0 || cfg.w3_clients == 0 || cfg.w3_accounts < 2
       || cfg.w7_entities == 0 || cfg.w7_in_flight == 0
-      || cfg.w8_entities == 0 || cfg.w8_clients == 0)
+      || cfg.w8_entities == 0 || cfg.w8_clients == 0
+      || cfg.w9_accounts < 6 || cfg.w9_clients == 0)
     bad_usage("sizes must be positive (entities, accounts >= 2)");
   if (!(opts.seconds > 0 && opts.warmup >= 0 && cfg.w6_seconds > 0
         && cfg.w6_rate >= 0))

@@ -43,7 +43,9 @@ std::string config_object(const config& cfg) {
     .num("w7_entities", static_cast<double>(cfg.w7_entities))
     .num("w7_in_flight", static_cast<double>(cfg.w7_in_flight))
     .num("w8_entities", static_cast<double>(cfg.w8_entities))
-    .num("w8_clients", static_cast<double>(cfg.w8_clients));
+    .num("w8_clients", static_cast<double>(cfg.w8_clients))
+    .num("w9_accounts", static_cast<double>(cfg.w9_accounts))
+    .num("w9_clients", static_cast<double>(cfg.w9_clients));
   return conf.object();
 }
 

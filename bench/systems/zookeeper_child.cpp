@@ -22,10 +22,7 @@ extern char** environ;
 
 namespace bench {
 
-namespace {
-
-/// A loopback port the kernel had free a moment ago.
-uint16_t free_port() {
+uint16_t free_loopback_port() {
   int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
   sockaddr_in addr{};
   addr.sin_family = AF_INET;
@@ -40,6 +37,8 @@ uint16_t free_port() {
     ::close(fd);
   return port;
 }
+
+namespace {
 
 /// True if ZooKeeper on `port` answers "ruok" with "imok" within a second.
 bool answers(uint16_t port) {
@@ -78,7 +77,7 @@ zookeeper_child::~zookeeper_child() {
 }
 
 bool zookeeper_child::start(const std::string& dir) {
-  port_ = free_port();
+  port_ = free_loopback_port();
   {
     std::ofstream cfg{dir + "/zoo.cfg"};
     cfg << "tickTime=250\ndataDir=" << dir << "/zk\nclientPort=" << port_

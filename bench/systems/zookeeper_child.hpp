@@ -7,9 +7,12 @@
 
 namespace bench {
 
+/// A loopback port the kernel had free a moment ago (0 if none).
+uint16_t free_loopback_port();
+
 /// A standalone ZooKeeper server (Debian's jars) as a child process, on a
 /// free loopback port with its config and data in `dir`, for W8's
-/// clusters. SIGTERM, then SIGKILL, when it dies.
+/// and W9's clusters. SIGTERM, then SIGKILL, when it dies.
 class zookeeper_child {
 public:
   /// Starts it and waits (at most 60 s) until it answers "ruok"; throws if
