@@ -2,6 +2,7 @@
 //
 //   entact cluster create --zk=127.0.0.1:2181 --cluster=shop --shards=8
 //   entact cluster status --zk=127.0.0.1:2181 --cluster=shop [--json]
+//                         [--member-timeout-ms=2000]
 //   entact cluster assign --zk=127.0.0.1:2181 --cluster=shop [--json]
 //   entact cluster move --zk=... --cluster=shop --shard=3 --to=n2 [--wait-ms=N]
 //   entact cluster move --zk=... --cluster=shop --shard=3 --abort
@@ -9,8 +10,9 @@
 // Exit codes as the rest of the CLI: 0 done, 1 the cluster exists already
 // (create), another admin kept changing the map (assign), a move of the
 // shard is in progress or was abandoned (move), 2 no such cluster (or no
-// move to abort), 3 ZooKeeper unreachable or a node not live, 4 malformed
-// data in ZooKeeper, 64 usage.
+// move to abort), 3 ZooKeeper unreachable or a node not live (status: a
+// live member did not answer; all else is printed), 4 malformed data in
+// ZooKeeper, 64 usage.
 
 #include "cluster_cli.hpp"
 
@@ -24,6 +26,7 @@
 #include <caf/settings.hpp>
 #include <nlohmann/json.hpp>
 
+#include "cluster_prepared.hpp"
 #include "entact/cluster/cluster_admin.hpp"
 #include "entact/cluster/cluster_names.hpp"
 #include "entact/cluster/move_admin.hpp"
@@ -43,11 +46,14 @@ constexpr int exit_usage = 64;
 const char* usage_text
   = "usage: entact cluster create --zk=HOST:PORT --cluster=NAME --shards=N\n"
     "       entact cluster status --zk=HOST:PORT --cluster=NAME [--json]\n"
+    "                             [--member-timeout-ms=N]\n"
     "       entact cluster assign --zk=HOST:PORT --cluster=NAME [--json]\n"
     "       entact cluster move --zk=HOST:PORT --cluster=NAME --shard=S\n"
     "                           (--to=NODE [--wait-ms=N] | --abort) [--json]\n"
     "  create  makes the cluster (the shard count is fixed from then on)\n"
-    "  status  lists live members, shards per node and the map with epochs\n"
+    "  status  lists live members, shards per node, the map with epochs,\n"
+    "          moves, and each member's prepared (in-doubt) transactions;\n"
+    "          exit 3 if a member did not answer within --member-timeout-ms\n"
     "  assign  gives shards never owned yet to live members, balanced\n"
     "  move    starts moving shard S to live member NODE (the nodes copy it\n"
     "          while it is written, then the map flips); --wait-ms waits\n"
@@ -64,6 +70,7 @@ public:
   std::string to;
   bool abort = false;
   size_t wait_ms = 0;
+  size_t member_timeout_ms = 2000;
 
   cluster_cli_config() {
     opt_group{custom_options_, "global"}
@@ -75,7 +82,9 @@ public:
       .add(shard, "shard", "move: the shard")
       .add(to, "to", "move: the live member to move it to")
       .add(abort, "abort", "move: end the move in progress of --shard")
-      .add(wait_ms, "wait-ms", "move: wait this long for the move to end");
+      .add(wait_ms, "wait-ms", "move: wait this long for the move to end")
+      .add(member_timeout_ms, "member-timeout-ms",
+           "status: deadline of connecting to each member, and of its answer");
   }
 };
 
@@ -141,15 +150,24 @@ nlohmann::json view_json(const cluster::cluster_view& view) {
           {"map", map}};
 }
 
+/// Prints the view; with `status` (its JSON, members answered), how many
+/// transactions each member holds prepared, or that it did not answer.
 void print_view(const cluster::cluster_view& view,
-                const std::vector<cluster::move_entry>& moves) {
-  auto j = view_json(view);
+                const std::vector<cluster::move_entry>& moves,
+                const nlohmann::json* status = nullptr) {
+  auto j = status ? *status : view_json(view);
   std::cout << "cluster " << view.name << ": " << view.shards << " shards, "
             << view.members.size() << " live members\n";
-  for (auto& m : j["members"])
+  for (auto& m : j["members"]) {
     std::cout << "member " << m["node_id"].get<std::string>() << " at "
               << m["address"].get<std::string>() << ": "
-              << m["shards"].get<int>() << " shards\n";
+              << m["shards"].get<int>() << " shards";
+    if (status && m["answered"].get<bool>())
+      std::cout << ", " << m["prepared_count"].get<size_t>() << " prepared";
+    else if (status)
+      std::cout << ", no answer (" << m["error"].get<std::string>() << ')';
+    std::cout << '\n';
+  }
   for (auto& e : j["map"]) {
     auto owner = e["owner"].get<std::string>();
     std::cout << "shard " << e["shard"].get<uint32_t>() << ": "
@@ -161,6 +179,123 @@ void print_view(const cluster::cluster_view& view,
     std::cout << "move of shard " << m.shard << ": " << m.record.from
               << " -> " << m.record.to << " (" << to_string(m.record.state)
               << ", begun at epoch " << m.record.epoch << ")\n";
+}
+
+/// Most prepared transactions listed per member, and ids per transaction
+/// (the counts are always given).
+constexpr size_t max_listed_prepared = 100;
+constexpr size_t max_listed_ids = 8;
+
+/// The live member whose address is 2PC name `holder`, or "".
+std::string node_of(const cluster::cluster_view& view,
+                    const std::string& holder) {
+  for (auto& m : view.members)
+    if (m.address == holder)
+      return m.node_id;
+  return {};
+}
+
+nlohmann::json prepared_json(const cluster::cluster_view& view,
+                             const prepared_info& p) {
+  auto ids = nlohmann::json::array();
+  for (size_t i = 0; i < p.ids.size() && i < max_listed_ids; ++i)
+    ids.push_back(p.ids[i]);
+  auto holder_node = node_of(view, p.decision_holder);
+  return {{"name", p.name},
+          {"holder", p.decision_holder},
+          {"holder_node", holder_node},
+          {"holder_live", !holder_node.empty()},
+          {"participants", p.participants},
+          {"ids", ids},
+          {"id_count", p.ids.size()},
+          {"created_ms", p.created_ms},
+          {"age_ms", p.age_ms},
+          {"asks", p.asks},
+          {"last_answer", p.last_answer}};
+}
+
+/// `j` (a view's JSON) with what each member answered.
+void add_prepared(nlohmann::json& j, const cluster::cluster_view& view,
+                  const std::vector<member_prepared>& asked) {
+  size_t total = 0;
+  auto unanswered = nlohmann::json::array();
+  for (size_t i = 0; i < asked.size(); ++i) {
+    auto& a = asked[i];
+    auto& m = j["members"][i];
+    m["answered"] = a.answered;
+    if (!a.answered) {
+      m["error"] = a.error;
+      unanswered.push_back(a.node_id);
+      continue;
+    }
+    auto list = nlohmann::json::array();
+    for (size_t k = 0; k < a.prepared.size() && k < max_listed_prepared; ++k)
+      list.push_back(prepared_json(view, a.prepared[k]));
+    m["prepared_count"] = a.prepared.size();
+    m["prepared"] = list;
+    total += a.prepared.size();
+  }
+  j["prepared_total"] = total;
+  j["unanswered"] = unanswered;
+}
+
+void print_prepared(const nlohmann::json& member) {
+  auto node = member["node_id"].get<std::string>();
+  for (auto& p : member["prepared"]) {
+    std::cout << "prepared at " << node << ": " << p["name"].get<std::string>()
+              << ", holder " << p["holder"].get<std::string>() << " ("
+              << (p["holder_live"].get<bool>()
+                    ? p["holder_node"].get<std::string>()
+                    : std::string{"not a live member"})
+              << "), " << p["id_count"].get<size_t>() << " ids:";
+    for (auto& id : p["ids"])
+      std::cout << ' ' << id.get<std::string>();
+    if (p["id_count"].get<size_t>() > p["ids"].size())
+      std::cout << " ...";
+    std::cout << ", age " << p["age_ms"].get<int64_t>() << " ms, asked "
+              << p["asks"].get<uint64_t>() << " times";
+    auto last = p["last_answer"].get<std::string>();
+    if (!last.empty())
+      std::cout << " (last answer: " << last << ')';
+    std::cout << '\n';
+  }
+  auto count = member["prepared_count"].get<size_t>();
+  if (count > member["prepared"].size())
+    std::cout << "... and " << count - member["prepared"].size()
+              << " more prepared at " << node << '\n';
+}
+
+/// `status`: the view and the moves from ZooKeeper, then each member's
+/// prepared transactions. Exit 3 if a member did not answer.
+int run_status(const cluster_cli_config& cfg, cluster::zk_session& zk) {
+  auto view = cluster::read_cluster(zk, cfg.cluster);
+  if (!view)
+    return report_error(view.error(), cfg.json);
+  auto moves = cluster::read_moves(zk, cfg.cluster);
+  if (!moves)
+    return report_error(moves.error(), cfg.json);
+  auto asked = ask_members(*view,
+                           std::chrono::milliseconds{cfg.member_timeout_ms});
+  auto j = view_json(*view);
+  j["moves"] = moves_json(*moves);
+  add_prepared(j, *view, asked);
+  if (cfg.json) {
+    std::cout << j.dump() << '\n';
+  } else {
+    print_view(*view, *moves, &j);
+    for (auto& m : j["members"])
+      if (m["answered"].get<bool>())
+        print_prepared(m);
+    std::cout << "prepared transactions: " << j["prepared_total"].get<size_t>()
+              << (j["unanswered"].empty() ? "" : " (members not answering "
+                                                 "not counted)")
+              << '\n';
+  }
+  for (auto& a : asked)
+    if (!a.answered)
+      std::cerr << "entact cluster: member " << a.node_id << " at "
+                << a.address << " did not answer: " << a.error << '\n';
+  return j["unanswered"].empty() ? exit_ok : exit_unreachable;
 }
 
 /// Waits (at most `cfg.wait_ms`) for the move of `cfg.shard` to end;
@@ -250,8 +385,9 @@ int run(const std::string& command, const cluster_cli_config& cfg,
   }
   if (command == "move")
     return run_move(cfg, zk);
-  auto view = command == "status" ? cluster::read_cluster(zk, cfg.cluster)
-                                  : cluster::assign_unowned(zk, cfg.cluster);
+  if (command == "status")
+    return run_status(cfg, zk);
+  auto view = cluster::assign_unowned(zk, cfg.cluster);
   if (!view)
     return report_error(view.error(), cfg.json);
   auto moves = cluster::read_moves(zk, cfg.cluster);
@@ -316,6 +452,8 @@ int cluster_main(int argc, char** argv) {
   }
   if (cfg.timeout_ms == 0)
     return usage("--timeout-ms must not be 0");
+  if (cfg.member_timeout_ms == 0 || cfg.member_timeout_ms > 600'000)
+    return usage("--member-timeout-ms must be 1..600000");
   cluster::zk_session::options opts;
   opts.hosts = cfg.zk;
   opts.connect_timeout = std::chrono::milliseconds{cfg.timeout_ms};

@@ -16,6 +16,9 @@
 // exiting 64: inconsistent TLS options, and options that would do nothing
 // (`--openssl.*`: libcaf_openssl is not used, TLS is `--tls-*`).
 //
+// Testing only: `--twopc-test-crash-at=prepared|decided|committed` exits
+// (code 86) the moment that 2PC step is durable, before it is answered.
+//
 // Prints where it listens, shuts down cleanly on SIGINT/SIGTERM: every
 // acknowledged write is committed before it exits.
 
@@ -25,6 +28,8 @@
 #include <iostream>
 #include <sstream>
 #include <string>
+
+#include <unistd.h>
 
 #include <caf/io/middleman.hpp>
 
@@ -40,6 +45,9 @@
 #include "noop_options.hpp"
 
 namespace {
+
+/// entactd's exit code at a --twopc-test-crash-at step.
+constexpr int crashed_at_step = 86;
 
 /// entactd's options, through CAF's own config system: command line
 /// (`--port=7411`) or an ini file (`--config-file=...`).
@@ -92,6 +100,7 @@ public:
   // Two-phase commit (README, "Two-phase commit: participant").
   std::string twopc_name;
   size_t twopc_ask_after_ms = 2'000;
+  std::string twopc_test_crash_at;
 
   server_config() {
     cluster.add_to(custom_options_);
@@ -170,6 +179,9 @@ public:
            "cluster node with a fixed --port: its --host:--port)")
       .add(twopc_ask_after_ms, "twopc-ask-after-ms",
            "age of a prepared transaction before its holder is asked")
+      .add(twopc_test_crash_at, "twopc-test-crash-at",
+           "testing only: exit at once (code 86, nothing answered) when this "
+           "2PC step is durable: prepared, decided (as holder) or committed")
       .add(max_watches, "max-watches",
            "most watches open at once (remote and HTTP together)")
       .add(watch_queue_events, "watch-queue-events",
@@ -220,7 +232,25 @@ public:
     dial.connect_timeout = std::chrono::seconds{2};
     dial.request_timeout = std::chrono::seconds{5};
     opts.twopc_ask = entact::decision_dialer(dial);
+    if (!twopc_test_crash_at.empty())
+      opts.twopc_test_hook = [at = twopc_test_crash_at](const char* step) {
+        if (at != step)
+          return;
+        // A crash, not a shutdown: nothing flushed, nothing answered.
+        static const char line[] = "entactd: --twopc-test-crash-at\n";
+        [[maybe_unused]] auto n = ::write(2, line, sizeof(line) - 1);
+        ::_exit(crashed_at_step);
+      };
     return opts;
+  }
+
+  /// What is wrong with --twopc-test-crash-at, or "".
+  std::string crash_step_error() const {
+    if (twopc_test_crash_at.empty() || twopc_test_crash_at == "prepared"
+        || twopc_test_crash_at == "decided"
+        || twopc_test_crash_at == "committed")
+      return {};
+    return "--twopc-test-crash-at must be prepared, decided or committed";
   }
 
   /// What is wrong with the watch options, or "".
@@ -395,6 +425,10 @@ int main(int argc, char** argv) {
   }
   if (http_port > 65535 || http_port < -1) {
     log("bad configuration: --http-port must be 0..65535");
+    return 64;
+  }
+  if (auto bad = cfg->crash_step_error(); !bad.empty()) {
+    log("bad configuration: " + bad);
     return 64;
   }
   if (auto bad = cfg->watch_options_error(); !bad.empty()) {

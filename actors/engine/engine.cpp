@@ -110,6 +110,7 @@ void spawn_prepared_table(engine::impl& e) {
   t.ask = e.opts.twopc_ask;
   t.ask_after = e.opts.twopc_ask_after;
   t.ask_backoff = e.opts.twopc_ask_backoff;
+  t.test_hook = e.opts.twopc_test_hook;
   t.io = detail::spawn_runner(sys);
   t.asker = detail::spawn_runner(sys);
   e.prepared = sys.spawn(detail::prepared_table, &e.twopc,

@@ -26,6 +26,24 @@ void retry_later(prepared_table_ptr self, const twopc_context* ctx,
   e.backoff = std::min(e.backoff * 2, ctx->ask_backoff * 32);
 }
 
+/// An answer's text: entact's errors as the CLI shows them.
+std::string text_of(const caf::error& err) {
+  if (err.category() == error_category)
+    return render_error(err.code(), err.category(), err.context());
+  return to_string(err);
+}
+
+/// Keeps what the question about `name` got, for `prepared_info`.
+void note_answer(prepared_table_ptr self, const std::string& name,
+                 std::string answer) {
+  auto i = self->state.entries.find(name);
+  if (i == self->state.entries.end())
+    return;
+  if (answer.size() > max_last_answer_bytes)
+    answer.resize(max_last_answer_bytes);
+  i->second.last_answer = std::move(answer);
+}
+
 /// Applies outcome `x` learned from another holder.
 void apply(prepared_table_ptr self, const twopc_context* ctx,
            const std::string& name, twopc_outcome x) {
@@ -61,6 +79,7 @@ void ask_holder(prepared_table_ptr self, const twopc_context* ctx,
   }};
   self->request(ctx->asker, caf::infinite, std::move(work))
     .then([self, ctx, name](job_result& r) {
+      note_answer(self, name, r.err ? text_of(r.err) : to_string(r.outcome));
       if (r.err || r.outcome == twopc_outcome::undecided)
         retry_later(self, ctx, name);
       else
@@ -119,8 +138,10 @@ void resolve_due(prepared_table_ptr self, const twopc_context* ctx) {
     }
     auto name = kvp.first;
     decide_here(self, ctx, name,
-                [self, ctx, name](caf::expected<twopc_outcome>) {
+                [self, ctx, name](caf::expected<twopc_outcome> x) {
                   // Decided: settled and gone; undecided: wait.
+                  note_answer(self, name,
+                              x ? to_string(*x) : text_of(x.error()));
                   retry_later(self, ctx, name);
                 });
   }

@@ -36,6 +36,12 @@ twopc_outcome recent_of(const prepared_table_state& st,
   return i != st.recent.end() ? i->second : twopc_outcome::undecided;
 }
 
+/// Tells the test hook that `step` is durable (and not answered yet).
+void test_step(const twopc_context* ctx, const char* step) {
+  if (ctx->test_hook)
+    ctx->test_hook(step);
+}
+
 /// Locks `txn`'s ids for `lock_txn` as a prepared transaction's (restart).
 void lock_again(self_ptr self, const twopc_context* ctx,
                 const storage::prepared_txn& txn, txn_id lock_txn) {
@@ -77,8 +83,11 @@ caf::result<bool> prepare(self_ptr self, const twopc_context* ctx,
   auto lock_txn = job.lock_txn;
   auto holder = at_holder(ctx, job.req.decision_holder);
   auto* st = ctx->store;
-  runner_job work{[st, req = std::move(job.req), holder]() mutable {
-    return prepare_job(*st, std::move(req), holder);
+  runner_job work{[st, req = std::move(job.req), holder, ctx]() mutable {
+    auto r = prepare_job(*st, std::move(req), holder);
+    if (!r.err)
+      test_step(ctx, "prepared");
+    return r;
   }};
   self->request(ctx->io, caf::infinite, std::move(work))
     .then([self, ctx, rp, lock_txn](job_result& r) mutable {
@@ -97,8 +106,12 @@ caf::result<records> commit(self_ptr self, const twopc_context* ctx,
                             const std::string& name, bool as_decision) {
   auto rp = self->make_response_promise<records>();
   auto* st = ctx->store;
-  runner_job work{
-    [st, name, as_decision] { return commit_job(*st, name, as_decision); }};
+  runner_job work{[st, name, as_decision, ctx] {
+    auto r = commit_job(*st, name, as_decision);
+    if (!r.err)
+      test_step(ctx, as_decision ? "decided" : "committed");
+    return r;
+  }};
   self->request(ctx->io, caf::infinite, std::move(work))
     .then([self, ctx, rp, name](job_result& r) mutable {
       if (!r.err) {
@@ -191,7 +204,8 @@ std::vector<prepared_info> list(const prepared_table_state& st) {
     auto& t = kvp.second.txn;
     result.push_back(prepared_info{t.txn, ids_of(t), t.participants,
                                    t.decision_holder, t.created_ms,
-                                   now - t.created_ms, kvp.second.asks});
+                                   now - t.created_ms, kvp.second.asks,
+                                   kvp.second.last_answer});
   }
   return result;
 }

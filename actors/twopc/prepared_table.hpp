@@ -65,6 +65,9 @@ struct twopc_context {
     ask;
   std::chrono::milliseconds ask_after{0};
   std::chrono::milliseconds ask_backoff{0};
+  /// `engine_options::twopc_test_hook` (testing only): called on the io
+  /// runner with a step's name once it is durable, before it is answered.
+  std::function<void(const char*)> test_hook;
   /// Runs the store's 2PC calls, and the `ask` hook (apart: a holder that
   /// does not answer must not hold up decisions).
   runner_actor io;
@@ -76,6 +79,8 @@ struct prepared_entry {
   storage::prepared_txn txn;
   txn_id lock_txn = 0;
   uint64_t asks = 0;
+  /// What the last question got (`prepared_info::last_answer`).
+  std::string last_answer;
   /// A question (or, at the holder, a decision job) is under way.
   bool asking = false;
   clock::time_point next_ask{};

@@ -26,8 +26,11 @@ namespace entact::test {
 struct cross_node_cluster {
   static constexpr uint32_t shards = 6;
 
-  explicit cross_node_cluster(std::string cluster_name,
-                              int session_timeout_ms = 2000)
+  /// `first_run_args`: more arguments for a node's first start only (e.g.
+  /// entactd's `--twopc-test-crash-at`); `restart_plain` drops them.
+  explicit cross_node_cluster(
+    std::string cluster_name, int session_timeout_ms = 2000,
+    std::map<std::string, std::vector<std::string>> first_run_args = {})
     : zk(shared_zookeeper::server()),
       name(std::move(cluster_name)),
       session_ms(session_timeout_ms) {
@@ -35,9 +38,19 @@ struct cross_node_cluster {
       throw std::runtime_error(to_string(err));
     for (auto& id : node_ids) {
       ports[id] = free_loopback_port();
-      nodes.emplace(id, std::make_unique<server_process>(node_args(id)));
+      auto args = node_args(id);
+      auto& more = first_run_args[id];
+      args.insert(args.end(), more.begin(), more.end());
+      nodes.emplace(id, std::make_unique<server_process>(args));
     }
     view = wait_all_owned(*admin, name);
+  }
+
+  /// Starts node `id` again (stopping it first if it still runs) on its
+  /// data directory and port, with the plain arguments of `node_args`.
+  void restart_plain(const std::string& id) {
+    nodes.at(id)->set_extra_args(node_args(id));
+    nodes.at(id)->restart();
   }
 
   std::vector<std::string> node_args(const std::string& id) const {

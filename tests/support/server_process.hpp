@@ -160,6 +160,23 @@ public:
     start();
   }
 
+  /// The extra arguments of the next start (`restart`), e.g. without a
+  /// test-only flag the first run had.
+  void set_extra_args(std::vector<std::string> args) {
+    extra_ = std::move(args);
+  }
+
+  /// Waits (at most `limit`) for a process that ends by itself; its exit
+  /// code, or -1000 if it is still running. `restart` starts it again.
+  int wait_exit_for(std::chrono::milliseconds limit) {
+    if (!proc_)
+      return -1000;
+    auto code = proc_->wait_exit_for(limit);
+    if (code != -1000)
+      proc_.reset(); // reaped: its pid is no longer ours to signal
+    return code;
+  }
+
   /// Freezes the process (SIGSTOP) and returns once every thread of it has
   /// stopped: from then on its connections stay open and nothing is
   /// answered. (`kill` returns before that: on a busy machine a thread can

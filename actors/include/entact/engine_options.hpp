@@ -103,6 +103,12 @@ struct engine_options {
   /// 32 times that while the holder has no answer.
   std::chrono::milliseconds twopc_ask_after = std::chrono::seconds{2};
   std::chrono::milliseconds twopc_ask_backoff = std::chrono::milliseconds{100};
+  /// Testing only (entactd's `--twopc-test-crash-at`): called with the
+  /// name of each 2PC step once it is durable and before it is answered:
+  /// "prepared" (a vote), "decided" (the holder's commit as decision),
+  /// "committed" (a participant's commit sent by a coordinator). Runs on
+  /// the thread of the store's 2PC calls; empty: nothing is called.
+  std::function<void(const char* step)> twopc_test_hook;
 };
 
 } // namespace entact

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -53,15 +54,21 @@ struct prepared_info {
   /// when the list was made.
   int64_t created_ms = 0;
   int64_t age_ms = 0;
-  /// How often the engine has asked the decision holder so far.
+  /// How often the engine has asked the decision holder so far, and what
+  /// the last answer was: "" (not asked yet), "undecided", or the error
+  /// (e.g. the holder unreachable), at most `max_last_answer_bytes`.
   uint64_t asks = 0;
+  std::string last_answer;
 };
+
+/// The longest `prepared_info::last_answer` (longer ones are cut).
+constexpr size_t max_last_answer_bytes = 256;
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, prepared_info& x) {
   return f(caf::meta::type_name("entact::prepared_info"), x.name, x.ids,
            x.participants, x.decision_holder, x.created_ms, x.age_ms,
-           x.asks);
+           x.asks, x.last_answer);
 }
 
 } // namespace entact
