@@ -6,6 +6,7 @@
 //   entact cluster assign --zk=127.0.0.1:2181 --cluster=shop [--json]
 //   entact cluster move --zk=... --cluster=shop --shard=3 --to=n2 [--wait-ms=N]
 //   entact cluster move --zk=... --cluster=shop --shard=3 --abort
+//   entact cluster rebalance --zk=... --cluster=shop [--dry-run] [--drain=n3]
 //
 // Exit codes as the rest of the CLI: 0 done, 1 the cluster exists already
 // (create), another admin kept changing the map (assign), a move of the
@@ -19,8 +20,8 @@
 #include <chrono>
 #include <iostream>
 #include <map>
+#include <set>
 #include <string>
-#include <thread>
 
 #include <caf/actor_system_config.hpp>
 #include <caf/settings.hpp>
@@ -30,6 +31,7 @@
 #include "entact/cluster/cluster_admin.hpp"
 #include "entact/cluster/cluster_names.hpp"
 #include "entact/cluster/move_admin.hpp"
+#include "entact/cluster/rebalance.hpp"
 #include "entact/errc.hpp"
 
 namespace entact::apps {
@@ -50,6 +52,8 @@ const char* usage_text
     "       entact cluster assign --zk=HOST:PORT --cluster=NAME [--json]\n"
     "       entact cluster move --zk=HOST:PORT --cluster=NAME --shard=S\n"
     "                           (--to=NODE [--wait-ms=N] | --abort) [--json]\n"
+    "       entact cluster rebalance --zk=HOST:PORT --cluster=NAME [--dry-run]\n"
+    "                                [--drain=NODE] [--wait-ms=N] [--json]\n"
     "  create  makes the cluster (the shard count is fixed from then on)\n"
     "  status  lists live members, shards per node, the map with epochs,\n"
     "          moves, and each member's prepared (in-doubt) transactions;\n"
@@ -57,7 +61,10 @@ const char* usage_text
     "  assign  gives shards never owned yet to live members, balanced\n"
     "  move    starts moving shard S to live member NODE (the nodes copy it\n"
     "          while it is written, then the map flips); --wait-ms waits\n"
-    "          for the end; --abort ends a move in progress, S staying put\n";
+    "          for the end; --abort ends a move in progress, S staying put\n"
+    "  rebalance  moves shards, one at a time, until the live members own\n"
+    "          equal shares (--drain: NODE owns none); --dry-run only prints\n"
+    "          the plan; --wait-ms bounds each move (default 120000)\n";
 
 class cluster_cli_config : public caf::actor_system_config {
 public:
@@ -68,6 +75,8 @@ public:
   size_t timeout_ms = 10000;
   int64_t shard = -1;
   std::string to;
+  bool dry_run = false;
+  std::string drain;
   bool abort = false;
   size_t wait_ms = 0;
   size_t member_timeout_ms = 2000;
@@ -81,6 +90,8 @@ public:
       .add(timeout_ms, "timeout-ms", "deadline of connecting to ZooKeeper")
       .add(shard, "shard", "move: the shard")
       .add(to, "to", "move: the live member to move it to")
+      .add(dry_run, "dry-run", "rebalance: print the plan, move nothing")
+      .add(drain, "drain", "rebalance: move every shard off this member")
       .add(abort, "abort", "move: end the move in progress of --shard")
       .add(wait_ms, "wait-ms", "move: wait this long for the move to end")
       .add(member_timeout_ms, "member-timeout-ms",
@@ -302,36 +313,11 @@ int run_status(const cluster_cli_config& cfg, cluster::zk_session& zk) {
 /// reports where the shard is then.
 int wait_for_move(const cluster_cli_config& cfg, cluster::zk_session& zk) {
   auto shard = static_cast<uint32_t>(cfg.shard);
-  auto deadline = std::chrono::steady_clock::now()
-                  + std::chrono::milliseconds{cfg.wait_ms};
-  for (;;) {
-    auto moves = cluster::read_moves(zk, cfg.cluster);
-    if (!moves)
-      return report_error(moves.error(), cfg.json);
-    bool going = false;
-    for (auto& m : *moves)
-      going = going || m.shard == shard;
-    if (!going)
-      break;
-    if (std::chrono::steady_clock::now() >= deadline)
-      return report_error(make_error(errc::timeout,
-                                     "the move of shard "
-                                       + std::to_string(shard)
-                                       + " is still in progress"),
-                          cfg.json);
-    std::this_thread::sleep_for(std::chrono::milliseconds{50});
-  }
-  auto view = cluster::read_cluster(zk, cfg.cluster);
-  if (!view)
-    return report_error(view.error(), cfg.json);
-  auto& rec = view->map[shard].record;
-  if (rec.owner != cfg.to)
-    return report_error(make_error(errc::conflict,
-                                   "the move of shard "
-                                     + std::to_string(shard)
-                                     + " was abandoned: it stays on "
-                                     + rec.owner),
-                        cfg.json);
+  auto moved = cluster::await_move_to(zk, cfg.cluster, shard, cfg.to,
+                                      std::chrono::milliseconds{cfg.wait_ms});
+  if (!moved)
+    return report_error(moved.error(), cfg.json);
+  auto& rec = moved->record;
   if (cfg.json)
     std::cout << nlohmann::json{{"moved", shard},
                                 {"owner", rec.owner},
@@ -368,6 +354,133 @@ int run_move(const cluster_cli_config& cfg, cluster::zk_session& zk) {
   return exit_ok;
 }
 
+/// The longest --wait-ms: a day (a deadline beyond it is a typo, and its
+/// sum with the clock must not overflow).
+constexpr size_t max_wait_ms = 86'400'000;
+
+/// `rebalance` waits this long for each move unless --wait-ms says: a move
+/// back to a node that gave the shard away lately waits for its old
+/// entity actors to go (60 s by default; README, "Moving a shard").
+constexpr size_t default_rebalance_wait_ms = 120'000;
+
+nlohmann::json plan_json(const cluster::rebalance_plan& plan) {
+  auto moves = nlohmann::json::array();
+  for (auto& m : plan.moves)
+    moves.push_back({{"shard", m.shard}, {"from", m.from}, {"to", m.to}});
+  auto unavailable = nlohmann::json::array();
+  for (auto& s : plan.unavailable)
+    unavailable.push_back({{"shard", s.shard}, {"owner", s.owner}});
+  return {{"plan", moves},
+          {"unavailable", unavailable},
+          {"unowned", plan.unowned},
+          {"shares", plan.shares},
+          {"moved", nlohmann::json::array()}};
+}
+
+void print_plan(const cluster::cluster_view& view,
+                const cluster::rebalance_plan& plan) {
+  std::cout << "rebalance of " << view.name << ": " << view.shards
+            << " shards, " << view.members.size() << " live members, "
+            << plan.moves.size() << " moves\n";
+  for (auto& m : plan.moves)
+    std::cout << "move shard " << m.shard << ": " << m.from << " -> " << m.to
+              << '\n';
+  for (auto& s : plan.unavailable)
+    std::cout << "shard " << s.shard << ": unavailable, owner " << s.owner
+              << " down (left on it: its data is only there)\n";
+  for (auto s : plan.unowned)
+    std::cout << "shard " << s << ": never owned (`entact cluster assign` "
+              << "gives it out)\n";
+  std::cout << "shares after:";
+  for (auto& [node, n] : plan.shares)
+    std::cout << ' ' << node << ' ' << n;
+  std::cout << '\n';
+}
+
+/// A rebalance stopped by the failure `err` of the move `m`, after `done`
+/// moves (in `out`, the JSON so far).
+int rebalance_stopped(const cluster_cli_config& cfg, nlohmann::json& out,
+                      const cluster::planned_move& m, size_t done,
+                      const caf::error& err) {
+  auto why = "rebalance stopped at the move of shard "
+             + std::to_string(m.shard) + " (" + m.from + " -> " + m.to
+             + ") after " + std::to_string(done) + " of "
+             + std::to_string(out["plan"].size())
+             + " moves; run it again to go on: " + to_string(err);
+  if (cfg.json) {
+    out["error"] = to_string(code_of(err));
+    out["detail"] = why;
+    std::cout << out.dump() << '\n';
+  }
+  std::cerr << "entact cluster: " << why << '\n';
+  return exit_code_of(err);
+}
+
+/// `rebalance`: waits for the moves in progress to end, plans
+/// (rebalance_plan.hpp) and prints the plan, then, unless --dry-run, runs
+/// its moves one at a time through the move records, each reported when
+/// its map flipped. Stops at the first move that fails, with its exit code
+/// (1 abandoned, still in progress or the map changed, 3 a node not live);
+/// run again, it plans from where it stopped. Exit 3 too if --drain names
+/// a node that is down yet owns shards (nothing moved).
+int run_rebalance(const cluster_cli_config& cfg, cluster::zk_session& zk) {
+  auto wait = std::chrono::milliseconds{
+    cfg.wait_ms > 0 ? cfg.wait_ms : default_rebalance_wait_ms};
+  if (!cfg.dry_run)
+    if (auto err = cluster::await_moves_end(zk, cfg.cluster, wait))
+      return report_error(err, cfg.json);
+  auto view = cluster::read_cluster(zk, cfg.cluster);
+  if (!view)
+    return report_error(view.error(), cfg.json);
+  auto moves = cluster::read_moves(zk, cfg.cluster);
+  if (!moves)
+    return report_error(moves.error(), cfg.json);
+  std::set<std::string> drain;
+  if (!cfg.drain.empty())
+    drain.insert(cfg.drain);
+  auto plan = cluster::plan_rebalance(*view, drain);
+  if (!plan)
+    return report_error(plan.error(), cfg.json);
+  for (auto& s : plan->unavailable)
+    if (s.owner == cfg.drain)
+      return report_error(
+        make_error(errc::unavailable,
+                   "cannot drain " + s.owner + ": it is not a live member "
+                     + "and owns shard " + std::to_string(s.shard)
+                     + ", whose data is only in its store"),
+        cfg.json);
+  auto out = plan_json(*plan);
+  out["cluster"] = cfg.cluster;
+  out["dry_run"] = cfg.dry_run;
+  out["moves_in_progress"] = moves_json(*moves);
+  if (!cfg.json) {
+    print_plan(*view, *plan);
+    for (auto& m : *moves)
+      std::cout << "move of shard " << m.shard << " in progress: "
+                << m.record.from << " -> " << m.record.to
+                << " (a rebalance waits for it, then plans)\n";
+  }
+  for (size_t i = 0; i < plan->moves.size() && !cfg.dry_run; ++i) {
+    auto& m = plan->moves[i];
+    auto done = cluster::run_planned_move(zk, cfg.cluster, m, wait);
+    if (!done)
+      return rebalance_stopped(cfg, out, m, i, done.error());
+    out["moved"].push_back({{"shard", m.shard},
+                            {"owner", done->record.owner},
+                            {"epoch", done->record.epoch}});
+    if (!cfg.json)
+      std::cout << "shard " << m.shard << " moved to " << done->record.owner
+                << " at epoch " << done->record.epoch << std::endl;
+  }
+  if (cfg.json)
+    std::cout << out.dump() << '\n';
+  else if (cfg.dry_run)
+    std::cout << "dry run: nothing moved\n";
+  else
+    std::cout << "rebalanced: " << plan->moves.size() << " moves\n";
+  return exit_ok;
+}
+
 int run(const std::string& command, const cluster_cli_config& cfg,
         cluster::zk_session& zk) {
   if (command == "create") {
@@ -383,6 +496,8 @@ int run(const std::string& command, const cluster_cli_config& cfg,
                 << cfg.shards << " shards\n";
     return exit_ok;
   }
+  if (command == "rebalance")
+    return run_rebalance(cfg, zk);
   if (command == "move")
     return run_move(cfg, zk);
   if (command == "status")
@@ -428,10 +543,10 @@ int cluster_main(int argc, char** argv) {
     return exit_ok;
   }
   if (cfg.remainder.size() != 1)
-    return usage("one command: create, status, assign or move");
+    return usage("one command: create, status, assign, move or rebalance");
   auto command = cfg.remainder.front();
   if (command != "create" && command != "status" && command != "assign"
-      && command != "move")
+      && command != "move" && command != "rebalance")
     return usage("unknown command '" + command.substr(0, 64) + "'");
   if (auto err = cluster::validate_address(cfg.zk))
     return usage("--zk: " + to_string(err));
@@ -450,6 +565,11 @@ int cluster_main(int argc, char** argv) {
       if (auto err = cluster::validate_node_id(cfg.to))
         return usage("--to: " + to_string(err));
   }
+  if (command == "rebalance" && !cfg.drain.empty())
+    if (auto err = cluster::validate_node_id(cfg.drain))
+      return usage("--drain: " + to_string(err));
+  if (cfg.wait_ms > max_wait_ms)
+    return usage("--wait-ms must be at most " + std::to_string(max_wait_ms));
   if (cfg.timeout_ms == 0)
     return usage("--timeout-ms must not be 0");
   if (cfg.member_timeout_ms == 0 || cfg.member_timeout_ms > 600'000)

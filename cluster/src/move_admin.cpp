@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <limits>
+#include <thread>
 
 #include "entact/cluster/cluster_names.hpp"
 #include "entact/errc.hpp"
@@ -195,6 +196,48 @@ caf::error finish_move(zk_session& zk, const std::string& name,
   if (rc != ZOK)
     return zk_session::failure(rc, "multi flip", shard_path);
   return {};
+}
+
+caf::expected<shard_entry> await_move_end(zk_session& zk,
+                                          const std::string& name,
+                                          uint32_t shard,
+                                          std::chrono::milliseconds limit) {
+  auto deadline = std::chrono::steady_clock::now() + limit;
+  for (;;) {
+    auto moves = read_moves(zk, name);
+    if (!moves)
+      return moves.error();
+    auto going = std::any_of(moves->begin(), moves->end(),
+                             [&](auto& m) { return m.shard == shard; });
+    if (!going)
+      break;
+    if (std::chrono::steady_clock::now() >= deadline)
+      return make_error(errc::timeout, "the move of shard "
+                                         + std::to_string(shard)
+                                         + " is still in progress");
+    std::this_thread::sleep_for(std::chrono::milliseconds{50});
+  }
+  auto view = read_cluster(zk, name);
+  if (!view)
+    return view.error();
+  if (shard >= view->map.size())
+    return make_error(errc::invalid_argument,
+                      "cluster '" + name + "' has no shard "
+                        + std::to_string(shard));
+  return view->map[shard];
+}
+
+caf::expected<shard_entry> await_move_to(zk_session& zk,
+                                         const std::string& name,
+                                         uint32_t shard, const std::string& to,
+                                         std::chrono::milliseconds limit) {
+  auto entry = await_move_end(zk, name, shard, limit);
+  if (entry && entry->record.owner != to)
+    return make_error(errc::conflict, "the move of shard "
+                                        + std::to_string(shard)
+                                        + " was abandoned: it stays on "
+                                        + entry->record.owner);
+  return entry;
 }
 
 } // namespace entact::cluster

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -65,5 +66,24 @@ caf::error drop_move(zk_session& zk, const std::string& name,
 /// `errc::unavailable`, `errc::storage_failure`.
 caf::error finish_move(zk_session& zk, const std::string& name,
                        const move_entry& move, const shard_entry& shard);
+
+/// Waits (at most `limit`, reading the moves every 50 ms) until no move
+/// of `shard` is in progress, and returns the shard as it is then: moved,
+/// or not if the move was aborted or dropped. Errors: `errc::timeout` (the
+/// move is still in progress; it goes on), those of `read_moves` and
+/// `read_cluster`.
+caf::expected<shard_entry> await_move_end(zk_session& zk,
+                                          const std::string& name,
+                                          uint32_t shard,
+                                          std::chrono::milliseconds limit);
+
+/// `await_move_end`, and the shard must be on `to` then. Errors: those of
+/// `await_move_end`; `errc::conflict` (the move was abandoned -- aborted,
+/// or dropped by a side because the other is gone or a prepared
+/// transaction holds the shard -- and the shard stays on its owner).
+caf::expected<shard_entry> await_move_to(zk_session& zk,
+                                         const std::string& name,
+                                         uint32_t shard, const std::string& to,
+                                         std::chrono::milliseconds limit);
 
 } // namespace entact::cluster
