@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # Builds the libFuzzer targets (clang, ENTACT_FUZZ=ON) in build-fuzz/ and
 # runs each for SECONDS (default 20) over its seed corpus in
-# fuzz/corpus/<target>/, one after the other, as CI does. New inputs go to
+# fuzz/corpus/<target>/, one per core at a time, as CI does. New inputs go to
 # build-fuzz/fuzz-work/<target>/ (the committed corpus is only read);
-# a crash, leak or timeout stops the script with the input written to
+# a crash, leak or timeout fails the script with the input written to
 # build-fuzz/fuzz-artifacts/<target>/: add it to fuzz/corpus/<target>/ as
 # crash-<what> once fixed.
 #
@@ -27,11 +27,16 @@ cmake -S "$root" -B "$build" \
   -DENTACT_BUILD_BENCH=OFF
 cmake --build "$build" --parallel "$(nproc)" --target fuzz_all
 
-for t in $targets; do
-  work="$build/fuzz-work/$t"
-  artifacts="$build/fuzz-artifacts/$t"
+# One target per core at a time (each libFuzzer process is one thread):
+# on 2 cores the 6 targets take 3 x SECONDS, not 6 x. Each writes to its own
+# log, printed whole when it ends so the outputs do not interleave.
+logs="$build/fuzz-logs"
+mkdir -p "$logs"
+run_target() {
+  local t="$1"
+  local work="$build/fuzz-work/$t"
+  local artifacts="$build/fuzz-artifacts/$t"
   mkdir -p "$work" "$artifacts"
-  echo "==== fuzz_$t: ${seconds}s"
   # -timeout: one input running 10 s is a hang; -rss_limit_mb: an input
   # that makes a process grow past 2 GiB is a failure too. Leaks are
   # checked (ASan's LeakSanitizer, on by default).
@@ -39,6 +44,34 @@ for t in $targets; do
   UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
     "$build/fuzz/fuzz_$t" -max_total_time="$seconds" -timeout=10 \
       -rss_limit_mb=2048 -print_final_stats=1 \
-      -artifact_prefix="$artifacts/" "$work" "$root/fuzz/corpus/$t"
+      -artifact_prefix="$artifacts/" "$work" "$root/fuzz/corpus/$t" \
+      > "$logs/$t.log" 2>&1
+}
+
+declare -A pid_of
+failed=""
+finish() { # waits for target $1, prints its log, records a failure
+  local t="$1" rc=0
+  wait "${pid_of[$t]}" || rc=$?
+  echo "==== fuzz_$t: ${seconds}s (exit $rc)"
+  cat "$logs/$t.log"
+  [[ $rc == 0 ]] || failed="$failed $t"
+}
+running=()
+for t in $targets; do
+  if (( ${#running[@]} >= $(nproc) )); then
+    finish "${running[0]}"
+    running=("${running[@]:1}")
+  fi
+  run_target "$t" &
+  pid_of[$t]=$!
+  running+=("$t")
 done
+for t in "${running[@]}"; do
+  finish "$t"
+done
+if [[ -n "$failed" ]]; then
+  echo "==== fuzzing FAILED:$failed (inputs in $build/fuzz-artifacts/)"
+  exit 1
+fi
 echo "==== fuzzing: no crash, leak or timeout"

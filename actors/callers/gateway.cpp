@@ -42,9 +42,9 @@ struct gateway_state {
   static inline const char* name = "entact.gateway";
 };
 
-using self_ptr = caf::stateful_actor<gateway_state>*;
+using gateway_self = caf::stateful_actor<gateway_state>*;
 
-void arm_tick(self_ptr self) {
+void arm_tick(gateway_self self) {
   auto& st = self->state;
   if (st.ticking || st.calls.empty())
     return;
@@ -52,7 +52,7 @@ void arm_tick(self_ptr self) {
   self->delayed_send(self, tick_interval, tick_atom::value);
 }
 
-void expire_overdue(self_ptr self) {
+void expire_overdue(gateway_self self) {
   auto& st = self->state;
   st.ticking = false;
   auto now = clock::now();
@@ -70,7 +70,7 @@ void expire_overdue(self_ptr self) {
   arm_tick(self);
 }
 
-void relay(self_ptr self, relayed_call& call) {
+void relay(gateway_self self, relayed_call& call) {
   if (self->state.gone) {
     call.fail(self->state.gone);
     return;
@@ -83,7 +83,7 @@ void relay(self_ptr self, relayed_call& call) {
   call.send(self, [self, seq] { return self->state.calls.erase(seq) > 0; });
 }
 
-void fail_all(self_ptr self, const caf::down_msg& dm) {
+void fail_all(gateway_self self, const caf::down_msg& dm) {
   self->state.gone = make_error(errc::unreachable,
                                 "the server went away: "
                                   + to_string(dm.reason));
@@ -93,7 +93,7 @@ void fail_all(self_ptr self, const caf::down_msg& dm) {
     kvp.second.fail(self->state.gone);
 }
 
-caf::behavior gateway(self_ptr self, caf::actor target,
+caf::behavior gateway(gateway_self self, caf::actor target,
                       std::shared_ptr<std::atomic<bool>> gone) {
   self->monitor(target);
   self->set_down_handler([self, gone](caf::down_msg& dm) {

@@ -17,7 +17,7 @@ namespace entact::detail {
 
 namespace {
 
-using self_ptr = router_actor::stateful_pointer<router_state>;
+using router_self = router_actor::stateful_pointer<router_state>;
 using entry = router_state::entry;
 using node = router_state::node;
 
@@ -26,7 +26,7 @@ std::chrono::milliseconds sweep_interval(const router_config& cfg) {
   return std::clamp(cfg.idle_timeout / 4, milliseconds{5}, milliseconds{1000});
 }
 
-void start_passivation(self_ptr self, node& n);
+void start_passivation(router_self self, node& n);
 
 void lru_push_front(router_state& st, node& n) {
   n.second.newer = nullptr;
@@ -43,14 +43,14 @@ void lru_unlink(router_state& st, node& n) {
 }
 
 /// Passivates least recently used entities until the cap holds again.
-void enforce_cap(self_ptr self) {
+void enforce_cap(router_self self) {
   auto& st = self->state;
   while (st.entities.size() - st.passivating > st.cfg.resident_cap
          && st.lru_back != nullptr)
     start_passivation(self, *st.lru_back);
 }
 
-node& activate(self_ptr self, const entity_id& id) {
+node& activate(router_self self, const entity_id& id) {
   auto& st = self->state;
   auto handle = self->spawn<entity_impl>(id, st.ctx, self->address());
   auto& n = *st.entities.try_emplace(id).first;
@@ -63,7 +63,7 @@ node& activate(self_ptr self, const entity_id& id) {
   return n;
 }
 
-void touch(self_ptr self, node& n) {
+void touch(router_self self, node& n) {
   auto& st = self->state;
   n.second.last_use = router_state::clock::now();
   if (st.lru_front != &n) {
@@ -80,7 +80,7 @@ void replay(entity_actor& handle,
       f(handle);
 }
 
-void forget(self_ptr self, const entity_id& id) {
+void forget(router_self self, const entity_id& id) {
   auto& st = self->state;
   auto i = st.entities.find(id);
   if (i->second.passivating())
@@ -90,7 +90,7 @@ void forget(self_ptr self, const entity_id& id) {
   st.entities.erase(i);
 }
 
-void finish_passivation(self_ptr self, const entity_id& id,
+void finish_passivation(router_self self, const entity_id& id,
                         const entity_actor& handle, bool stopped) {
   auto& st = self->state;
   auto i = st.entities.find(id);
@@ -113,7 +113,7 @@ void finish_passivation(self_ptr self, const entity_id& id,
     replay(activate(self, id).second.handle, std::move(held));
 }
 
-void start_passivation(self_ptr self, node& n) {
+void start_passivation(router_self self, node& n) {
   auto& st = self->state;
   auto& e = n.second;
   lru_unlink(st, n);
@@ -140,7 +140,7 @@ void stash(entry& e, router_state::stashed f) {
 }
 
 template <class... Ts>
-caf::result<record> route(self_ptr self, const entity_id& id, Ts... xs) {
+caf::result<record> route(router_self self, const entity_id& id, Ts... xs) {
   auto& st = self->state;
   auto i = st.entities.find(id);
   auto& n = i != st.entities.end() ? *i : activate(self, id);
@@ -167,7 +167,7 @@ caf::result<record> route(self_ptr self, const entity_id& id, Ts... xs) {
 /// resident holds no lock (a locked one refuses passivation), and a fresh
 /// one loads the committed record anyway. Returns false if not resident.
 template <class... Ts>
-bool route_to_resident(self_ptr self, const entity_id& id, Ts... xs) {
+bool route_to_resident(router_self self, const entity_id& id, Ts... xs) {
   auto i = self->state.entities.find(id);
   if (i == self->state.entities.end())
     return false;
@@ -185,14 +185,14 @@ bool route_to_resident(self_ptr self, const entity_id& id, Ts... xs) {
   return true;
 }
 
-void sweep(self_ptr self) {
+void sweep(router_self self) {
   auto& st = self->state;
   auto deadline = router_state::clock::now() - st.cfg.idle_timeout;
   while (st.lru_back != nullptr && st.lru_back->second.last_use <= deadline)
     start_passivation(self, *st.lru_back);
 }
 
-void on_gone(self_ptr self, const entity_id& id, caf::actor_id aid) {
+void on_gone(router_self self, const entity_id& id, caf::actor_id aid) {
   auto& st = self->state;
   auto i = st.entities.find(id);
   if (i == st.entities.end() || i->second.handle->id() != aid)
@@ -204,7 +204,7 @@ void on_gone(self_ptr self, const entity_id& id, caf::actor_id aid) {
     forget(self, id);
 }
 
-void shut_down(self_ptr self, caf::exit_msg& msg) {
+void shut_down(router_self self, caf::exit_msg& msg) {
   for (auto& kvp : self->state.entities)
     self->send_exit(kvp.second.handle, msg.reason);
   self->quit(std::move(msg.reason));
@@ -212,7 +212,7 @@ void shut_down(self_ptr self, caf::exit_msg& msg) {
 
 } // namespace
 
-router_actor::behavior_type router(self_ptr self, router_config cfg,
+router_actor::behavior_type router(router_self self, router_config cfg,
                                    const entity_context* ctx) {
   self->state.cfg = std::move(cfg);
   self->state.ctx = ctx;

@@ -19,7 +19,7 @@ namespace entact::detail {
 
 namespace {
 
-using self_ptr = coordinator_actor::stateful_pointer<coordinator_state>;
+using coordinator_self = coordinator_actor::stateful_pointer<coordinator_state>;
 using records = std::vector<record>;
 
 caf::error unknown(txn_id id) {
@@ -51,7 +51,7 @@ caf::error check(const txn_options& opts, const txn_context* ctx) {
 /// What transaction `id` inherits: its own id as its age if it is new,
 /// else the age of the attempt it retries if that attempt may pass it on
 /// (then no other retry may).
-caf::expected<inherited_age> age_for(self_ptr self, txn_id id,
+caf::expected<inherited_age> age_for(coordinator_self self, txn_id id,
                                      const txn_options& opts) {
   auto& st = self->state;
   inherited_age fresh{id, 0};
@@ -72,7 +72,7 @@ caf::expected<inherited_age> age_for(self_ptr self, txn_id id,
   return inherited_age{from->age, from->retries + 1};
 }
 
-uint64_t new_token(self_ptr self) {
+uint64_t new_token(coordinator_self self) {
   auto& rd = self->state.tokens;
   return (uint64_t{rd()} << 32) | uint64_t{rd()};
 }
@@ -80,13 +80,13 @@ uint64_t new_token(self_ptr self) {
 using clock = coordinator_state::clock;
 
 /// Makes sure the lease check runs by `when` (see `lease_check_due`).
-void check_leases_by(self_ptr self, clock::time_point when) {
+void check_leases_by(coordinator_self self, clock::time_point when) {
   send_by(self, self->state.lease_check_due, when, lease_atom::value);
 }
 
 /// Tells every transaction whose lease ran out (the transaction decides:
 /// a commit under way is storage's to end), then arms the next check.
-void check_leases(self_ptr self) {
+void check_leases(coordinator_self self) {
   auto& st = self->state;
   auto now = clock::now();
   if (now >= st.lease_check_due)
@@ -112,7 +112,7 @@ void forget(coordinator_state& st,
   st.txns.erase(i);
 }
 
-caf::expected<txn_handle> begin(self_ptr self, const txn_context* ctx,
+caf::expected<txn_handle> begin(coordinator_self self, const txn_context* ctx,
                                 const txn_options& opts) {
   if (auto err = check(opts, ctx))
     return err;
@@ -135,7 +135,7 @@ caf::expected<txn_handle> begin(self_ptr self, const txn_context* ctx,
 
 /// Transaction `id` ended: it is remembered for a retry and forgotten as
 /// running. Only its own actor may say so.
-void ended(self_ptr self, txn_id id, bool committed) {
+void ended(coordinator_self self, txn_id id, bool committed) {
   auto& st = self->state;
   auto i = st.txns.find(id);
   if (i == st.txns.end()
@@ -150,7 +150,7 @@ void ended(self_ptr self, txn_id id, bool committed) {
 
 /// `begin`, then the first `lock`, answered together: one round trip
 /// fewer for the caller of `transact`.
-caf::result<txn_begun> begin_and_lock(self_ptr self, const txn_context* ctx,
+caf::result<txn_begun> begin_and_lock(coordinator_self self, const txn_context* ctx,
                                       const txn_options& opts,
                                       std::vector<entity_id>& ids) {
   auto handle = begin(self, ctx, opts);
@@ -173,7 +173,7 @@ caf::result<txn_begun> begin_and_lock(self_ptr self, const txn_context* ctx,
 /// Forwards a call to the transaction's actor. A transaction that ended
 /// while the call was on its way answers as an unknown one.
 template <class T, class... Ts>
-caf::result<T> forward(self_ptr self, txn_id id, Ts... xs) {
+caf::result<T> forward(coordinator_self self, txn_id id, Ts... xs) {
   auto i = self->state.txns.find(id);
   if (i == self->state.txns.end())
     return unknown(id);
@@ -207,7 +207,7 @@ caf::error check_batch(const txn_context* ctx,
   return {};
 }
 
-caf::result<records> batch(self_ptr self, const txn_context* ctx,
+caf::result<records> batch(coordinator_self self, const txn_context* ctx,
                            std::vector<write_op> ops) {
   if (auto err = check_batch(ctx, ops))
     return err;
@@ -237,7 +237,7 @@ caf::result<records> batch(self_ptr self, const txn_context* ctx,
 /// batch's k-th entity learns: the record written, the stored one on a
 /// conflict, or a version-0 record (nothing).
 template <class T, class Learned>
-void batch_done(self_ptr self, const txn_context* ctx, uint64_t seq,
+void batch_done(coordinator_self self, const txn_context* ctx, uint64_t seq,
                 T&& outcome, Learned learned) {
   auto i = self->state.batches.find(seq);
   if (i == self->state.batches.end())
@@ -252,7 +252,7 @@ void batch_done(self_ptr self, const txn_context* ctx, uint64_t seq,
 
 } // namespace
 
-coordinator_actor::behavior_type coordinator(self_ptr self,
+coordinator_actor::behavior_type coordinator(coordinator_self self,
                                            const txn_context* ctx) {
   self->state.ended = retry_table{ctx->max_retryable};
   // A transaction actor tells how it ended before it quits; one that went

@@ -16,7 +16,7 @@ namespace entact::detail {
 
 namespace {
 
-using self_ptr = txn_actor::stateful_pointer<txn_state>;
+using txn_self = txn_actor::stateful_pointer<txn_state>;
 using records = std::vector<record>;
 
 /// The entity side holds a lock a little longer than the transaction's own
@@ -25,7 +25,7 @@ using records = std::vector<record>;
 constexpr auto entity_lease_margin = std::chrono::seconds{1};
 
 /// Releases every lock, publishing `published` records where given.
-void release_all(self_ptr self, const txn_context* ctx,
+void release_all(txn_self self, const txn_context* ctx,
                  const std::map<entity_id, record>& published = {}) {
   auto& st = self->state;
   if (!ctx->router)
@@ -44,7 +44,7 @@ void release_all(self_ptr self, const txn_context* ctx,
 }
 
 /// Counts how the transaction ended (`errc::none`: committed), once.
-void count_end(self_ptr self, const txn_context* ctx, errc code) {
+void count_end(txn_self self, const txn_context* ctx, errc code) {
   auto& st = self->state;
   if (st.counted)
     return;
@@ -58,7 +58,7 @@ void count_end(self_ptr self, const txn_context* ctx, errc code) {
 /// Tells the coordinator that the transaction ended, before any answer
 /// that says so: the caller may retry at once, and its retry must find this
 /// attempt ended (messages from one actor to another keep their order).
-void tell_ended(self_ptr self, bool committed) {
+void tell_ended(txn_self self, bool committed) {
   auto& st = self->state;
   if (st.told_ended)
     return;
@@ -71,7 +71,7 @@ void tell_ended(self_ptr self, bool committed) {
 /// gateway, or a remote client's proxy) outlives many thousands of
 /// transactions -- each left monitor held its dead transaction's memory
 /// (1.4 KB per transaction, for as long as the owner lived).
-void finish(self_ptr self) {
+void finish(txn_self self) {
   if (self->state.owner)
     self->demonitor(self->state.owner);
   self->quit();
@@ -79,7 +79,7 @@ void finish(self_ptr self) {
 
 /// Ends the transaction without writing: answers the call under way with
 /// `err` and quits.
-void end(self_ptr self, const txn_context* ctx, caf::error err) {
+void end(txn_self self, const txn_context* ctx, caf::error err) {
   count_end(self, ctx, code_of(err));
   release_all(self, ctx);
   tell_ended(self, false);
@@ -97,7 +97,7 @@ caf::error check_call(const txn_state& st) {
 /// A refused call ends the transaction -- unless its commit is under way,
 /// which storage decides: the caller learns why and the locks go, so a
 /// client that gives up after an error leaves nothing behind.
-caf::result<records> refuse(self_ptr self, const txn_context* ctx,
+caf::result<records> refuse(txn_self self, const txn_context* ctx,
                             caf::error err) {
   if (self->state.now == txn_state::phase::committing
       || self->state.now == txn_state::phase::preparing)
@@ -118,7 +118,7 @@ records in_order(const std::map<entity_id, record>& recs,
   return result;
 }
 
-void locked_all(self_ptr self) {
+void locked_all(txn_self self) {
   auto& st = self->state;
   st.now = txn_state::phase::active;
   st.to_lock.clear();
@@ -130,7 +130,7 @@ void locked_all(self_ptr self) {
 /// waits overlap instead of adding up. The entity answers by the lock_wait
 /// deadline, and the lease ends the transaction should an answer never
 /// come, so the requests need no timeout of their own.
-void lock_all(self_ptr self, const txn_context* ctx) {
+void lock_all(txn_self self, const txn_context* ctx) {
   auto& st = self->state;
   if (st.to_lock.empty()) {
     locked_all(self);
@@ -171,7 +171,7 @@ caf::error check_lock_ids(const txn_state& st, const txn_context* ctx,
   return {};
 }
 
-caf::result<records> lock(self_ptr self, const txn_context* ctx,
+caf::result<records> lock(txn_self self, const txn_context* ctx,
                           std::vector<entity_id> ids) {
   auto& st = self->state;
   if (auto err = check_call(st))
@@ -216,7 +216,7 @@ make_ops(const txn_state& st, const txn_context* ctx,
   return ops;
 }
 
-caf::result<records> commit(self_ptr self, const txn_context* ctx,
+caf::result<records> commit(txn_self self, const txn_context* ctx,
                             const std::vector<txn_write>& writes) {
   auto& st = self->state;
   if (auto err = check_call(st))
@@ -248,7 +248,7 @@ caf::result<records> commit(self_ptr self, const txn_context* ctx,
   return st.call;
 }
 
-void committed(self_ptr self, const txn_context* ctx, records& recs) {
+void committed(txn_self self, const txn_context* ctx, records& recs) {
   std::map<entity_id, record> published;
   for (auto& r : recs)
     published.emplace(r.id, r);
@@ -259,7 +259,7 @@ void committed(self_ptr self, const txn_context* ctx, records& recs) {
   finish(self);
 }
 
-void refused(self_ptr self, const txn_context* ctx, caf::error& err) {
+void refused(txn_self self, const txn_context* ctx, caf::error& err) {
   // A conflict means storage changed behind the locks (a write from outside
   // entact, or after a lease ran out): let the entity learn the record.
   std::map<entity_id, record> published;
@@ -282,7 +282,7 @@ bool deciding(const txn_state& st) {
 
 /// The prepare was refused (or its locks could not be made a prepared
 /// transaction's): it ends as a refused commit does.
-void vote_refused(self_ptr self, const txn_context* ctx, caf::error err) {
+void vote_refused(txn_self self, const txn_context* ctx, caf::error err) {
   auto& st = self->state;
   if (!st.vote.pending())
     return;
@@ -300,7 +300,7 @@ void vote_refused(self_ptr self, const txn_context* ctx, caf::error err) {
 /// Prepared: the prepared table holds the written ids from now on, under
 /// this transaction's id. The ids only read are released: the transaction
 /// reads nothing more, so keeping them would only block others.
-void voted(self_ptr self, const txn_context* ctx) {
+void voted(txn_self self, const txn_context* ctx) {
   auto& st = self->state;
   std::set<entity_id> written(st.written.begin(), st.written.end());
   for (auto& kvp : st.locked)
@@ -313,7 +313,7 @@ void voted(self_ptr self, const txn_context* ctx) {
   finish(self);
 }
 
-void hand_over(self_ptr self, const txn_context* ctx, prepare_handover job) {
+void hand_over(txn_self self, const txn_context* ctx, prepare_handover job) {
   self->request(ctx->prepared, caf::infinite, prepare_atom::value,
                 std::move(job))
     .then([self, ctx](bool) { voted(self, ctx); },
@@ -325,7 +325,7 @@ void hand_over(self_ptr self, const txn_context* ctx, prepare_handover job) {
 /// Makes the locks of the written ids a prepared transaction's (oldest
 /// age, lease in effect none) before storage makes the vote durable, so
 /// that from the vote on every other call meeting them is refused at once.
-void relock_then_prepare(self_ptr self, const txn_context* ctx,
+void relock_then_prepare(txn_self self, const txn_context* ctx,
                          prepare_handover job) {
   auto& st = self->state;
   lock_request req{st.handle.id, prepared_age, st.opts.lock_wait,
@@ -350,7 +350,7 @@ caf::error check_prepare(const txn_prepare& p) {
   return storage::validate_participants(p.participants, p.decision_holder);
 }
 
-caf::result<bool> prepare(self_ptr self, const txn_context* ctx,
+caf::result<bool> prepare(txn_self self, const txn_context* ctx,
                           const std::vector<txn_write>& writes,
                           txn_prepare& p) {
   auto& st = self->state;
@@ -384,7 +384,7 @@ caf::result<bool> prepare(self_ptr self, const txn_context* ctx,
 
 } // namespace
 
-txn_actor::behavior_type txn(self_ptr self, txn_handle handle,
+txn_actor::behavior_type txn(txn_self self, txn_handle handle,
                              txn_options opts, caf::strong_actor_ptr owner,
                              txn_end_listener coordinator,
                              const txn_context* ctx) {

@@ -32,9 +32,9 @@ struct remote_watches_state {
   static inline const char* name = "entact.watches";
 };
 
-using self_ptr = caf::stateful_actor<remote_watches_state>*;
+using remote_watches_self = caf::stateful_actor<remote_watches_state>*;
 
-void forget(self_ptr self, uint64_t wid) {
+void forget(remote_watches_self self, uint64_t wid) {
   auto& st = self->state;
   auto i = st.watches.find(wid);
   if (i == st.watches.end())
@@ -52,7 +52,7 @@ void forget(self_ptr self, uint64_t wid) {
 }
 
 /// Sends the watcher the next batch, unless one is unacknowledged.
-void pump(self_ptr self, uint64_t wid) {
+void pump(remote_watches_self self, uint64_t wid) {
   auto& st = self->state;
   auto i = st.watches.find(wid);
   if (i == st.watches.end() || i->second.awaiting_ack)
@@ -71,7 +71,7 @@ void pump(self_ptr self, uint64_t wid) {
 }
 
 /// The watch of `wid` if `sender` is its watcher, else null.
-remote_watch* owned(self_ptr self, uint64_t wid) {
+remote_watch* owned(remote_watches_self self, uint64_t wid) {
   auto& st = self->state;
   auto i = st.watches.find(wid);
   if (i == st.watches.end()
@@ -80,7 +80,7 @@ remote_watch* owned(self_ptr self, uint64_t wid) {
   return &i->second;
 }
 
-caf::result<uint64_t> start(self_ptr self, entity_id& id, version_t after) {
+caf::result<uint64_t> start(remote_watches_self self, entity_id& id, version_t after) {
   auto& st = self->state;
   auto watcher = caf::actor_cast<caf::actor>(self->current_sender());
   if (!watcher)
@@ -121,7 +121,7 @@ caf::result<uint64_t> start(self_ptr self, entity_id& id, version_t after) {
   return wid;
 }
 
-caf::behavior remote_watches(self_ptr self, remote_watch_config cfg) {
+caf::behavior remote_watches(remote_watches_self self, remote_watch_config cfg) {
   self->state.cfg = std::move(cfg);
   self->set_down_handler([self](caf::down_msg& msg) {
     std::vector<uint64_t> gone;

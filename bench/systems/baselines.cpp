@@ -35,7 +35,7 @@ rocksdb::Options baseline_options() {
   return options;
 }
 
-void check(const rocksdb::Status& s, const char* what) {
+void check_ok(const rocksdb::Status& s, const char* what) {
   if (!s.ok())
     throw std::runtime_error(std::string{what} + ": " + s.ToString());
 }
@@ -52,13 +52,13 @@ void preload_db(rocksdb::DB* db, const dataset& data) {
   rocksdb::WriteBatch batch;
   for (size_t i = 0; i < data.size(); ++i) {
     entact::record r{data.ids[i], 1, make_value(data.value_bytes, i), false};
-    check(batch.Put(data.keys[i], entact::storage::encode_record(r)), "put");
+    check_ok(batch.Put(data.keys[i], entact::storage::encode_record(r)), "put");
     if (batch.Count() >= 1000 || i + 1 == data.size()) {
-      check(db->Write(write_options(false), &batch), "preload");
+      check_ok(db->Write(write_options(false), &batch), "preload");
       batch.Clear();
     }
   }
-  check(db->Flush(rocksdb::FlushOptions{}), "flush");
+  check_ok(db->Flush(rocksdb::FlushOptions{}), "flush");
 }
 
 uint64_t version_of(const std::string& id, const std::string& bytes) {
@@ -181,7 +181,7 @@ void back_off(const entact::retry_policy& policy, unsigned attempt,
 raw_optimistic::raw_optimistic(const std::string& path, bool sync)
   : generation_(next_generation++), sync_(sync) {
   rocksdb::OptimisticTransactionDB* raw = nullptr;
-  check(rocksdb::OptimisticTransactionDB::Open(baseline_options(), path, &raw),
+  check_ok(rocksdb::OptimisticTransactionDB::Open(baseline_options(), path, &raw),
         "open OptimisticTransactionDB");
   db_.reset(raw);
 }
@@ -198,7 +198,7 @@ void raw_optimistic::preload(const dataset& data) {
 void raw_optimistic::preload_one(const std::string& id,
                                  const std::string& value) {
   entact::record r{id, 1, value, false};
-  check(db_->Put(write_options(true), entact::storage::entity_key(id),
+  check_ok(db_->Put(write_options(true), entact::storage::entity_key(id),
                  entact::storage::encode_record(r)),
         "put");
 }
@@ -291,7 +291,7 @@ uint64_t raw_optimistic::read(const std::string& id, std::string* value) {
                     &bytes);
   if (s.IsNotFound())
     return 0;
-  check(s, "get");
+  check_ok(s, "get");
   auto r = entact::storage::decode_record(id, bytes);
   if (value)
     *value = r->value;
@@ -307,7 +307,7 @@ write_counters raw_optimistic::counters() {
 raw_pessimistic::raw_pessimistic(const std::string& path, bool sync)
   : sync_(sync) {
   rocksdb::TransactionDB* raw = nullptr;
-  check(rocksdb::TransactionDB::Open(baseline_options(),
+  check_ok(rocksdb::TransactionDB::Open(baseline_options(),
                                      rocksdb::TransactionDBOptions{}, path,
                                      &raw),
         "open TransactionDB");
@@ -361,7 +361,7 @@ write_counters raw_pessimistic::counters() {
 
 locked_map::locked_map(const std::string& path, bool sync) : sync_(sync) {
   rocksdb::DB* raw = nullptr;
-  check(rocksdb::DB::Open(baseline_options(), path, &raw), "open DB");
+  check_ok(rocksdb::DB::Open(baseline_options(), path, &raw), "open DB");
   db_.reset(raw);
 }
 
@@ -376,7 +376,7 @@ void locked_map::preload(const dataset& data) {
 
 void locked_map::preload_one(const std::string& id, const std::string& value) {
   entact::record r{id, 1, value, false};
-  check(db_->Put(write_options(true), entact::storage::entity_key(id),
+  check_ok(db_->Put(write_options(true), entact::storage::entity_key(id),
                  entact::storage::encode_record(r)),
         "put");
   map_[id] = entry{1, value};
@@ -434,7 +434,7 @@ outcome locked_map::increment(const std::string& id, size_t value_bytes,
 
 uint64_t locked_map::counter(const std::string& id) {
   std::string bytes;
-  check(db_->Get(rocksdb::ReadOptions{}, entact::storage::entity_key(id),
+  check_ok(db_->Get(rocksdb::ReadOptions{}, entact::storage::entity_key(id),
                  &bytes),
         "get");
   auto r = entact::storage::decode_record(id, bytes);

@@ -13,7 +13,7 @@ namespace bench {
 
 namespace {
 
-const std::string w = "W4"; // in every row and check
+const std::string w4 = "W4"; // in every row and check
 const std::string hot_id = "hot/counter";
 
 /// What retrying cost: attempts, the share that conflicted, and the
@@ -55,16 +55,16 @@ void entact_increments(const config& cfg, report& rep,
     return outcome::error;
   });
   print_run("entact", r);
-  add_rates(rep.add({w, "entact", true, true, r, {}, note}));
+  add_rates(rep.add({w4, "entact", true, true, r, {}, note}));
   auto stored = eng->read(hot_id);
   auto counter = stored ? parse_counter(stored->value) : 0;
   auto version = stored ? stored->version : 0;
-  rep.verify(w + " entact: final counter equals committed increments",
+  rep.verify(w4 + " entact: final counter equals committed increments",
              counter == r.ok_total && version == r.ok_total + 1,
              "counter " + std::to_string(counter) + ", version "
                + std::to_string(version) + ", committed increments "
                + std::to_string(r.ok_total));
-  rep.verify_no_errors(w + " entact: no errors", {r});
+  rep.verify_no_errors(w4 + " entact: no errors", {r});
 }
 
 /// The same increment as the other rows (same bytes: `counter_value`),
@@ -98,7 +98,7 @@ void entact_modifies(const config& cfg, report& rep) {
   });
   print_run("entact modify", r);
   auto after = eng->stats();
-  auto& x = rep.add({w, "entact modify", true, false, r, {},
+  auto& x = rep.add({w4, "entact modify", true, false, r, {},
                      "modify(id, registered increment), blocking, coalesced "
                      "per entity"});
   add_rates(x);
@@ -110,12 +110,12 @@ void entact_modifies(const config& cfg, report& rep) {
   auto stored = eng->read(hot_id);
   auto counter = stored ? parse_counter(stored->value) : 0;
   auto version = stored ? stored->version : 0;
-  rep.verify(w + " entact modify: final counter equals committed increments",
+  rep.verify(w4 + " entact modify: final counter equals committed increments",
              counter == r.ok_total && version == r.ok_total + 1,
              "counter " + std::to_string(counter) + ", version "
                + std::to_string(version) + ", committed increments "
                + std::to_string(r.ok_total));
-  rep.verify_no_errors(w + " entact modify: no errors", {r});
+  rep.verify_no_errors(w4 + " entact modify: no errors", {r});
 }
 
 void raw_increments(const config& cfg, report& rep,
@@ -129,12 +129,12 @@ void raw_increments(const config& cfg, report& rep,
     return db.increment(hot_id, policy, vb, s);
   });
   print_run(system, r);
-  add_rates(rep.add({w, system, false, false, r, {},
+  add_rates(rep.add({w4, system, false, false, r, {},
                      "OptimisticTransactionDB GetForUpdate+Put+Commit, "
                      "same retry policy"}));
   std::string value;
   db.read(hot_id, &value);
-  rep.verify(w + " raw: final counter equals committed increments",
+  rep.verify(w4 + " raw: final counter equals committed increments",
              parse_counter(value) == r.ok_total,
              "counter " + std::to_string(parse_counter(value))
                + ", committed " + std::to_string(r.ok_total));
@@ -150,10 +150,10 @@ void locked_map_increments(const config& cfg, report& rep) {
     return db.increment(hot_id, vb, s.first_error);
   });
   print_run("locked-map", r);
-  add_rates(rep.add({w, "locked-map", false, false, r, {},
+  add_rates(rep.add({w4, "locked-map", false, false, r, {},
                      "increment under the exclusive lock (no conflicts "
                      "possible)"}));
-  rep.verify(w + " locked-map: final counter equals committed increments",
+  rep.verify(w4 + " locked-map: final counter equals committed increments",
              db.counter(hot_id) == r.ok_total,
              "counter " + std::to_string(db.counter(hot_id)) + ", committed "
                + std::to_string(r.ok_total));
@@ -163,7 +163,7 @@ void locked_map_increments(const config& cfg, report& rep) {
 
 void run_hot(const config& cfg, report& rep) {
   auto n = cfg.clients;
-  rep.begin(w, "one hot entity, " + std::to_string(n)
+  rep.begin(w4, "one hot entity, " + std::to_string(n)
                  + " clients incrementing it: optimistic read-modify-write "
                    "with retry, or modify (sync on)");
   entact::retry_policy policy; // the library's defaults

@@ -15,7 +15,7 @@ namespace bench {
 
 namespace {
 
-const std::string w = "W5"; // in every row and check
+const std::string w5 = "W5"; // in every row and check
 
 /// (a) N resident entities, each holding its record: RSS per entity.
 void rss_per_resident(const config& cfg, report& rep) {
@@ -53,7 +53,7 @@ void rss_per_resident(const config& cfg, report& rep) {
             << fmt_bytes(static_cast<double>(rss1)) << ": "
             << fmt_bytes(per) << " per resident entity" << std::endl;
   row x;
-  x.workload = w;
+  x.workload = w5;
   x.system = "entact resident";
   x.entact = x.primary = true;
   x.metrics = {{"entities", static_cast<double>(data.size())},
@@ -67,7 +67,7 @@ void rss_per_resident(const config& cfg, report& rep) {
            + " threads, resident_cap above N; RSS after a storage read "
              "pass (warm RocksDB caches) vs after activation";
   rep.add(std::move(x));
-  rep.verify(w + " resident: every get saw its record, all resident",
+  rep.verify(w5 + " resident: every get saw its record, all resident",
              bad == 0 && resident >= data.size(),
              std::to_string(bad.load()) + " bad reads, resident "
                + std::to_string(resident));
@@ -131,7 +131,7 @@ void rss_under_cap(const config& cfg, report& rep) {
   std::cout << "  RSS MiB every " << cfg.w5_touch / steps
             << " touches: " << series << std::endl;
   row x;
-  x.workload = w;
+  x.workload = w5;
   x.system = "entact capped";
   x.entact = true;
   x.metrics = {{"touched", static_cast<double>(cfg.w5_touch)},
@@ -147,7 +147,7 @@ void rss_under_cap(const config& cfg, report& rep) {
   x.note = "get() of absent ids from " + std::to_string(threads)
            + " threads; RSS MiB per tenth: " + series;
   rep.add(std::move(x));
-  rep.verify(w + " capped: every touch answered not_found, cap held",
+  rep.verify(w5 + " capped: every touch answered not_found, cap held",
              bad == 0 && resident <= cfg.w5_cap + cfg.w5_cap / 10,
              std::to_string(bad.load()) + " unexpected answers, resident "
                + std::to_string(resident) + " (cap "
@@ -157,7 +157,7 @@ void rss_under_cap(const config& cfg, report& rep) {
 } // namespace
 
 void run_memory(const config& cfg, report& rep) {
-  rep.begin(w, "memory: RSS per resident entity at "
+  rep.begin(w5, "memory: RSS per resident entity at "
                  + std::to_string(cfg.w5_resident)
                  + " resident; RSS while touching "
                  + std::to_string(cfg.w5_touch)

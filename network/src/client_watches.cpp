@@ -18,16 +18,16 @@ struct client_watches_state {
   static inline const char* name = "entact.client_watches";
 };
 
-using self_ptr = caf::stateful_actor<client_watches_state>*;
+using client_watches_self = caf::stateful_actor<client_watches_state>*;
 
-void finish_all(self_ptr self, const caf::error& why) {
+void finish_all(client_watches_self self, const caf::error& why) {
   auto sinks = std::move(self->state.sinks);
   self->state.sinks.clear();
   for (auto& kvp : sinks)
     kvp.second->finish(why);
 }
 
-caf::behavior client_watches(self_ptr self, server_api server,
+caf::behavior client_watches(client_watches_self self, server_api server,
                              caf::timespan timeout) {
   self->monitor(server);
   self->set_down_handler([self](caf::down_msg&) {
