@@ -18,6 +18,7 @@
 #include <caf/actor_system_config.hpp>
 #include <caf/binary_deserializer.hpp>
 #include <caf/error.hpp>
+#include <caf/io/middleman.hpp>
 #include <caf/message.hpp>
 
 #include "entact/client.hpp"
@@ -508,6 +509,26 @@ BOOST_AUTO_TEST_CASE(two_live_connections_never_claim_one_node) {
     },
     10s, 50ms));
   BOOST_TEST(s.still_serving());
+}
+
+// CAF 0.17.6 numbers a process's actor systems in one byte of their node
+// id: the 256th system after a client's has that client's node id. A new
+// client given the node id of a live one would be refused by the rule
+// above; it makes its system again instead.
+BOOST_AUTO_TEST_CASE(a_client_never_takes_the_node_id_of_a_live_one) {
+  guarded_server s; // s.db: a live client of the server
+  for (int i = 0; i < 255; ++i) {
+    caf::actor_system_config cfg;
+    cfg.load<caf::io::middleman>();
+    caf::actor_system sys{cfg};
+    BOOST_REQUIRE(sys.node() != s.db->system().node());
+  }
+  auto next = entact::connect({"127.0.0.1", s.server.port(), 10s});
+  BOOST_REQUIRE_MESSAGE(next, (next ? "" : to_string(next.error())));
+  BOOST_TEST(to_string((*next)->system().node())
+             != to_string(s.db->system().node()));
+  BOOST_TEST((*next)->get("kept").engaged());
+  BOOST_TEST(s.db->get("kept").engaged());
 }
 
 BOOST_AUTO_TEST_SUITE_END()

@@ -1,5 +1,9 @@
 #include "entact/client.hpp"
 
+#include <mutex>
+#include <set>
+#include <string>
+
 #include <caf/exit_reason.hpp>
 #include <caf/io/middleman.hpp>
 #include <caf/scoped_actor.hpp>
@@ -15,9 +19,59 @@
 
 namespace entact {
 
+namespace detail {
+
+/// Holds the node id of a client's actor system among those of the
+/// process's live clients, until destroyed. Why: CAF 0.17.6 numbers a
+/// process's actor systems in one byte of their node id, so the 257th has
+/// the node id of the first; a server refuses a connection claiming the
+/// node id of one it holds (the frame guard), so such a client would
+/// connect and then fail every call while the first one lives.
+class client_node_claim {
+public:
+  client_node_claim() = default;
+  client_node_claim(const client_node_claim&) = delete;
+  client_node_claim& operator=(const client_node_claim&) = delete;
+
+  ~client_node_claim() {
+    if (node_.empty())
+      return;
+    auto& live = live_nodes();
+    std::lock_guard<std::mutex> guard{live.mtx};
+    live.ids.erase(node_);
+  }
+
+  /// Claims `node`; false if a live client holds it.
+  bool take(std::string node) {
+    auto& live = live_nodes();
+    std::lock_guard<std::mutex> guard{live.mtx};
+    if (!live.ids.insert(node).second)
+      return false;
+    node_ = std::move(node);
+    return true;
+  }
+
+private:
+  struct registry {
+    std::mutex mtx;
+    std::set<std::string> ids;
+  };
+
+  static registry& live_nodes() {
+    // Never destroyed: a client may outlive the statics.
+    static auto* live = new registry;
+    return *live;
+  }
+
+  std::string node_;
+};
+
+} // namespace detail
+
 struct client::impl {
   client_options opts;
   entact::config cfg;
+  detail::client_node_claim node_claim; // before `sys`: released after it
   std::unique_ptr<caf::actor_system> sys;
   std::unique_ptr<detail::tls_dialer> tls; // after `sys`: destroyed before it
   server_api server;
@@ -82,7 +136,18 @@ caf::expected<std::unique_ptr<client>> client::connect(client_options opts) {
   ptr->cfg.set("scheduler.policy", caf::atom("sharing"));
   ptr->cfg.set("scheduler.max-threads",
                std::max<size_t>(ptr->opts.worker_threads, 2));
-  ptr->sys = std::make_unique<caf::actor_system>(ptr->cfg);
+  // A node id no live client of this process holds (client_node_claim):
+  // each new system takes the next number, 256 at most.
+  for (int made = 1;; ++made) {
+    ptr->sys = std::make_unique<caf::actor_system>(ptr->cfg);
+    if (ptr->node_claim.take(to_string(ptr->sys->node())))
+      break;
+    ptr->sys.reset();
+    if (made == 256)
+      return make_error(errc::too_large,
+                        "256 clients live in this process: CAF 0.17 has no "
+                        "node id left for another one");
+  }
   auto server = ptr->opts.tls.enabled() ? remote_over_tls(*ptr)
                                         : remote_over_tcp(*ptr);
   if (!server)
