@@ -10,6 +10,8 @@
 #include <boost/test/unit_test.hpp>
 
 #include <chrono>
+#include <fstream>
+#include <set>
 #include <memory>
 #include <string>
 
@@ -32,6 +34,28 @@ namespace {
 
 size_t my_sockets() {
   return test::socket_inodes(::getpid()).size();
+}
+
+/// The /proc/net lines (tcp, tcp6, unix) of the sockets this process holds
+/// that `before` did not: what a failure names.
+std::string new_sockets(const std::set<std::string>& before) {
+  std::string out;
+  for (auto& inode : test::socket_inodes(::getpid())) {
+    if (before.count(inode))
+      continue;
+    out += "\n  socket " + inode + ":";
+    for (auto* table : {"tcp", "tcp6", "unix"}) {
+      std::ifstream in{std::string{"/proc/self/net/"} + table};
+      std::string line;
+      while (std::getline(in, line))
+        if (line.find(" " + inode + " ") != std::string::npos
+            || (line.size() >= inode.size()
+                && line.compare(line.size() - inode.size(), inode.size(),
+                                inode) == 0))
+          out += std::string{" "} + table + ": " + line;
+    }
+  }
+  return out;
 }
 
 std::unique_ptr<engine> open_engine(const temp_dir& dir, int round) {
@@ -63,7 +87,8 @@ enum class ending {
 };
 
 void run_round(const temp_dir& dir, int round, ending how) {
-  auto before = my_sockets();
+  auto before_set = test::socket_inodes(::getpid());
+  auto before = before_set.size();
   {
     auto eng = open_engine(dir, round);
     auto srv = serve(*eng, quiet());
@@ -102,7 +127,8 @@ void run_round(const temp_dir& dir, int round, ending how) {
                    std::chrono::seconds{5});
   BOOST_TEST(my_sockets() == before,
              "round " << round << ": " << my_sockets() << " sockets, "
-                      << before << " before the engine opened");
+                      << before << " before the engine opened"
+                      << new_sockets(before_set));
 }
 
 } // namespace
