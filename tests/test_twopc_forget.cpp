@@ -14,14 +14,8 @@
 #include <string>
 #include <vector>
 
-#include <caf/actor_cast.hpp>
-
-#include "entact/client.hpp"
-#include "support/remote_client.hpp"
-#include "support/server_process.hpp"
 #include "support/twopc_helpers.hpp"
 #include "support/wait_until.hpp"
-#include "support/zookeeper_process.hpp"
 
 using namespace entact;
 using namespace std::chrono_literals;
@@ -31,7 +25,6 @@ using entact::test::prepare_write;
 using entact::test::prepared_names;
 using entact::test::value_of;
 using entact::test::wait_until;
-using entact::test::why;
 namespace t = entact::test;
 
 namespace {
@@ -177,57 +170,3 @@ BOOST_AUTO_TEST_CASE(an_abort_decision_and_a_young_one_are_not_swept) {
 }
 
 BOOST_AUTO_TEST_SUITE_END()
-
-// Two entactd: the participant is SIGKILLed after the decision, before it
-// hears the commit; the holder's sweep asks it over the network
-// (`prepared_dialer`) and forgets only once it has committed.
-BOOST_AUTO_TEST_CASE(an_entactd_holder_forgets_once_its_participant_committed) {
-  auto hp = test::free_loopback_port();
-  auto mp = test::free_loopback_port();
-  auto h_name = "127.0.0.1:" + std::to_string(hp);
-  auto m_name = "127.0.0.1:" + std::to_string(mp);
-  test::server_process holder{{"--port=" + std::to_string(hp),
-                               "--twopc-name=" + h_name,
-                               "--twopc-forget-after-ms=50"}};
-  test::server_process member{{"--port=" + std::to_string(mp),
-                               "--twopc-name=" + m_name,
-                               "--twopc-ask-after-ms=0"}};
-  auto at_holder = t::connect_or_throw(holder.port());
-  auto at_member = t::connect_or_throw(member.port());
-  txn_prepare p{"r1", {h_name, m_name}, h_name};
-  auto prepare_at = [&](client& db, const entity_id& id) {
-    BOOST_REQUIRE(db.create(id, "100"));
-    t::txn_client c{db.system(),
-                    caf::actor_cast<coordinator_api>(db.server())};
-    BOOST_REQUIRE(c.begin());
-    BOOST_REQUIRE(c.lock({id}));
-    auto vote = db.prepare(c.handle.id, {{id, false, "50"}}, p);
-    BOOST_REQUIRE_MESSAGE(vote && *vote, why(vote));
-  };
-  prepare_at(*at_member, "acct/2");
-  prepare_at(*at_holder, "acct/1");
-  BOOST_REQUIRE(at_holder->commit_prepared("r1", true));
-  at_member.reset();
-  member.crash();
-  // While it is down the decision stays (its sweep cannot reach it).
-  BOOST_CHECK_EQUAL(*at_holder->decision_of("r1"), twopc_outcome::commit);
-  member.restart();
-  at_member = t::connect_or_throw(member.port());
-  BOOST_REQUIRE(wait_until(
-    [&] {
-      auto list = at_member->prepared_transactions();
-      return list && list->empty();
-    },
-    10s));
-  BOOST_CHECK_EQUAL(at_member->get("acct/2")->value, "50");
-  // Forgotten: the holder now presumes abort for the name (recording
-  // that), which no participant can ask any more.
-  BOOST_REQUIRE(wait_until(
-    [&] {
-      auto d = at_holder->decision_of("r1");
-      return d && *d == twopc_outcome::abort;
-    },
-    10s));
-  BOOST_CHECK_EQUAL(at_holder->get("acct/1")->value, "50");
-  BOOST_CHECK_EQUAL(at_member->get("acct/2")->value, "50");
-}
