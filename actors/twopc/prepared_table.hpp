@@ -12,8 +12,8 @@
 #include <caf/typed_event_based_actor.hpp>
 #include <caf/typed_response_promise.hpp>
 
-#include "entact/twopc.hpp"
 #include "entact/storage/prepared.hpp"
+#include "entact/twopc.hpp"
 #include "internal.hpp"
 #include "twopc/held_ids.hpp"
 #include "twopc/twopc_jobs.hpp"
