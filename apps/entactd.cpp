@@ -100,6 +100,7 @@ public:
   // Two-phase commit (README, "Two-phase commit: participant").
   std::string twopc_name;
   size_t twopc_ask_after_ms = 2'000;
+  size_t twopc_forget_after_ms = 5'000;
   std::string twopc_test_crash_at;
 
   server_config() {
@@ -179,6 +180,10 @@ public:
            "cluster node with a fixed --port: its --host:--port)")
       .add(twopc_ask_after_ms, "twopc-ask-after-ms",
            "age of a prepared transaction before its holder is asked")
+      .add(twopc_forget_after_ms, "twopc-forget-after-ms",
+           "age of a commit decision before this holder asks its "
+           "participants whether they still hold it prepared, and deletes "
+           "it once none does")
       .add(twopc_test_crash_at, "twopc-test-crash-at",
            "testing only: exit at once (code 86, nothing answered) when this "
            "2PC step is durable: prepared, decided (as holder) or committed")
@@ -232,6 +237,10 @@ public:
     dial.connect_timeout = std::chrono::seconds{2};
     dial.request_timeout = std::chrono::seconds{5};
     opts.twopc_ask = entact::decision_dialer(dial);
+    // As holder: a commit decision no participant holds prepared any more
+    // is deleted (the coordinator's forget may never come).
+    opts.twopc_check_prepared = entact::prepared_dialer(dial);
+    opts.twopc_forget_after = std::chrono::milliseconds{twopc_forget_after_ms};
     if (!twopc_test_crash_at.empty())
       opts.twopc_test_hook = [at = twopc_test_crash_at](const char* step) {
         if (at != step)

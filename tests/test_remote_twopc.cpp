@@ -2,7 +2,8 @@
 // participant through `entact::client` (README, "Two-phase commit:
 // participant"): prepare, the prepared list, reads in doubt, a SIGKILL and
 // restart with the transaction still prepared and held, the commit as
-// decision, the decision query and forget.
+// decision, the decision query and forget; a holder entactd's sweep
+// forgetting a decision once its participant entactd committed it.
 
 #include <boost/test/unit_test.hpp>
 
@@ -17,6 +18,8 @@
 #include "support/remote_client.hpp"
 #include "support/server_process.hpp"
 #include "support/twopc_helpers.hpp"
+#include "support/wait_until.hpp"
+#include "support/zookeeper_process.hpp" // free_loopback_port
 
 using namespace entact;
 using namespace entact::test;
@@ -103,4 +106,59 @@ BOOST_AUTO_TEST_CASE(a_restarted_entactd_asks_the_holder_over_the_network) {
     20s));
   BOOST_CHECK_EQUAL(at_member->get("acct/2")->value, "50");
   BOOST_CHECK_EQUAL(at_holder->get("acct/1")->value, "50");
+}
+
+// Two entactd: the participant is SIGKILLed after the decision, before it
+// hears the commit; the holder's sweep asks it over the network
+// (`prepared_dialer`) and forgets only once it has committed.
+BOOST_AUTO_TEST_CASE(an_entactd_holder_forgets_once_its_participant_committed) {
+  auto hp = free_loopback_port();
+  auto mp = free_loopback_port();
+  while (mp == hp)
+    mp = free_loopback_port();
+  auto h_name = "127.0.0.1:" + std::to_string(hp);
+  auto m_name = "127.0.0.1:" + std::to_string(mp);
+  server_process holder{{"--port=" + std::to_string(hp),
+                          "--twopc-name=" + h_name,
+                          "--twopc-forget-after-ms=50"}};
+  server_process member{{"--port=" + std::to_string(mp),
+                          "--twopc-name=" + m_name,
+                          "--twopc-ask-after-ms=0"}};
+  auto at_holder = connect_or_throw(holder.port());
+  auto at_member = connect_or_throw(member.port());
+  txn_prepare p{"r1", {h_name, m_name}, h_name};
+  auto prepare_at = [&](client& db, const entity_id& id) {
+    BOOST_REQUIRE(db.create(id, "100"));
+    txn_client c{db.system(), caf::actor_cast<coordinator_api>(db.server())};
+    BOOST_REQUIRE(c.begin());
+    BOOST_REQUIRE(c.lock({id}));
+    auto vote = db.prepare(c.handle.id, {{id, false, "50"}}, p);
+    BOOST_REQUIRE_MESSAGE(vote && *vote, why(vote));
+  };
+  prepare_at(*at_member, "acct/2");
+  prepare_at(*at_holder, "acct/1");
+  BOOST_REQUIRE(at_holder->commit_prepared("r1", true));
+  at_member.reset();
+  member.crash();
+  // While it is down the decision stays (its sweep cannot reach it).
+  BOOST_CHECK_EQUAL(*at_holder->decision_of("r1"), twopc_outcome::commit);
+  member.restart();
+  at_member = connect_or_throw(member.port());
+  BOOST_REQUIRE(wait_until(
+    [&] {
+      auto list = at_member->prepared_transactions();
+      return list && list->empty();
+    },
+    10s));
+  BOOST_CHECK_EQUAL(at_member->get("acct/2")->value, "50");
+  // Forgotten: the holder now presumes abort for the name (recording
+  // that), which no participant can ask any more.
+  BOOST_REQUIRE(wait_until(
+    [&] {
+      auto d = at_holder->decision_of("r1");
+      return d && *d == twopc_outcome::abort;
+    },
+    10s));
+  BOOST_CHECK_EQUAL(at_holder->get("acct/1")->value, "50");
+  BOOST_CHECK_EQUAL(at_member->get("acct/2")->value, "50");
 }

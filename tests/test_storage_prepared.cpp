@@ -329,6 +329,34 @@ BOOST_AUTO_TEST_CASE(decisions_round_trip_and_never_change) {
              == errc::invalid_argument);
 }
 
+BOOST_AUTO_TEST_CASE(decisions_are_listed_page_by_page_and_counted) {
+  for (auto name : {"t3", "t1", "t2"})
+    BOOST_REQUIRE(!db->record_decision(name, decision::commit, {"a", "b"}));
+  BOOST_REQUIRE(!db->record_decision("t4", decision::abort, {"a"}));
+  BOOST_REQUIRE(create("acct/a", "1") > 0); // entity keys are not listed
+  BOOST_TEST(*db->decision_count() == 4u);
+  auto first = db->decisions("", 3);
+  BOOST_REQUIRE(first);
+  BOOST_REQUIRE(first->size() == 3u);
+  BOOST_TEST((*first)[0].txn == "t1");
+  BOOST_TEST((*first)[2].txn == "t3");
+  BOOST_TEST((*first)[0].outcome == decision::commit);
+  BOOST_TEST(((*first)[0].participants == std::vector<std::string>{"a", "b"}));
+  BOOST_TEST((*first)[0].created_ms > 0);
+  auto rest = db->decisions("t3", 3);
+  BOOST_REQUIRE(rest);
+  BOOST_REQUIRE(rest->size() == 1u);
+  BOOST_TEST(rest->front().txn == "t4");
+  BOOST_TEST(rest->front().outcome == decision::abort);
+  BOOST_TEST(db->decisions("t4", 3)->empty());
+  BOOST_TEST(db->decisions("t", 10)->size() == 4u); // "t" < "t1"
+  BOOST_TEST(code_of(db->decisions("", 0).error()) == errc::invalid_argument);
+  BOOST_TEST(code_of(db->decisions("t 1", 1).error())
+             == errc::invalid_argument);
+  BOOST_REQUIRE(!db->forget_decision("t2"));
+  BOOST_TEST(*db->decision_count() == 3u);
+}
+
 BOOST_AUTO_TEST_CASE(the_primary_commits_and_decides_in_one_write) {
   auto a = create("acct/a", "100");
   BOOST_REQUIRE(db->prepare(

@@ -67,6 +67,9 @@ caf::error check(const engine_options& opts) {
     return make_error(errc::invalid_argument,
                       "twopc_decision_wait and twopc_ask_after must not be "
                       "negative");
+  if (opts.twopc_forget_after.count() < 0)
+    return make_error(errc::invalid_argument,
+                      "twopc_forget_after must not be negative");
   if (opts.limits.max_id_bytes == 0)
     return make_error(errc::invalid_argument, "max_id_bytes must be >= 1");
   if (opts.limits.max_read_ids == 0)
@@ -110,6 +113,8 @@ void spawn_prepared_table(engine::impl& e) {
   t.ask = e.opts.twopc_ask;
   t.ask_after = e.opts.twopc_ask_after;
   t.ask_backoff = e.opts.twopc_ask_backoff;
+  t.check_prepared = e.opts.twopc_check_prepared;
+  t.forget_after = e.opts.twopc_forget_after;
   t.test_hook = e.opts.twopc_test_hook;
   t.io = detail::spawn_runner(sys);
   t.asker = detail::spawn_runner(sys);
@@ -374,6 +379,11 @@ void engine::run_close_hooks() {
 caf::expected<std::vector<prepared_info>> engine::prepared_transactions() {
   return impl_->gate.request<std::vector<prepared_info>>(
     impl_->coordinator, prepared_atom::value);
+}
+
+caf::expected<decision_stats> engine::decision_stats() {
+  return impl_->gate.request<entact::decision_stats>(
+    impl_->prepared, detail::decision_stats_atom::value);
 }
 
 coordinator_api engine::coordinator() const {

@@ -1,11 +1,13 @@
 #include "twopc/prepared_resolve.hpp"
 
 #include <algorithm>
+#include <iterator>
 #include <utility>
 
 #include <caf/send.hpp>
 
 #include "entact/errc.hpp"
+#include "entact/storage/store.hpp"
 
 namespace entact::detail {
 
@@ -93,7 +95,174 @@ bool due(const prepared_entry& e, const twopc_context* ctx, int64_t now,
          && steady_now >= e.next_ask;
 }
 
+/// Decision records one sweep lists, and the most decisions whose
+/// participants are being asked at once (on the asker: a participant that
+/// does not answer holds up the engine's own questions by at most this many
+/// dials).
+constexpr size_t sweep_page_size = 64;
+constexpr size_t max_sweep_in_flight = 4;
+/// The most decisions the sweep remembers a backoff for.
+constexpr size_t max_sweep_retries = 1024;
+
+std::chrono::milliseconds sweep_period(const twopc_context* ctx) {
+  return std::max(ctx->ask_backoff,
+                  std::min(ctx->forget_after,
+                           std::chrono::milliseconds{1000}));
+}
+
+/// Decision `txn` stays: a participant holds it prepared or did not
+/// answer. Asked again after a backoff, doubling up to 32 `ask_backoff`.
+void sweep_backoff(prepared_table_ptr self, const twopc_context* ctx,
+                   const std::string& txn) {
+  auto& sw = self->state.sweep;
+  --sw.checking;
+  auto& retry = sw.retry[txn];
+  retry.checking = false;
+  if (retry.backoff.count() == 0)
+    retry.backoff = ctx->ask_backoff;
+  retry.next = clock::now() + retry.backoff;
+  retry.backoff = std::min(retry.backoff * 2, ctx->ask_backoff * 32);
+}
+
+void sweep_forget(prepared_table_ptr self, const twopc_context* ctx,
+                  const std::string& txn) {
+  auto* st = ctx->store;
+  runner_job work{[st, txn] { return forget_job(*st, txn); }};
+  self->request(ctx->io, caf::infinite, std::move(work))
+    .then([self, ctx, txn](job_result& r) {
+      if (r.err) {
+        sweep_backoff(self, ctx, txn);
+        return;
+      }
+      auto& sw = self->state.sweep;
+      --sw.checking;
+      sw.retry.erase(txn);
+      // Not found: the coordinator's `forget` came first.
+      if (r.found)
+        ++sw.forgotten;
+    });
+}
+
+/// Asks every participant of commit decision `d` but this engine, one
+/// after another, whether it still holds `d` prepared; deletes `d` if
+/// none does.
+void sweep_check(prepared_table_ptr self, const twopc_context* ctx,
+                 const storage::decision_info& d) {
+  std::vector<std::string> others;
+  for (auto& p : d.participants)
+    if (p != ctx->name)
+      others.push_back(p);
+  auto& sw = self->state.sweep;
+  sw.retry[d.txn].checking = true;
+  ++sw.checking;
+  auto check = ctx->check_prepared;
+  auto txn = d.txn;
+  runner_job work{[check, others, txn] {
+    // `found`: one holds it prepared; `count`: participants asked.
+    job_result r;
+    for (auto& p : others) {
+      ++r.count;
+      auto x = check(p, txn);
+      if (!x) {
+        r.err = std::move(x.error());
+        return r;
+      }
+      if (*x) {
+        r.found = true;
+        return r;
+      }
+    }
+    return r;
+  }};
+  self->request(ctx->asker, caf::infinite, std::move(work))
+    .then([self, ctx, txn](job_result& r) {
+      self->state.sweep.checks += r.count;
+      if (r.err || r.found)
+        sweep_backoff(self, ctx, txn);
+      else
+        sweep_forget(self, ctx, txn);
+    });
+}
+
+/// Picks from one page of decisions those to ask about; the next sweep
+/// starts after the last one looked at.
+void sweep_page(prepared_table_ptr self, const twopc_context* ctx,
+                const std::vector<storage::decision_info>& page) {
+  auto& sw = self->state.sweep;
+  // Where this page started: kept if not one record was looked at.
+  auto last_seen = sw.cursor;
+  sw.cursor = page.size() == sweep_page_size ? page.back().txn
+                                             : std::string{};
+  auto now = now_ms();
+  auto steady_now = clock::now();
+  for (auto& d : page) {
+    if (sw.checking >= max_sweep_in_flight) {
+      sw.cursor = last_seen; // the rest: next time
+      break;
+    }
+    last_seen = d.txn;
+    if (d.outcome != storage::decision::commit
+        || now - d.created_ms < ctx->forget_after.count())
+      continue;
+    auto i = sw.retry.find(d.txn);
+    if (i != sw.retry.end()
+        && (i->second.checking || steady_now < i->second.next))
+      continue;
+    sweep_check(self, ctx, d);
+  }
+  if (sw.retry.size() > max_sweep_retries)
+    for (auto i = sw.retry.begin(); i != sw.retry.end();)
+      i = i->second.checking ? std::next(i) : sw.retry.erase(i);
+}
+
 } // namespace
+
+void arm_sweep(prepared_table_ptr self, const twopc_context* ctx) {
+  if (ctx->name.empty() || !ctx->check_prepared)
+    return;
+  self->delayed_send(self, sweep_period(ctx), decision_sweep_atom::value);
+}
+
+void sweep_decisions(prepared_table_ptr self, const twopc_context* ctx) {
+  auto& sw = self->state.sweep;
+  if (sw.listing || sw.checking >= max_sweep_in_flight) {
+    arm_sweep(self, ctx);
+    return;
+  }
+  sw.listing = true;
+  ++sw.sweeps;
+  auto* st = ctx->store;
+  auto after = sw.cursor;
+  runner_job work{[st, after] {
+    return decisions_job(*st, after, sweep_page_size);
+  }};
+  self->request(ctx->io, caf::infinite, std::move(work))
+    .then([self, ctx](job_result& r) {
+      self->state.sweep.listing = false;
+      if (r.err)
+        self->state.sweep.cursor.clear();
+      else
+        sweep_page(self, ctx, r.decisions);
+      arm_sweep(self, ctx);
+    });
+}
+
+caf::result<decision_stats> decision_stats_of(prepared_table_ptr self,
+                                              const twopc_context* ctx) {
+  auto rp = self->make_response_promise<decision_stats>();
+  auto* st = ctx->store;
+  runner_job work{[st] { return decision_count_job(*st); }};
+  self->request(ctx->io, caf::infinite, std::move(work))
+    .then([self, rp](job_result& r) mutable {
+      if (r.err) {
+        rp.deliver(std::move(r.err));
+        return;
+      }
+      auto& sw = self->state.sweep;
+      rp.deliver(decision_stats{r.count, sw.sweeps, sw.checks, sw.forgotten});
+    });
+  return rp;
+}
 
 void decide_here(prepared_table_ptr self, const twopc_context* ctx,
                  const std::string& name,

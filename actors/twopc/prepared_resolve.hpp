@@ -33,4 +33,21 @@ void arm_resolve(prepared_table_ptr self, const twopc_context* ctx);
 /// Asks about every prepared transaction that is due.
 void resolve_due(prepared_table_ptr self, const twopc_context* ctx);
 
+/// At a decision holder with `check_prepared`: the sweep runs every
+/// `forget_after`, but at least once a second and at most once per
+/// `ask_backoff`. Each run lists one page
+/// of decision records (going round the store page by page) and asks the
+/// participants of at most a few commit decisions older than `forget_after`
+/// whether they still hold them prepared; one none holds is deleted. A
+/// participant that holds it, or does not answer, keeps it: asked again
+/// after a backoff (as `retry_later`). Forgetting is safe then: no
+/// participant can still ask for that outcome, and none can prepare the
+/// name again (its transaction is gone).
+void arm_sweep(prepared_table_ptr self, const twopc_context* ctx);
+void sweep_decisions(prepared_table_ptr self, const twopc_context* ctx);
+
+/// Answers `decision_stats`: the store's count and the sweep's counters.
+caf::result<decision_stats> decision_stats_of(prepared_table_ptr self,
+                                              const twopc_context* ctx);
+
 } // namespace entact::detail

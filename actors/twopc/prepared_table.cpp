@@ -250,6 +250,7 @@ prepared_table(self_ptr self, const twopc_context* ctx,
     lock_again(self, ctx, txn, next_lock);
     add_entry(self, ctx, std::move(txn), next_lock++);
   }
+  arm_sweep(self, ctx);
   return {
     [self, ctx](prepare_atom, prepare_handover& job) {
       return prepare(self, ctx, job);
@@ -276,6 +277,8 @@ prepared_table(self_ptr self, const twopc_context* ctx,
       return rp;
     },
     [self, ctx](resolve_atom) { resolve_due(self, ctx); },
+    [self, ctx](decision_sweep_atom) { sweep_decisions(self, ctx); },
+    [self, ctx](decision_stats_atom) { return decision_stats_of(self, ctx); },
   };
 }
 

@@ -13,6 +13,7 @@
 #include <caf/typed_response_promise.hpp>
 
 #include "entact/storage/prepared.hpp"
+#include "entact/twopc.hpp"
 #include "internal.hpp"
 #include "twopc/held_ids.hpp"
 #include "twopc/twopc_jobs.hpp"
@@ -34,6 +35,10 @@ namespace entact::detail {
 
 /// The prepared table's periodic check for transactions to ask about.
 using resolve_atom = caf::atom_constant<caf::atom("p_resolve")>;
+/// The decision holder's periodic sweep of its commit decisions.
+using decision_sweep_atom = caf::atom_constant<caf::atom("d_sweep")>;
+/// Asks for `decision_stats`.
+using decision_stats_atom = caf::atom_constant<caf::atom("d_stats")>;
 /// Answers once the locks of the transactions found prepared at open are
 /// taken again.
 using ready_atom = caf::atom_constant<caf::atom("p_ready")>;
@@ -50,7 +55,9 @@ using prepared_table_actor = caf::typed_actor<
   caf::replies_to<decision_atom, std::string>::with<twopc_outcome>,
   caf::replies_to<forget_atom, std::string>::with<bool>,
   caf::replies_to<prepared_atom>::with<std::vector<prepared_info>>,
-  caf::replies_to<ready_atom>::with<bool>, caf::reacts_to<resolve_atom>>;
+  caf::replies_to<ready_atom>::with<bool>,
+  caf::replies_to<decision_stats_atom>::with<decision_stats>,
+  caf::reacts_to<resolve_atom>, caf::reacts_to<decision_sweep_atom>>;
 
 /// What the prepared table needs. Outlives it.
 struct twopc_context {
@@ -65,6 +72,10 @@ struct twopc_context {
     ask;
   std::chrono::milliseconds ask_after{0};
   std::chrono::milliseconds ask_backoff{0};
+  /// `engine_options::twopc_check_prepared` and `twopc_forget_after`.
+  std::function<caf::expected<bool>(const std::string&, const std::string&)>
+    check_prepared;
+  std::chrono::milliseconds forget_after{0};
   /// `engine_options::twopc_test_hook` (testing only): called on the io
   /// runner with a step's name once it is durable, before it is answered.
   std::function<void(const char*)> test_hook;
@@ -87,6 +98,27 @@ struct prepared_entry {
   std::chrono::milliseconds backoff{0};
 };
 
+/// A commit decision the sweep found its participants still holding (or
+/// could not reach one): not asked about again before `next`.
+struct sweep_retry {
+  prepared_entry::clock::time_point next{};
+  std::chrono::milliseconds backoff{0};
+  /// Its participants are being asked now.
+  bool checking = false;
+};
+
+/// The decision holder's sweep (prepared_resolve.hpp): where the next page
+/// of decisions starts, the decisions waiting to be asked again, counters.
+struct decision_sweep_state {
+  std::string cursor;
+  std::map<std::string, sweep_retry> retry;
+  size_t checking = 0;
+  bool listing = false;
+  uint64_t sweeps = 0;
+  uint64_t checks = 0;
+  uint64_t forgotten = 0;
+};
+
 struct prepared_table_state {
   std::map<std::string, prepared_entry> entries;
   /// Names recently ended here and how, oldest first (bounded): what a
@@ -97,6 +129,7 @@ struct prepared_table_state {
   size_t locks_pending = 0;
   std::vector<caf::typed_response_promise<bool>> ready_waiters;
   bool resolve_armed = false;
+  decision_sweep_state sweep;
   static inline const char* name = "entact.prepared_table";
 };
 

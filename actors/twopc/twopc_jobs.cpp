@@ -143,4 +143,23 @@ job_result forget_job(storage::store& st, const std::string& name) {
   return r;
 }
 
+job_result decisions_job(const storage::store& st, const std::string& after,
+                         size_t limit) {
+  auto page = st.decisions(after, limit);
+  if (!page)
+    return failed(std::move(page.error()));
+  job_result r;
+  r.decisions = std::move(*page);
+  return r;
+}
+
+job_result decision_count_job(const storage::store& st) {
+  auto n = st.decision_count();
+  if (!n)
+    return failed(std::move(n.error()));
+  job_result r;
+  r.count = *n;
+  return r;
+}
+
 } // namespace entact::detail

@@ -41,6 +41,10 @@ struct job_result {
   bool ended = false;
   /// A forget found a decision to delete.
   bool found = false;
+  /// A page of decision records (`decisions_job`), or how many the store
+  /// keeps (`decision_count_job`).
+  std::vector<storage::decision_info> decisions;
+  uint64_t count = 0;
 };
 
 struct runner_job {
@@ -73,6 +77,13 @@ job_result decide_job(storage::store& st, const std::string& name,
                       std::chrono::milliseconds wait);
 
 job_result forget_job(storage::store& st, const std::string& name);
+
+/// A page of at most `limit` decision records after txn id `after`.
+job_result decisions_job(const storage::store& st, const std::string& after,
+                         size_t limit);
+
+/// How many decision records the store keeps.
+job_result decision_count_job(const storage::store& st);
 
 /// Milliseconds since the Unix epoch (storage's `created_ms` clock).
 int64_t now_ms();

@@ -3,6 +3,10 @@
 // changed once written, deleted when every participant has acknowledged.
 // Written on the committer thread like every other write of the store.
 
+#include <algorithm>
+#include <memory>
+
+#include <rocksdb/iterator.h>
 #include <rocksdb/write_batch.h>
 
 #include "entact/errc.hpp"
@@ -34,6 +38,9 @@ caf::expected<decision> stored_decision(rocksdb::DB& db,
     return std::move(d.error());
   return d->outcome;
 }
+
+// Decision keys are 'd' + txn: every one sorts before this.
+const std::string decision_keys_end{"e"};
 
 } // namespace
 
@@ -104,6 +111,51 @@ caf::error store::forget_decision(std::string_view txn) {
   if (!impl_->run_alone([&] { result = impl_->forget_decision_now(id); }))
     return closed_error();
   return result;
+}
+
+caf::expected<std::vector<decision_info>>
+store::decisions(std::string_view after, size_t limit) const {
+  if (limit == 0)
+    return make_error(errc::invalid_argument, "a page of decisions needs a "
+                                              "limit of at least 1");
+  if (!after.empty())
+    if (auto err = validate_txn_id(after))
+      return err;
+  limit = std::min(limit, max_decisions_listed);
+  // The least key strictly after 'd' + after (txn ids hold no NUL byte).
+  auto from = decision_key(after);
+  if (!after.empty())
+    from.push_back('\0');
+  rocksdb::Slice upper{decision_keys_end};
+  rocksdb::ReadOptions ro;
+  ro.iterate_upper_bound = &upper;
+  std::unique_ptr<rocksdb::Iterator> it{impl_->db->NewIterator(ro)};
+  std::vector<decision_info> page;
+  for (it->Seek(from); it->Valid() && page.size() < limit; it->Next()) {
+    auto key = it->key().ToStringView();
+    auto txn = key.substr(1);
+    auto d = detail::decode_decision(txn, it->value().ToStringView());
+    if (!d)
+      return std::move(d.error());
+    page.push_back(decision_info{std::string{txn}, d->outcome,
+                                 std::move(d->participants), d->created_ms});
+  }
+  if (!it->status().ok())
+    return detail::storage_error("listing decisions", it->status());
+  return page;
+}
+
+caf::expected<uint64_t> store::decision_count() const {
+  rocksdb::Slice upper{decision_keys_end};
+  rocksdb::ReadOptions ro;
+  ro.iterate_upper_bound = &upper;
+  std::unique_ptr<rocksdb::Iterator> it{impl_->db->NewIterator(ro)};
+  uint64_t n = 0;
+  for (it->Seek(decision_key("")); it->Valid(); it->Next())
+    ++n;
+  if (!it->status().ok())
+    return detail::storage_error("counting decisions", it->status());
+  return n;
 }
 
 } // namespace entact::storage

@@ -78,6 +78,11 @@ public:
   /// decision holder. Errors: `closed`, `timeout`.
   caf::expected<std::vector<prepared_info>> prepared_transactions();
 
+  /// The decision records this engine keeps as a decision holder, and what
+  /// its sweep (`engine_options::twopc_check_prepared`) did so far.
+  /// Errors: `closed`, `timeout`, `storage_failure`.
+  caf::expected<entact::decision_stats> decision_stats();
+
   /// The router, for actors that talk to the engine by message.
   router_api router() const;
 

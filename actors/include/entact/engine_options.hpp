@@ -103,6 +103,22 @@ struct engine_options {
   /// 32 times that while the holder has no answer.
   std::chrono::milliseconds twopc_ask_after = std::chrono::seconds{2};
   std::chrono::milliseconds twopc_ask_backoff = std::chrono::milliseconds{100};
+  /// At the decision holder: asks participant `participant` whether it
+  /// still holds transaction `txn` prepared (e.g. over the network, see
+  /// `entact::prepared_dialer`). Runs on the thread of `twopc_ask`, one
+  /// question at a time, and must return in bounded time. A `commit`
+  /// decision older than `twopc_forget_after` is deleted once every
+  /// participant but this engine (`twopc_name`) answered `false`; an error
+  /// or `true` keeps it, asked again with the backoff of `twopc_ask`.
+  /// Empty (or no `twopc_name`): a decision is deleted only by `forget`
+  /// from the coordinator.
+  std::function<caf::expected<bool>(const std::string& participant,
+                                    const std::string& txn)>
+    twopc_check_prepared;
+  /// How old a commit decision is before the holder's sweep asks its
+  /// participants about it; the sweep runs this often (at least every
+  /// `twopc_ask_backoff`).
+  std::chrono::milliseconds twopc_forget_after = std::chrono::seconds{5};
   /// Testing only (entactd's `--twopc-test-crash-at`): called with the
   /// name of each 2PC step once it is durable and before it is answered:
   /// "prepared" (a vote), "decided" (the holder's commit as decision),

@@ -23,4 +23,16 @@ using decision_asker = std::function<caf::expected<twopc_outcome>(
 /// participant keeps the transaction prepared and asks again later.
 decision_asker decision_dialer(client_options base);
 
+/// What `engine_options::twopc_check_prepared` is: asks participant
+/// `participant` whether it still holds transaction `txn` prepared.
+using prepared_checker = std::function<caf::expected<bool>(
+  const std::string& participant, const std::string& txn)>;
+
+/// A `twopc_check_prepared` that dials the participant's name as
+/// `decision_dialer` dials a holder's, asks
+/// `client::prepared_transactions` and answers whether `txn` is among
+/// them. Errors: as `decision_dialer`'s: the holder keeps the decision
+/// and asks again later.
+prepared_checker prepared_dialer(client_options base);
+
 } // namespace entact

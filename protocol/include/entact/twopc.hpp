@@ -71,4 +71,23 @@ typename Inspector::result_type inspect(Inspector& f, prepared_info& x) {
            x.asks, x.last_answer);
 }
 
+/// A decision holder's decision records (README, "Two-phase commit:
+/// participant"): how many it keeps, and its sweep's work so far
+/// (`engine::decision_stats`; local only, not registered for the wire).
+struct decision_stats {
+  /// Decision records in the store now (commit and abort).
+  uint64_t kept = 0;
+  /// Sweeps run, participants asked (each answer or error counts), and
+  /// commit decisions deleted because no participant held them prepared.
+  uint64_t sweeps = 0;
+  uint64_t checks = 0;
+  uint64_t forgotten = 0;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, decision_stats& x) {
+  return f(caf::meta::type_name("entact::decision_stats"), x.kept, x.sweeps,
+           x.checks, x.forgotten);
+}
+
 } // namespace entact

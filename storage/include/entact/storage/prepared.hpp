@@ -89,6 +89,20 @@ enum class decision : uint8_t {
 
 const char* to_string(decision x) noexcept;
 
+/// A decision record as `store::decisions` lists it.
+struct decision_info {
+  std::string txn;
+  decision outcome = decision::none;
+  /// The participants it was recorded with (the holder among them when it
+  /// is one; "unknown" for a presumed abort of a name never seen).
+  std::vector<std::string> participants;
+  /// When it was recorded: milliseconds since the Unix epoch.
+  int64_t created_ms = 0;
+};
+
+/// Most records one `store::decisions` call returns.
+constexpr size_t max_decisions_listed = 256;
+
 /// Returns an empty error if `txn` is a valid transaction id: non-empty, at
 /// most `max_txn_id_bytes`, the entity-id charset. Errors:
 /// `invalid_argument`, `too_large`.

@@ -218,6 +218,18 @@ public:
   /// `invalid_argument`, `storage_failure`, `in_doubt`, `closed`.
   caf::error forget_decision(std::string_view txn);
 
+  /// One page of decision records in txn-id order: at most `limit`
+  /// (clamped to `max_decisions_listed`) of those whose txn id is greater
+  /// than `after` (empty: from the first). A page shorter than `limit` is
+  /// the last. Errors: `invalid_argument` (`limit` 0, a bad `after`),
+  /// `storage_failure` (unreadable or damaged record, naming it).
+  caf::expected<std::vector<decision_info>>
+  decisions(std::string_view after, size_t limit) const;
+
+  /// How many decision records the store keeps (a walk over their keys
+  /// only). Errors: `storage_failure`.
+  caf::expected<uint64_t> decision_count() const;
+
   // Shard moves (README, "Moving a shard"). Both run on the committer
   // thread, alone between groups (as the 2PC steps), and must not be called
   // from a commit callback.
