@@ -151,7 +151,11 @@ void type_seeds() {
   type_seed(10, "records", std::vector<record>{stored, {"b", 2, "", true}});
   type_seed(11, "conflict",
             conflict{"acct/1", 3, stored, op_kind::update_if_version, "90"});
-  type_seed(12, "engine_stats", engine_stats{3, 5, 2});
+  engine_stats stats; // the rest 0, as in the committed seed
+  stats.resident = 3;
+  stats.activations = 5;
+  stats.passivations = 2;
+  type_seed(12, "engine_stats", stats);
   type_seed(13, "txn_handle", txn_handle{7, 1});
   type_seed(14, "txn_begun", txn_begun{{7, 1}, {stored}, {}});
   type_seed(15, "conflict-error",
