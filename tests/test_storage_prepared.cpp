@@ -180,14 +180,23 @@ BOOST_AUTO_TEST_CASE(normal_commits_never_slip_between_prepare_and_commit) {
   create("acct/x", "0");
   std::atomic<bool> stop{false};
   std::atomic<uint64_t> applied{0};
+  // One write per attempt of the loop below, racing its read and prepare:
+  // a writer free to run flat out wins every race on a busy machine (the
+  // loop then never prepares), so it waits for the loop's next attempt.
+  std::atomic<int> attempt{0};
   std::thread writer{[&] {
-    while (!stop)
+    while (!stop) {
+      auto seen = attempt.load();
       if (db->commit({write_op::unconditional("acct/x", "w")}))
         ++applied;
+      while (!stop && attempt.load() == seen)
+        std::this_thread::yield();
+    }
   }};
   int rounds = 0;
   int attempts = 0;
   for (int i = 0; i < 10000 && rounds < 30; ++i, ++attempts) {
+    ++attempt;
     auto base = read("acct/x").version;
     auto txn = "t" + std::to_string(i);
     auto t = db->prepare(
