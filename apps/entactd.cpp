@@ -101,6 +101,7 @@ public:
   std::string twopc_name;
   size_t twopc_ask_after_ms = 2'000;
   size_t twopc_forget_after_ms = 5'000;
+  size_t twopc_decision_wait_ms = 10'000;
   std::string twopc_test_crash_at;
 
   server_config() {
@@ -180,6 +181,9 @@ public:
            "cluster node with a fixed --port: its --host:--port)")
       .add(twopc_ask_after_ms, "twopc-ask-after-ms",
            "age of a prepared transaction before its holder is asked")
+      .add(twopc_decision_wait_ms, "twopc-decision-wait-ms",
+           "how long this holder waits for the decision of a transaction it "
+           "prepared before it presumes abort when a participant asks")
       .add(twopc_forget_after_ms, "twopc-forget-after-ms",
            "age of a commit decision before this holder asks its "
            "participants whether they still hold it prepared, and deletes "
@@ -241,6 +245,8 @@ public:
     // is deleted (the coordinator's forget may never come).
     opts.twopc_check_prepared = entact::prepared_dialer(dial);
     opts.twopc_forget_after = std::chrono::milliseconds{twopc_forget_after_ms};
+    opts.twopc_decision_wait
+      = std::chrono::milliseconds{twopc_decision_wait_ms};
     if (!twopc_test_crash_at.empty())
       opts.twopc_test_hook = [at = twopc_test_crash_at](const char* step) {
         if (at != step)
@@ -260,6 +266,13 @@ public:
         || twopc_test_crash_at == "committed")
       return {};
     return "--twopc-test-crash-at must be prepared, decided or committed";
+  }
+
+  /// What is wrong with --twopc-decision-wait-ms, or "".
+  std::string decision_wait_error() const {
+    if (twopc_decision_wait_ms == 0)
+      return "--twopc-decision-wait-ms must be at least 1";
+    return {};
   }
 
   /// What is wrong with the watch options, or "".
@@ -437,6 +450,10 @@ int main(int argc, char** argv) {
     return 64;
   }
   if (auto bad = cfg->crash_step_error(); !bad.empty()) {
+    log("bad configuration: " + bad);
+    return 64;
+  }
+  if (auto bad = cfg->decision_wait_error(); !bad.empty()) {
     log("bad configuration: " + bad);
     return 64;
   }

@@ -8,6 +8,7 @@
 #include <boost/test/unit_test.hpp>
 
 #include <chrono>
+#include <filesystem>
 #include <string>
 #include <vector>
 
@@ -16,6 +17,7 @@
 #include "entact/client.hpp"
 #include "support/print.hpp"
 #include "support/remote_client.hpp"
+#include "support/run_command.hpp"
 #include "support/server_process.hpp"
 #include "support/twopc_helpers.hpp"
 #include "support/wait_until.hpp"
@@ -161,4 +163,17 @@ BOOST_AUTO_TEST_CASE(an_entactd_holder_forgets_once_its_participant_committed) {
     10s));
   BOOST_CHECK_EQUAL(at_holder->get("acct/1")->value, "50");
   BOOST_CHECK_EQUAL(at_member->get("acct/2")->value, "50");
+}
+
+BOOST_AUTO_TEST_CASE(bad_twopc_options_are_refused_at_start) {
+  for (auto& arg : {std::string{"--twopc-decision-wait-ms=0"},
+                    std::string{"--twopc-test-crash-at=bogus"}}) {
+    temp_dir dir;
+    auto r = run_command({ENTACT_ENTACTD_PATH, "--data-dir=" + dir.sub("d"),
+                          "--port=0", arg},
+                         30s);
+    BOOST_TEST(r.exit_code == 64, arg << ": " << r.err);
+    BOOST_TEST(r.err.find("bad configuration") != std::string::npos, r.err);
+    BOOST_TEST(!std::filesystem::exists(dir.sub("d")), arg << ": nothing created");
+  }
 }

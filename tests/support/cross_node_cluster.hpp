@@ -58,7 +58,10 @@ struct cross_node_cluster {
             "--cluster-session-timeout-ms=" + std::to_string(session_ms),
             "--cluster-min-members=3",
             "--port=" + std::to_string(ports.at(id)),
-            "--twopc-ask-after-ms=200"};
+            "--twopc-ask-after-ms=200",
+            // A holder that crashed at its own prepare presumes abort
+            // after 2 s instead of 10 (most of a crash round's time).
+            "--twopc-decision-wait-ms=2000"};
   }
 
   std::string address() const {
