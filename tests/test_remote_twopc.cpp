@@ -27,6 +27,21 @@ using namespace entact;
 using namespace entact::test;
 using namespace std::chrono_literals;
 
+namespace {
+
+/// Creates `id` at `db` with 100, then writes 50 to it under a lock and
+/// votes yes to `p` for it.
+void prepare_at(client& db, const entity_id& id, const txn_prepare& p) {
+  BOOST_REQUIRE(db.create(id, "100"));
+  txn_client c{db.system(), caf::actor_cast<coordinator_api>(db.server())};
+  BOOST_REQUIRE(c.begin());
+  BOOST_REQUIRE(c.lock({id}));
+  auto vote = db.prepare(c.handle.id, {{id, false, "50"}}, p);
+  BOOST_REQUIRE_MESSAGE(vote && *vote, why(vote));
+}
+
+} // namespace
+
 BOOST_AUTO_TEST_CASE(a_remote_coordinator_prepares_and_commits_at_entactd) {
   test::server_process server;
   auto db = connect_or_throw(server.port());
@@ -84,16 +99,8 @@ BOOST_AUTO_TEST_CASE(a_restarted_entactd_asks_the_holder_over_the_network) {
   auto at_holder = connect_or_throw(holder.port());
   auto at_member = connect_or_throw(member.port());
   txn_prepare p{"r2", {address, "member"}, address};
-  auto prepare_at = [&](client& db, const entity_id& id) {
-    BOOST_REQUIRE(db.create(id, "100"));
-    txn_client c{db.system(), caf::actor_cast<coordinator_api>(db.server())};
-    BOOST_REQUIRE(c.begin());
-    BOOST_REQUIRE(c.lock({id}));
-    auto vote = db.prepare(c.handle.id, {{id, false, "50"}}, p);
-    BOOST_REQUIRE_MESSAGE(vote && *vote, why(vote));
-  };
-  prepare_at(*at_holder, "acct/1");
-  prepare_at(*at_member, "acct/2");
+  prepare_at(*at_holder, "acct/1", p);
+  prepare_at(*at_member, "acct/2", p);
   BOOST_REQUIRE(at_holder->commit_prepared("r2", true));
   // The member dies before it hears the commit, and learns it itself.
   at_member.reset();
@@ -129,16 +136,8 @@ BOOST_AUTO_TEST_CASE(an_entactd_holder_forgets_once_its_participant_committed) {
   auto at_holder = connect_or_throw(holder.port());
   auto at_member = connect_or_throw(member.port());
   txn_prepare p{"r1", {h_name, m_name}, h_name};
-  auto prepare_at = [&](client& db, const entity_id& id) {
-    BOOST_REQUIRE(db.create(id, "100"));
-    txn_client c{db.system(), caf::actor_cast<coordinator_api>(db.server())};
-    BOOST_REQUIRE(c.begin());
-    BOOST_REQUIRE(c.lock({id}));
-    auto vote = db.prepare(c.handle.id, {{id, false, "50"}}, p);
-    BOOST_REQUIRE_MESSAGE(vote && *vote, why(vote));
-  };
-  prepare_at(*at_member, "acct/2");
-  prepare_at(*at_holder, "acct/1");
+  prepare_at(*at_member, "acct/2", p);
+  prepare_at(*at_holder, "acct/1", p);
   BOOST_REQUIRE(at_holder->commit_prepared("r1", true));
   at_member.reset();
   member.crash();
