@@ -251,6 +251,13 @@ caf::expected<connection> connect_to(const cli_config& cfg) {
     auto db = connect_within(
       [&] { return entact::connect_cluster(cfg.cluster, opts); },
       "cluster " + cfg.cluster, timeout, cfg.json);
+    // No ZooKeeper session within the deadline: unreachable (exit 3), as
+    // when the watchdog above wins the race.
+    if (!db && entact::code_of(db.error()) == entact::errc::unavailable)
+      return entact::make_error(entact::errc::unreachable,
+                                "no ZooKeeper session for cluster "
+                                  + cfg.cluster + ": "
+                                  + detail_of(db.error()));
     if (!db)
       return std::move(db.error());
     return connection{std::move(*db), nullptr};

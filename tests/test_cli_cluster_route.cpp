@@ -147,4 +147,13 @@ BOOST_AUTO_TEST_CASE(what_the_cluster_client_cannot_serve_is_refused) {
   auto none = test::run_command({ENTACT_CLI_PATH, where, "get", "acct/1"});
   BOOST_TEST(none.exit_code == 2, none.err);
   BOOST_TEST(none.err.find("not_found") != std::string::npos, none.err);
+  // No ZooKeeper there: unreachable, within the deadline.
+  auto nowhere = test::run_command(
+    {ENTACT_CLI_PATH,
+     "--cluster=127.0.0.1:" + std::to_string(test::free_loopback_port())
+       + "/cli_route",
+     "--timeout-ms=300", "get", "acct/1"});
+  BOOST_TEST(nowhere.exit_code == 3, nowhere.err);
+  BOOST_TEST(nowhere.err.find("unreachable") != std::string::npos,
+             nowhere.err);
 }
