@@ -1,5 +1,6 @@
 // entact: the command-line client of an `entactd` server, over
-// `entact::client`.
+// `entact::client`, or of a cluster of them, over `entact::connect_cluster`
+// (--cluster): the commands take an `entact::database` either way.
 //
 //   entact get acct/1
 //   entact put acct/1 100 --if-absent        (or --if-version=N, or --force)
@@ -10,11 +11,13 @@
 //   entact stats
 //   entact --json --port=7411 get acct/1
 //   entact --tls-ca=ca.pem [--tls-cert=me.pem --tls-key=me.key] get acct/1
+//   entact --cluster=127.0.0.1:2181/shop txn acct/1=70 acct/2=130
 //
 // Options go through CAF's config system; `--help` lists them, the commands
 // and the exit codes. The command line is parsed by cli/parse_args. Results go to stdout; errors to stderr (with --json,
 // errors reported by the server are JSON objects on stdout as well).
 
+#include <algorithm>
 #include <chrono>
 #include <condition_variable>
 #include <cstdio>
@@ -32,6 +35,7 @@
 #include "cli/exit_codes.hpp"
 #include "cli/parse_args.hpp"
 #include "entact/client.hpp"
+#include "entact/connect_cluster.hpp"
 #include "entact/not_found.hpp"
 #include "cluster_cli.hpp"
 #include "entact/register_types.hpp"
@@ -180,7 +184,7 @@ void print_page(const entact::scan_page& page, bool json) {
 
 /// `scan`: the first page, or with --all every page, each from one
 /// snapshot of the server's store (not one snapshot for all of them).
-int run_scan(entact::client& db, const command& cmd, const cli_config& cfg) {
+int run_scan(entact::database& db, const command& cmd, const cli_config& cfg) {
   auto req = cmd.scan;
   for (;;) {
     auto page = db.scan(req);
@@ -199,20 +203,26 @@ int run_scan(entact::client& db, const command& cmd, const cli_config& cfg) {
   }
 }
 
-/// Connects, giving up after `timeout`: CAF's connect has no deadline of its
-/// own, and a host that drops packets would otherwise hang the CLI.
-caf::expected<std::unique_ptr<entact::client>>
-connect_within(entact::client_options opts, std::chrono::milliseconds timeout,
-               bool json) {
+/// What the commands run on: one server's client, or a cluster's.
+struct connection {
+  std::unique_ptr<entact::database> db;
+  /// `db` as one server's client (for `stats`); null for a cluster.
+  entact::client* node = nullptr;
+};
+
+/// Runs `connect`, giving up after `timeout`: CAF's connect has no deadline
+/// of its own, and a host that drops packets would otherwise hang the CLI.
+template <class Connect>
+auto connect_within(Connect connect, const std::string& where,
+                    std::chrono::milliseconds timeout, bool json) {
   std::mutex mtx;
   std::condition_variable cv;
   bool done = false;
-  auto where = opts.host + ":" + std::to_string(opts.port);
   std::thread watchdog{[&] {
     std::unique_lock<std::mutex> guard{mtx};
     if (cv.wait_for(guard, timeout, [&] { return done; }))
       return;
-    auto msg = "cannot reach entactd at " + where + " within "
+    auto msg = "cannot reach " + where + " within "
                + std::to_string(timeout.count()) + " ms";
     if (json)
       std::cout << "{\"error\":\"unreachable\",\"message\":" << json_string(msg)
@@ -221,7 +231,7 @@ connect_within(entact::client_options opts, std::chrono::milliseconds timeout,
       std::cerr << "entact: unreachable: " << msg << std::endl;
     std::_Exit(exit_unreachable);
   }};
-  auto result = entact::connect(std::move(opts));
+  auto result = connect();
   {
     std::lock_guard<std::mutex> guard{mtx};
     done = true;
@@ -231,7 +241,44 @@ connect_within(entact::client_options opts, std::chrono::milliseconds timeout,
   return result;
 }
 
-int run(entact::client& db, const command& cmd, const cli_config& cfg) {
+/// Connects to the cluster named by --cluster, or to --host/--port.
+caf::expected<connection> connect_to(const cli_config& cfg) {
+  auto timeout = std::chrono::milliseconds{cfg.timeout_ms};
+  if (!cfg.cluster.empty()) {
+    entact::cluster_client_options opts;
+    opts.request_timeout = timeout;
+    opts.connect_timeout = std::min(timeout, opts.connect_timeout);
+    auto db = connect_within(
+      [&] { return entact::connect_cluster(cfg.cluster, opts); },
+      "cluster " + cfg.cluster, timeout, cfg.json);
+    // No ZooKeeper session within the deadline: unreachable (exit 3), as
+    // when the watchdog above wins the race.
+    if (!db && entact::code_of(db.error()) == entact::errc::unavailable)
+      return entact::make_error(entact::errc::unreachable,
+                                "no ZooKeeper session for cluster "
+                                  + cfg.cluster + ": "
+                                  + detail_of(db.error()));
+    if (!db)
+      return std::move(db.error());
+    return connection{std::move(*db), nullptr};
+  }
+  entact::client_options opts;
+  opts.host = cfg.host;
+  opts.port = cfg.port;
+  opts.request_timeout = timeout;
+  opts.tls = cfg.tls;
+  auto db = connect_within([&] { return entact::connect(opts); },
+                           "entactd at " + opts.host + ":"
+                             + std::to_string(opts.port),
+                           timeout, cfg.json);
+  if (!db)
+    return std::move(db.error());
+  auto node = db->get();
+  return connection{std::move(*db), node};
+}
+
+int run(const connection& conn, const command& cmd, const cli_config& cfg) {
+  auto& db = *conn.db;
   auto fail = [&](const caf::error& err, const std::string& id) {
     return report(err, id, cfg.json, cfg.timeout_ms);
   };
@@ -267,7 +314,11 @@ int run(entact::client& db, const command& cmd, const cli_config& cfg) {
   } else if (cmd.name == "scan") {
     return run_scan(db, cmd, cfg);
   } else if (cmd.name == "stats") {
-    auto st = db.stats();
+    if (conn.node == nullptr) // parse_args refuses stats with --cluster
+      return fail(entact::make_error(entact::errc::invalid_argument,
+                                     "stats needs one server, not --cluster"),
+                  "");
+    auto st = conn.node->stats();
     if (!st)
       return fail(st.error(), "");
     if (cfg.json)
@@ -298,18 +349,12 @@ int main(int argc, char** argv) {
       << parsed.output << std::flush;
     return parsed.exit_code;
   }
-  auto& cmd = *parsed.cmd;
-  entact::client_options opts;
-  opts.host = cfg.host;
-  opts.port = cfg.port;
-  opts.request_timeout = std::chrono::milliseconds{cfg.timeout_ms};
-  opts.tls = cfg.tls;
-  auto timeout = std::chrono::milliseconds{cfg.timeout_ms};
-  auto db = connect_within(opts, timeout, cfg.json);
-  if (!db)
-    return report(db.error(), "", cfg.json, cfg.timeout_ms);
-  auto code = run(**db, cmd, cfg);
+  auto conn = connect_to(cfg);
+  if (!conn)
+    return report(conn.error(), "", cfg.json, cfg.timeout_ms);
+  auto code = run(*conn, *parsed.cmd, cfg);
   std::cout << std::flush;
-  (*db)->close();
+  if (conn->node != nullptr)
+    conn->node->close();
   return code;
 }

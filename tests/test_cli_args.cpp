@@ -149,6 +149,26 @@ BOOST_AUTO_TEST_CASE(scan_carries_its_options) {
   expect_usage_error({"scan", "--limit=4294967296"}, "--limit");
 }
 
+BOOST_AUTO_TEST_CASE(cluster_carries_its_address_for_the_entity_commands) {
+  for (auto args : std::vector<std::vector<std::string>>{
+         {"get", "a"}, {"put", "a", "1", "--if-absent"},
+         {"delete", "a", "--if-version=2"}, {"txn", "a=1", "b=2"},
+         {"modify", "a", "add", "5"}}) {
+    args.insert(args.begin(), "--cluster=127.0.0.1:2181/shop");
+    parsed p{args};
+    BOOST_TEST(p.res.exit_code == exit_ok, p.res.output);
+    BOOST_TEST(p.cmd().name == args[1]);
+    BOOST_TEST(p.cfg.cluster == "127.0.0.1:2181/shop");
+  }
+  parsed after{{"--json", "txn", "a=1", "b=2",
+                "--cluster=zk-1.example:2181/s_2", "--timeout-ms=500"}};
+  BOOST_TEST(after.cmd().writes.size() == 2u);
+  BOOST_TEST(after.cfg.cluster == "zk-1.example:2181/s_2");
+  BOOST_TEST(after.cfg.timeout_ms == 500u);
+  parsed none{{"get", "a"}};
+  BOOST_TEST(none.cfg.cluster.empty());
+}
+
 BOOST_AUTO_TEST_SUITE_END()
 
 BOOST_AUTO_TEST_SUITE(bad_command_lines)
@@ -207,6 +227,38 @@ BOOST_AUTO_TEST_CASE(options_that_would_do_nothing_or_cannot_work) {
                      "--host, --port and --timeout-ms must not be empty or 0");
   expect_usage_error({"--timeout-ms=0", "get", "a"}, "must not be empty or 0");
   expect_usage_error({"--host=", "get", "a"}, "option needs a value");
+}
+
+BOOST_AUTO_TEST_CASE(cluster_addresses_that_are_malformed) {
+  auto form = std::string{"--cluster=HOST:PORT/NAME"};
+  expect_usage_error({"--cluster=", "get", "a"}, "option needs a value");
+  for (auto bad : {"127.0.0.1:2181", "127.0.0.1:2181/", "/shop",
+                   "127.0.0.1/shop", ":2181/shop", "127.0.0.1:0/shop",
+                   "127.0.0.1:65536/shop", "127.0.0.1:x/shop",
+                   "h1:2181,h2:2181/shop", "127.0.0.1:2181/a/b",
+                   "127.0.0.1:2181/a.b", "127.0.0.1:2181/sh op"})
+    expect_usage_error({std::string{"--cluster="} + bad, "get", "a"}, form);
+  expect_usage_error({"--cluster=127.0.0.1:2181/"
+                        + std::string(65, 'n'),
+                      "get", "a"},
+                     "longer than 64 bytes");
+}
+
+BOOST_AUTO_TEST_CASE(cluster_with_one_servers_options_or_commands) {
+  auto zk = std::string{"--cluster=127.0.0.1:2181/shop"};
+  expect_usage_error({zk, "--port=7411", "get", "a"}, "drop --host and --port");
+  expect_usage_error({zk, "--host=127.0.0.1", "get", "a"},
+                     "drop --host and --port");
+  // Before the files are looked at: this one does not exist.
+  expect_usage_error({zk, "--tls-ca=no-such-ca.pem", "get", "a"},
+                     "--tls-* options do not apply to --cluster");
+  expect_usage_error({zk, "--tls-server-name=node", "get", "a"},
+                     "--tls-* options do not apply to --cluster");
+  expect_usage_error({zk, "scan", "--prefix=acct/"},
+                     "scan is not served with --cluster");
+  expect_usage_error({"stats", zk}, "stats is not served with --cluster");
+  // The command's own usage errors come first.
+  expect_usage_error({zk, "put", "a", "1"}, "put needs one of");
 }
 
 BOOST_AUTO_TEST_SUITE_END()

@@ -15,6 +15,7 @@ namespace entact::cli {
 
 class cli_config : public entact::config {
 public:
+  std::string cluster;
   std::string host = "127.0.0.1";
   uint16_t port = 7411;
   bool json = false;
@@ -31,6 +32,9 @@ public:
 
   cli_config() {
     opt_group{custom_options_, "global"}
+      .add(cluster, "cluster",
+           "HOST:PORT/NAME: ZooKeeper and a cluster's name; each id goes to "
+           "the node that owns its shard (not with --host, --port, --tls-*)")
       .add(host, "host", "address of the entactd server")
       .add(port, "port", "port of the entactd server")
       .add(json, "json", "print one JSON object per result")

@@ -6,6 +6,7 @@
 #include <caf/pec.hpp>
 
 #include "../noop_options.hpp"
+#include "entact/cluster/cluster_names.hpp"
 #include "error_detail.hpp"
 #include "exit_codes.hpp"
 
@@ -31,6 +32,13 @@ commands:
                                 most N (default 100) whose ids start with P and
                                 sort after ID; --all follows every page
   stats                         print the server's counters
+
+With --cluster=HOST:PORT/NAME (ZooKeeper's address and the cluster's name,
+as entactd's --cluster) get, put, delete, txn and modify go to the node
+that owns each id's shard, and a txn over ids of several nodes commits in
+two phases; scan and stats (one node's store and counters) are refused, as
+are --host, --port and --tls-* (the cluster client dials the nodes at the
+addresses they registered, without TLS).
 
 A put must say how it treats concurrent writers: exactly one of
 --if-version, --if-absent, --force. Options may come before or after the
@@ -60,7 +68,8 @@ exit codes:
       overloaded, lock timeout, storage failure, in doubt, ...)
   64  bad usage (unknown command or option, wrong arguments, put mode
       missing or ambiguous, non-numeric version, inconsistent --tls-*
-      options, an --openssl.* option: TLS is --tls-*)
+      options, an --openssl.* option: TLS is --tls-*; a malformed
+      --cluster, or with --host/--port/--tls-*, or with scan or stats)
 )";
 
 /// The write-mode flags, checked once for every subcommand.
@@ -187,13 +196,22 @@ std::optional<std::string> parse_stats(const write_flags& flags,
 struct subcommand {
   const char* name;
   subcommand_parser parse;
+  /// What `--cluster` says of it: empty if the cluster client serves it
+  /// (it goes through `entact::database`, one id's shard at a time or a
+  /// transaction across them), else why not.
+  const char* not_routed;
 };
 
 constexpr subcommand subcommands[] = {
-  {"get", parse_get},       {"put", parse_put},
-  {"delete", parse_delete}, {"txn", parse_txn},
-  {"modify", parse_modify}, {"scan", parse_scan},
-  {"stats", parse_stats},
+  {"get", parse_get, ""},
+  {"put", parse_put, ""},
+  {"delete", parse_delete, ""},
+  {"txn", parse_txn, ""},
+  {"modify", parse_modify, ""},
+  {"scan", parse_scan,
+   "a scan lists one store in id order and the ids of a cluster are spread "
+   "over every node's shards"},
+  {"stats", parse_stats, "the counters are one server's"},
 };
 
 /// "get, put, delete, txn, modify, stats".
@@ -222,6 +240,33 @@ std::optional<std::string> scan_options(const cli_config& cfg, command& cmd) {
   cmd.scan.include_deleted = cfg.include_deleted;
   cmd.all_pages = cfg.all;
   return std::nullopt;
+}
+
+/// `--cluster`: a well-formed address and none of the options of a single
+/// server (checked before the --tls-* files are).
+std::optional<std::string> cluster_options(const cli_config& cfg) {
+  if (!cfg.given("cluster"))
+    return std::nullopt;
+  if (auto where = entact::cluster::parse_cluster_address(cfg.cluster);
+      !where)
+    return "--cluster=HOST:PORT/NAME (ZooKeeper's address and the "
+           "cluster's name): " + detail_of(where.error());
+  if (cfg.given("host") || cfg.given("port"))
+    return std::string{"--cluster finds each id's node itself: drop --host "
+                       "and --port (or drop --cluster to talk to one node)"};
+  if (cfg.tls.enabled() || cfg.given("tls-server-name"))
+    return std::string{"--tls-* options do not apply to --cluster: the "
+                       "cluster client dials the nodes without TLS"};
+  return std::nullopt;
+}
+
+/// `--cluster` with a command the cluster client does not serve.
+std::optional<std::string> cluster_command(const cli_config& cfg,
+                                           const subcommand& sub) {
+  if (!cfg.given("cluster") || *sub.not_routed == '\0')
+    return std::nullopt;
+  return std::string{sub.name} + " is not served with --cluster: "
+         + sub.not_routed + " (run it against one node with --host/--port)";
 }
 
 /// CAF's parser stops at the first positional argument. So that options may
@@ -312,6 +357,8 @@ parse_result parse_command(const cli_config& cfg) {
       return usage_error(*err);
     if (auto err = scan_options(cfg, cmd))
       return usage_error(*err);
+    if (auto err = cluster_command(cfg, sub))
+      return usage_error(*err, false);
     return {exit_ok, std::move(cmd), {}};
   }
   return usage_error("unknown command '" + cmd.name + "' ("
@@ -334,6 +381,8 @@ parse_result parse_args(const std::vector<std::string>& args,
     cfg, "TLS is --tls-ca, --tls-server-name, --tls-cert and --tls-key");
   if (!noop.empty())
     return usage_error(noop, false);
+  if (auto err = cluster_options(cfg))
+    return usage_error(*err, false);
   if (cfg.tls.enabled())
     if (auto err = entact::check_tls_options(cfg.tls))
       return usage_error(detail_of(err), false);
