@@ -204,6 +204,11 @@ void cli_seeds() {
                                        "--timeout-ms=500", "get", "acct/1"}));
   write("cli_args", "tls", args({"--tls-ca=ca.pem", "--tls-cert=me.pem",
                                  "--tls-key=me.key", "get", "acct/1"}));
+  write("cli_args", "cluster-get",
+        args({"--cluster=127.0.0.1:2181/shop", "get", "acct/1"}));
+  write("cli_args", "cluster-txn",
+        args({"--json", "--cluster=zk.example:2181/shop", "txn", "a=1",
+              "b=2"}));
   write("cli_args", "help", args({"--help"}));
   write("cli_args", "unknown-option", args({"--bogus", "get", "a"}));
   write("cli_args", "openssl", args({"--openssl.cafile=x", "stats"}));
