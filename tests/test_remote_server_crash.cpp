@@ -89,14 +89,17 @@ BOOST_AUTO_TEST_CASE(writes_acknowledged_before_a_crash_survive_it) {
       wait_until([&] { return async_pending <= 500 || stop; }, 20s, 1ms);
     }
   });
-  // Crash once enough has been acknowledged (bounded wait).
+  // Crash once enough has been acknowledged (bounded wait). Under ASan
+  // beside another test, with 500 creates queued ahead of each update, an
+  // updater managed 11 in 20 s: the bar is what the checks below need
+  // (acknowledged writes of every kind), the deadline generous.
   bool enough = wait_until(
     [&] {
       std::lock_guard<std::mutex> guard{mtx};
-      return acked_async.size() >= 1000
-               && *std::min_element(acked.begin(), acked.end()) >= 20;
+      return acked_async.size() >= 500
+               && *std::min_element(acked.begin(), acked.end()) >= 5;
     },
-    20s);
+    60s);
   BOOST_TEST(enough);
   server.crash(); // SIGKILL with writes in flight
   auto crashed = steady_clock::now();
