@@ -40,6 +40,16 @@ void prepare_at(client& db, const entity_id& id, const txn_prepare& p) {
   BOOST_REQUIRE_MESSAGE(vote && *vote, why(vote));
 }
 
+/// True once `db`'s server holds no transaction prepared, within `limit`.
+bool none_prepared_within(client& db, std::chrono::seconds limit) {
+  return wait_until(
+    [&] {
+      auto list = db.prepared_transactions();
+      return list && list->empty();
+    },
+    limit);
+}
+
 } // namespace
 
 BOOST_AUTO_TEST_CASE(a_remote_coordinator_prepares_and_commits_at_entactd) {
@@ -107,12 +117,7 @@ BOOST_AUTO_TEST_CASE(a_restarted_entactd_asks_the_holder_over_the_network) {
   member.crash();
   member.restart();
   at_member = connect_or_throw(member.port());
-  BOOST_REQUIRE(wait_until(
-    [&] {
-      auto list = at_member->prepared_transactions();
-      return list && list->empty();
-    },
-    20s));
+  BOOST_REQUIRE(none_prepared_within(*at_member, 20s));
   BOOST_CHECK_EQUAL(at_member->get("acct/2")->value, "50");
   BOOST_CHECK_EQUAL(at_holder->get("acct/1")->value, "50");
 }
@@ -145,12 +150,7 @@ BOOST_AUTO_TEST_CASE(an_entactd_holder_forgets_once_its_participant_committed) {
   BOOST_CHECK_EQUAL(*at_holder->decision_of("r1"), twopc_outcome::commit);
   member.restart();
   at_member = connect_or_throw(member.port());
-  BOOST_REQUIRE(wait_until(
-    [&] {
-      auto list = at_member->prepared_transactions();
-      return list && list->empty();
-    },
-    10s));
+  BOOST_REQUIRE(none_prepared_within(*at_member, 10s));
   BOOST_CHECK_EQUAL(at_member->get("acct/2")->value, "50");
   // Forgotten: the holder now presumes abort for the name (recording
   // that), which no participant can ask any more.
