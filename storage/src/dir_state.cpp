@@ -1,15 +1,14 @@
 #include "dir_state.hpp"
 
 #include <cerrno>
-#include <cstring>
 #include <filesystem>
 #include <string_view>
 
-#include <fcntl.h>
 #include <unistd.h>
 
 #include "entact/errc.hpp"
 #include "entact/storage/store_dir.hpp"
+#include "fs_sync.hpp"
 
 namespace fs = std::filesystem;
 
@@ -24,23 +23,6 @@ std::string creation_marker() {
 namespace entact::storage::detail {
 
 namespace {
-
-caf::error fs_error(const std::string& what, const std::string& path,
-                    int err) {
-  return make_error(errc::storage_failure,
-                    what + " " + path + ": " + std::strerror(err));
-}
-
-// A created or removed name is durable only once its directory is synced.
-caf::error sync_dir(const std::string& path) {
-  int fd = ::open(path.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (fd < 0)
-    return fs_error("opening", path, errno);
-  int rc = ::fsync(fd);
-  int err = errno;
-  ::close(fd);
-  return rc == 0 ? caf::error{} : fs_error("syncing", path, err);
-}
 
 std::string marker_path(const std::string& dir) {
   return (fs::path{dir} / creation_marker()).string();
@@ -83,18 +65,9 @@ caf::error begin_creation(const std::string& path) {
   if (fs::create_directory(path, ec); ec)
     return fs_error("creating", path, ec.value());
   auto marker = marker_path(path);
-  int fd = ::open(marker.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC,
-                  0644);
-  if (fd < 0)
-    return fs_error("creating", marker, errno);
   constexpr std::string_view text = "an entact store is being created here\n";
-  bool ok = ::write(fd, text.data(), text.size())
-              == static_cast<ssize_t>(text.size())
-            && ::fsync(fd) == 0;
-  int err = errno;
-  ::close(fd);
-  if (!ok)
-    return fs_error("writing", marker, err);
+  if (auto err = write_synced(marker, text))
+    return err;
   return sync_dir(path);
 }
 
