@@ -291,6 +291,11 @@ const store_options& store::options() const noexcept {
   return impl_->opts;
 }
 
+std::string store::identity() const {
+  std::string id;
+  return impl_->db->GetDbIdentity(id).ok() ? id : std::string{};
+}
+
 rocksdb::OptimisticTransactionDB* store::raw_db() noexcept {
   impl_->outside_writer = true;
   // A group under way was decided on what the committer knew: wait until

@@ -275,6 +275,10 @@ public:
   /// Returns the options the store was opened with.
   const store_options& options() const noexcept;
 
+  /// RocksDB's unique identity of this database (its IDENTITY file), or
+  /// an empty string if it cannot be read.
+  std::string identity() const;
+
   /// The underlying database, for tests that write behind the store's back.
   /// From this call on the store no longer takes itself for the only
   /// writer: it waits for a group under way to commit, and every later
