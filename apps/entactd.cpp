@@ -22,6 +22,7 @@
 // Prints where it listens, shuts down cleanly on SIGINT/SIGTERM: every
 // acknowledged write is committed before it exits.
 
+#include <algorithm>
 #include <csignal>
 #include <cstdio>
 #include <fstream>
@@ -58,6 +59,7 @@ public:
   uint16_t port = 7411;
   bool sync = true;
   bool no_sync = false;
+  size_t partitions = 0;
   size_t resident_cap = 100000;
   size_t idle_timeout_ms = 30000;
   size_t max_value_bytes = 1024 * 1024;
@@ -114,6 +116,10 @@ public:
       .add(no_sync, "no-sync",
            "acknowledge writes before the WAL reaches the disk (a machine "
            "crash may lose the last writes)")
+      .add(partitions, "partitions",
+           "partitions of a new data directory, each with its own WAL and "
+           "committer (0: what the directory holds, 1 for a new one; fixed "
+           "at creation)")
       .add(resident_cap, "resident-cap", "most entity actors kept alive")
       .add(idle_timeout_ms, "idle-timeout-ms", "passivate idle entities")
       .add(max_value_bytes, "max-value-bytes", "largest value accepted")
@@ -190,7 +196,9 @@ public:
            "it once none does")
       .add(twopc_test_crash_at, "twopc-test-crash-at",
            "testing only: exit at once (code 86, nothing answered) when this "
-           "2PC step is durable: prepared, decided (as holder) or committed")
+           "2PC step is durable: prepared, decided (as holder) or committed; "
+           "or this step of a batch spanning partitions: span-held, "
+           "span-led or span-applied")
       .add(max_watches, "max-watches",
            "most watches open at once (remote and HTTP together)")
       .add(watch_queue_events, "watch-queue-events",
@@ -215,6 +223,7 @@ public:
     entact::engine_options opts;
     opts.path = data_dir;
     opts.sync = sync && !no_sync; // a command-line bool can only be set
+    opts.partitions = partitions;
     opts.resident_cap = resident_cap;
     opts.idle_timeout = std::chrono::milliseconds{idle_timeout_ms};
     opts.limits.max_value_bytes = max_value_bytes;
@@ -261,11 +270,15 @@ public:
 
   /// What is wrong with --twopc-test-crash-at, or "".
   std::string crash_step_error() const {
-    if (twopc_test_crash_at.empty() || twopc_test_crash_at == "prepared"
-        || twopc_test_crash_at == "decided"
-        || twopc_test_crash_at == "committed")
+    static const char* const steps[]
+      = {"prepared", "decided", "committed", "span-held", "span-led",
+         "span-applied"};
+    if (twopc_test_crash_at.empty()
+        || std::find(std::begin(steps), std::end(steps), twopc_test_crash_at)
+             != std::end(steps))
       return {};
-    return "--twopc-test-crash-at must be prepared, decided or committed";
+    return "--twopc-test-crash-at must be prepared, decided, committed, "
+           "span-held, span-led or span-applied";
   }
 
   /// What is wrong with --twopc-decision-wait-ms, or "".
@@ -341,6 +354,7 @@ bool salvage(const entact::engine_options& opts) {
   entact::storage::store_options so;
   so.path = opts.path;
   so.sync = opts.sync;
+  so.partitions = opts.partitions;
   so.limits = opts.limits;
   so.salvage_wal = true;
   auto st = entact::storage::store::open(so);

@@ -185,6 +185,8 @@ engine::open(engine_options opts, std::unique_ptr<entact::config> cfg) {
   storage::store_options store_opts;
   store_opts.path = opts.path;
   store_opts.sync = opts.sync;
+  store_opts.partitions = opts.partitions;
+  store_opts.span_test_hook = opts.twopc_test_hook;
   store_opts.limits = opts.limits;
   store_opts.on_commit = [watches](const std::vector<record>& committed) {
     watches->publish(committed);

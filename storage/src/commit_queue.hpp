@@ -2,23 +2,49 @@
 
 #include <condition_variable>
 #include <cstddef>
+#include <cstdint>
 #include <deque>
 #include <functional>
 #include <mutex>
+#include <string>
 #include <vector>
 
-#include "entact/storage/store.hpp"
+#include "partition.hpp"
 #include "entact/write_op.hpp"
 
 namespace entact::storage::detail {
 
-/// One atomic unit of `store::commit_async`, waiting for the committer;
+/// The part a queued batch plays in a batch that spans partitions
+/// (span_steps.cpp).
+enum class span_role : uint8_t {
+  /// A batch of this partition alone.
+  none,
+  /// Decide `ops` and hold their ids for `span`; write nothing. Answered
+  /// with the records decided.
+  hold,
+  /// Commit `ops` as a batch, and with it the span's intent (`intent_key`,
+  /// `intent_value`): the span's commit point. Synced whatever
+  /// `store_options::sync` says, as every step that writes.
+  lead,
+  /// Write `records` as they are (decided by this span's hold) and free
+  /// the span's ids once durable; no records: only free them.
+  apply,
+  /// Delete the intent under `intent_key`: every part is durable.
+  forget,
+};
+
+/// One atomic unit of `partition::commit_async`, waiting for the committer;
 /// or, with `job` set (and no ops), one two-phase-commit write, which the
-/// committer runs alone between groups.
+/// committer runs alone between groups; or a step of a spanning batch.
 struct pending_batch {
   std::vector<write_op> ops;
-  store::commit_callback done;
+  partition::commit_callback done;
   std::function<void()> job;
+  span_role role = span_role::none;
+  uint64_t span = 0;
+  std::vector<record> records;
+  std::string intent_key;
+  std::string intent_value;
 };
 
 /// The hand-off between callers of `commit_async` and the committer thread.

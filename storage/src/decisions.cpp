@@ -10,10 +10,10 @@
 #include <rocksdb/write_batch.h>
 
 #include "entact/errc.hpp"
-#include "entact/storage/store.hpp"
+#include "partition.hpp"
 #include "prepared_codec.hpp"
 #include "status.hpp"
-#include "store_impl.hpp"
+#include "partition_impl.hpp"
 #include "twopc_write.hpp"
 
 namespace entact::storage {
@@ -44,7 +44,7 @@ const std::string decision_keys_end{"e"};
 
 } // namespace
 
-caf::error store::impl::record_decision_now(
+caf::error partition::impl::record_decision_now(
   const std::string& txn, decision d, std::vector<std::string> participants) {
   auto existing = stored_decision(*db, txn);
   if (!existing)
@@ -64,7 +64,7 @@ caf::error store::impl::record_decision_now(
   return detail::write_twopc(*db, batch, "recording a decision");
 }
 
-caf::error store::impl::forget_decision_now(const std::string& txn) {
+caf::error partition::impl::forget_decision_now(const std::string& txn) {
   auto existing = stored_decision(*db, txn);
   if (!existing)
     return std::move(existing.error());
@@ -76,7 +76,7 @@ caf::error store::impl::forget_decision_now(const std::string& txn) {
   return detail::write_twopc(*db, batch, "forgetting a decision");
 }
 
-caf::error store::record_decision(std::string_view txn, decision d,
+caf::error partition::record_decision(std::string_view txn, decision d,
                                   std::vector<std::string> participants) {
   if (auto err = validate_txn_id(txn))
     return err;
@@ -97,13 +97,13 @@ caf::error store::record_decision(std::string_view txn, decision d,
   return result;
 }
 
-caf::expected<decision> store::decision_of(std::string_view txn) const {
+caf::expected<decision> partition::decision_of(std::string_view txn) const {
   if (auto err = validate_txn_id(txn))
     return err;
   return stored_decision(*impl_->db, std::string{txn});
 }
 
-caf::error store::forget_decision(std::string_view txn) {
+caf::error partition::forget_decision(std::string_view txn) {
   if (auto err = validate_txn_id(txn))
     return err;
   caf::error result;
@@ -114,7 +114,7 @@ caf::error store::forget_decision(std::string_view txn) {
 }
 
 caf::expected<std::vector<decision_info>>
-store::decisions(std::string_view after, size_t limit) const {
+partition::decisions(std::string_view after, size_t limit) const {
   if (limit == 0)
     return make_error(errc::invalid_argument, "a page of decisions needs a "
                                               "limit of at least 1");
@@ -145,7 +145,7 @@ store::decisions(std::string_view after, size_t limit) const {
   return page;
 }
 
-caf::expected<uint64_t> store::decision_count() const {
+caf::expected<uint64_t> partition::decision_count() const {
   rocksdb::Slice upper{decision_keys_end};
   rocksdb::ReadOptions ro;
   ro.iterate_upper_bound = &upper;

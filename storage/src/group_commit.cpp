@@ -1,5 +1,6 @@
 #include "group_commit.hpp"
 
+#include <algorithm>
 #include <memory>
 #include <string>
 #include <unordered_map>
@@ -13,6 +14,7 @@
 #include "entact/storage/record_codec.hpp"
 #include "known_versions.hpp"
 #include "prepared_set.hpp"
+#include "span_holds.hpp"
 #include "status.hpp"
 
 namespace entact::storage::detail {
@@ -36,16 +38,16 @@ public:
   };
 
   attempt(rocksdb::OptimisticTransactionDB& db, begin_transaction how,
-          const prepared_set& held)
-    : db_(db), held_(held) {
+          const prepared_set& held, const span_holds& spans)
+    : db_(db), held_(held), spans_(spans) {
     rocksdb::WriteOptions wo;
     wo.sync = how.sync;
     txn_.reset(db.BeginTransaction(wo));
   }
 
   attempt(rocksdb::OptimisticTransactionDB& db, plain how,
-          const prepared_set& held)
-    : db_(db), held_(held), in_flight_(how.in_flight) {
+          const prepared_set& held, const span_holds& spans)
+    : db_(db), held_(held), spans_(spans), in_flight_(how.in_flight) {
   }
 
   /// Learns the stored record of every id the group writes: from `known`
@@ -87,14 +89,43 @@ public:
       stored_.insert_or_assign(*ids[i], decode(*ids[i], statuses[i], values[i]));
   }
 
-  /// Decides every op of `ops`; on success the batch joins the overlay,
-  /// otherwise nothing of it does (all-or-nothing per batch).
-  outcome stage(const std::vector<write_op>& ops) {
+  /// Decides `batch` by its role (`span_role`): a plain batch or a span's
+  /// lead joins the overlay if every op passes, otherwise nothing of it
+  /// does (all-or-nothing per batch); the other steps of a spanning batch
+  /// as span_steps.cpp says.
+  outcome stage(const pending_batch& batch) {
+    switch (batch.role) {
+      case span_role::hold:
+        return stage_ops(batch.ops, batch.span, false);
+      case span_role::apply:
+        return stage_apply(batch);
+      case span_role::forget:
+        deletes_.push_back(batch.intent_key);
+        span_steps_ = true;
+        return std::vector<record>{};
+      case span_role::lead: {
+        auto result = stage_ops(batch.ops, 0, true);
+        if (result) {
+          puts_.emplace_back(batch.intent_key, batch.intent_value);
+          span_steps_ = true;
+        }
+        return result;
+      }
+      case span_role::none:
+        break;
+    }
+    return stage_ops(batch.ops, 0, true);
+  }
+
+  /// Decides every op of `ops` (for `span`, 0 for none); on success the
+  /// records join the overlay (`merge`) or, for a hold, their ids are held.
+  outcome stage_ops(const std::vector<write_op>& ops, uint64_t span,
+                    bool merge) {
     overlay staged;
     std::vector<record> results;
     results.reserve(ops.size());
     for (const auto& op : ops) {
-      if (auto err = refuse_held(op.id))
+      if (auto err = refuse_held(op.id, span))
         return err;
       auto current = current_of(op.id, staged);
       if (!current)
@@ -114,9 +145,31 @@ public:
       staged[op.id] = *next;
       results.push_back(std::move(*next));
     }
+    if (!merge) {
+      for (const auto& [id, rec] : staged) {
+        group_holds_.emplace(id, span);
+        new_holds_.emplace_back(span, id);
+      }
+      return results;
+    }
     for (auto& [id, rec] : staged)
       overlay_[id] = std::move(rec);
     return results;
+  }
+
+  /// A span's apply: the records its hold decided, written as they are
+  /// (their ids were held since, so nothing changed them).
+  outcome stage_apply(const pending_batch& batch) {
+    for (const auto& rec : batch.records)
+      if (span_of(rec.id) != batch.span)
+        return make_error(errc::storage_failure,
+                          rec.id + " is not held by the spanning batch "
+                                   "applying it");
+    for (const auto& rec : batch.records)
+      overlay_[rec.id] = rec;
+    released_.push_back(batch.span);
+    span_steps_ = true;
+    return batch.records;
   }
 
   /// Remembers in `known` what this attempt learned and wrote, once its
@@ -139,7 +192,7 @@ public:
   }
 
   bool has_writes() const noexcept {
-    return !overlay_.empty();
+    return !overlay_.empty() || !puts_.empty() || !deletes_.empty();
   }
 
   /// Writes the overlay and commits once: one WAL write (and sync). The
@@ -153,7 +206,21 @@ public:
       if (!s.ok())
         return s;
     }
+    for (const auto& [key, value] : puts_)
+      if (auto s = txn_->PutUntracked(key, value); !s.ok())
+        return s;
+    for (const auto& key : deletes_)
+      if (auto s = txn_->DeleteUntracked(key); !s.ok())
+        return s;
     return txn_->Commit();
+  }
+
+  /// Hands what the group did to its span steps to `out`.
+  template <class Result>
+  void give_steps_to(Result& out) const {
+    out.new_holds = new_holds_;
+    out.released = released_;
+    out.span_steps = span_steps_;
   }
 
   /// Hands what the group decided to `out`: the outcomes, the records to
@@ -161,6 +228,11 @@ public:
   void give_to(decided_group& out) {
     for (const auto& [id, rec] : overlay_)
       out.batch.Put(entity_key(id), encode_record(rec));
+    for (const auto& [key, value] : puts_)
+      out.batch.Put(key, value);
+    for (const auto& key : deletes_)
+      out.batch.Delete(key);
+    give_steps_to(out);
     for (auto& [id, rec] : stored_)
       if (rec && without_value_.count(id) == 0 && overlay_.count(id) == 0)
         out.read.push_back(std::move(*rec));
@@ -170,13 +242,27 @@ public:
 private:
   // A prepared transaction's ids wait for its commit or abort: writing one
   // now would change what it was decided against.
-  caf::error refuse_held(const entity_id& id) const {
-    if (held_.none_held())
-      return {};
-    if (auto txn = held_.holder_of(id))
-      return make_error(errc::lock_timeout, id + " is held by prepared "
-                                              "transaction " + *txn);
+  // So are a spanning batch's ids (but to that batch's own steps).
+  caf::error refuse_held(const entity_id& id, uint64_t own_span) const {
+    if (!held_.none_held())
+      if (auto txn = held_.holder_of(id))
+        return make_error(errc::lock_timeout, id + " is held by prepared "
+                                                "transaction " + *txn);
+    if (auto span = span_of(id); span != 0 && span != own_span)
+      return make_error(errc::lock_timeout,
+                        id + " is held by a batch spanning partitions");
     return {};
+  }
+
+  // The span holding `id` (before this group or by one of its holds), 0
+  // if none.
+  uint64_t span_of(const entity_id& id) const {
+    if (spans_.empty() && group_holds_.empty())
+      return 0;
+    if (auto span = spans_.holder_of(id))
+      return span;
+    auto i = group_holds_.find(id);
+    return i == group_holds_.end() ? 0 : i->second;
   }
 
   static caf::expected<record> decode(const entity_id& id,
@@ -230,6 +316,7 @@ private:
 
   rocksdb::DB& db_;
   const prepared_set& held_;
+  const span_holds& spans_;
   // Null when reading straight from `db_`.
   std::unique_ptr<rocksdb::Transaction> txn_;
   const overlay* in_flight_ = nullptr;
@@ -240,6 +327,14 @@ private:
   std::unordered_set<entity_id> without_value_;
   size_t ids_read_ = 0;
   overlay overlay_;
+  // Span steps: holds taken by this group, spans it applies, the intents
+  // it writes and deletes.
+  std::unordered_map<entity_id, uint64_t> group_holds_;
+  std::vector<std::pair<uint64_t, entity_id>> new_holds_;
+  std::vector<uint64_t> released_;
+  std::vector<std::pair<std::string, std::string>> puts_;
+  std::vector<std::string> deletes_;
+  bool span_steps_ = false;
 };
 
 // Decides every batch of `group` in order; returns how many the version
@@ -249,7 +344,7 @@ uint64_t stage_all(attempt& txn, const std::vector<pending_batch>& group,
   uint64_t refused = 0;
   outcomes.clear();
   for (const auto& batch : group) {
-    outcomes.push_back(txn.stage(batch.ops));
+    outcomes.push_back(txn.stage(batch));
     const auto& last = outcomes.back();
     // A failed read is the storage's fault, not the batch's: not a refusal.
     if (!last && code_of(last.error()) != errc::storage_failure)
@@ -278,9 +373,10 @@ decided_group decide_group(rocksdb::OptimisticTransactionDB& db,
                            const std::vector<pending_batch>& group,
                            const overlay* in_flight,
                            const known_versions* known,
-                           const prepared_set& held) {
+                           const prepared_set& held,
+                           const span_holds& spans) {
   decided_group result;
-  attempt txn{db, attempt::plain{in_flight}, held};
+  attempt txn{db, attempt::plain{in_flight}, held, spans};
   txn.read_all(group, known);
   result.ids_read = txn.ids_read();
   result.ids_known = txn.ids_known();
@@ -292,14 +388,20 @@ decided_group decide_group(rocksdb::OptimisticTransactionDB& db,
 group_result commit_group(rocksdb::OptimisticTransactionDB& db, bool sync,
                           const std::vector<pending_batch>& group,
                           const std::function<void()>& before_commit,
-                          known_versions* known, const prepared_set& held) {
+                          known_versions* known, const prepared_set& held,
+                          const span_holds& spans) {
   group_result result;
+  // A span's steps are synced whatever `sync` says (span_steps.cpp).
+  bool steps = std::any_of(group.begin(), group.end(), [](const auto& b) {
+    return b.role != span_role::none;
+  });
   for (int i = 0; i < max_group_attempts; ++i) {
-    attempt txn{db, attempt::begin_transaction{sync}, held};
+    attempt txn{db, attempt::begin_transaction{sync || steps}, held, spans};
     txn.read_all(group, known);
     result.ids_read += txn.ids_read();
     result.ids_known += txn.ids_known();
     result.refused = stage_all(txn, group, result.outcomes);
+    txn.give_steps_to(result);
     if (!txn.has_writes()) {
       if (known)
         txn.remember_in(*known);
@@ -319,7 +421,8 @@ group_result commit_group(rocksdb::OptimisticTransactionDB& db, bool sync,
     if (known)
       known->forget_all();
     if (!s.IsBusy() && !s.IsTryAgain()) {
-      fail_staged(result.outcomes, commit_error(s, sync));
+      fail_staged(result.outcomes, commit_error(s, sync || steps));
+      result.write_failed = true;
       return result;
     }
     ++result.retries;
@@ -328,6 +431,7 @@ group_result commit_group(rocksdb::OptimisticTransactionDB& db, bool sync,
               make_error(errc::storage_failure,
                          "commit kept conflicting with outside writes after "
                            + std::to_string(max_group_attempts) + " tries"));
+  result.write_failed = true;
   return result;
 }
 

@@ -3,6 +3,7 @@
 #include <cstdint>
 #include <functional>
 #include <unordered_map>
+#include <utility>
 #include <vector>
 
 #include <rocksdb/write_batch.h>
@@ -21,6 +22,7 @@ namespace entact::storage::detail {
 
 class known_versions;
 class prepared_set;
+class span_holds;
 
 /// How many times a group is re-run after RocksDB saw a write from outside
 /// before giving up with `storage_failure`. Each re-run reads fresh values,
@@ -41,6 +43,13 @@ struct group_result {
   /// Ids read from RocksDB / taken from `known_versions`, all attempts.
   uint64_t ids_read = 0;
   uint64_t ids_known = 0;
+  /// Span steps (span_steps.cpp): ids its holds took, spans its applies
+  /// free, and whether it has any step (then it is synced).
+  std::vector<std::pair<uint64_t, entity_id>> new_holds;
+  std::vector<uint64_t> released;
+  bool span_steps = false;
+  /// The commit failed (or kept conflicting): nothing was written.
+  bool write_failed = false;
 };
 
 /// The records a group writes, by id.
@@ -60,6 +69,11 @@ struct decided_group {
   uint64_t refused = 0;
   uint64_t ids_read = 0;
   uint64_t ids_known = 0;
+  /// As `group_result`'s: taken into the partition's `span_holds` once
+  /// decided (holds) and once durable (releases); written synced.
+  std::vector<std::pair<uint64_t, entity_id>> new_holds;
+  std::vector<uint64_t> released;
+  bool span_steps = false;
 };
 
 /// Decides `group` without a transaction, for a committer that is the only
@@ -75,7 +89,8 @@ decided_group decide_group(rocksdb::OptimisticTransactionDB& db,
                            const std::vector<pending_batch>& group,
                            const overlay* in_flight,
                            const known_versions* known,
-                           const prepared_set& held);
+                           const prepared_set& held,
+                           const span_holds& spans);
 
 /// The error of a commit that RocksDB refused with `s`: `in_doubt` for an
 /// I/O error with `sync` on (the WAL record may have reached the disk),
@@ -99,6 +114,7 @@ void fail_staged(std::vector<caf::expected<std::vector<record>>>& outcomes,
 group_result commit_group(rocksdb::OptimisticTransactionDB& db, bool sync,
                           const std::vector<pending_batch>& group,
                           const std::function<void()>& before_commit,
-                          known_versions* known, const prepared_set& held);
+                          known_versions* known, const prepared_set& held,
+                          const span_holds& spans);
 
 } // namespace entact::storage::detail

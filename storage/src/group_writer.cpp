@@ -22,11 +22,13 @@ group_writer::~group_writer() {
   thread_.join();
 }
 
-void group_writer::submit(rocksdb::WriteBatch& batch, then_fn then) {
+void group_writer::submit(rocksdb::WriteBatch& batch, then_fn then,
+                          bool force_sync) {
   std::unique_lock<std::mutex> guard{mtx_};
   cv_.wait(guard, [this] { return !busy_; });
   batch_ = &batch;
   then_ = std::move(then);
+  force_sync_ = force_sync;
   busy_ = true;
   written_ = false;
   guard.unlock();
@@ -58,13 +60,14 @@ void group_writer::run() {
       return;
     auto* batch = batch_;
     auto then = std::move(then_);
+    bool sync = sync_ || force_sync_;
     guard.unlock();
     rocksdb::Status s;
     if (batch->Count() > 0 && fail_ && fail_()) {
       s = rocksdb::Status::IOError("write failed on purpose (test)");
     } else if (batch->Count() > 0) {
       rocksdb::WriteOptions wo;
-      wo.sync = sync_;
+      wo.sync = sync;
       s = db_.Write(wo, batch);
     }
     guard.lock();

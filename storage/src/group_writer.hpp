@@ -39,7 +39,9 @@ public:
   /// Waits until the write before is done (its `then` ran), then hands
   /// `batch` to the thread, which writes it (nothing for an empty batch)
   /// and calls `then` with RocksDB's answer. `batch` must live until then.
-  void submit(rocksdb::WriteBatch& batch, then_fn then);
+  /// `force_sync`: synced even if the writer's `sync` is off.
+  void submit(rocksdb::WriteBatch& batch, then_fn then,
+              bool force_sync = false);
 
   /// Waits until the write handed over last was answered (its `then` may
   /// still run); returns RocksDB's answer (ok if nothing was ever written).
@@ -73,6 +75,7 @@ private:
   std::condition_variable cv_;
   rocksdb::WriteBatch* batch_ = nullptr;
   then_fn then_;
+  bool force_sync_ = false;
   // A group is handed over and its `then` has not finished.
   bool busy_ = false;
   // RocksDB answered the write of the group handed over last.

@@ -16,10 +16,10 @@
 #include "entact/decide.hpp"
 #include "entact/errc.hpp"
 #include "entact/storage/record_codec.hpp"
-#include "entact/storage/store.hpp"
+#include "partition.hpp"
 #include "prepared_codec.hpp"
 #include "status.hpp"
-#include "store_impl.hpp"
+#include "partition_impl.hpp"
 #include "twopc_write.hpp"
 #include "write_fence.hpp"
 
@@ -127,7 +127,7 @@ std::vector<write_op> ops_of(const prepared_txn& t) {
 } // namespace
 
 caf::expected<prepared_txn>
-store::impl::prepare_now(const prepare_request& req) {
+partition::impl::prepare_now(const prepare_request& req) {
   if (auto existing = prepared.find(req.txn)) {
     if (same_ops(*existing, req.ops))
       return *existing;
@@ -145,6 +145,10 @@ store::impl::prepare_now(const prepare_request& req) {
                                               + " is held by prepared "
                                                 "transaction "
                                               + *holder);
+  for (const auto& op : req.ops)
+    if (spans.holder_of(op.id) != 0)
+      return make_error(errc::lock_timeout,
+                        op.id + " is held by a batch spanning partitions");
   if (auto err = detail::fenced_error(fence, req.ops))
     return err;
   auto stored = read_stored(*db, req.ops);
@@ -180,7 +184,7 @@ store::impl::prepare_now(const prepare_request& req) {
 }
 
 caf::expected<records>
-store::impl::commit_prepared_now(const std::string& txn, bool as_decision) {
+partition::impl::commit_prepared_now(const std::string& txn, bool as_decision) {
   auto t = prepared.find(txn);
   if (!t)
     return unknown_txn(txn);
@@ -245,7 +249,7 @@ store::impl::commit_prepared_now(const std::string& txn, bool as_decision) {
   return std::move(result->next);
 }
 
-caf::error store::impl::abort_prepared_now(const std::string& txn) {
+caf::error partition::impl::abort_prepared_now(const std::string& txn) {
   if (!prepared.find(txn))
     return unknown_txn(txn);
   rocksdb::WriteBatch batch;
@@ -257,7 +261,7 @@ caf::error store::impl::abort_prepared_now(const std::string& txn) {
   return {};
 }
 
-caf::error store::impl::load_prepared() {
+caf::error partition::impl::load_prepared() {
   auto first = prepared_key("");
   auto end = std::string{"q"}; // the least key after every 'p' key
   rocksdb::Slice upper{end};
@@ -289,7 +293,7 @@ caf::error store::impl::load_prepared() {
   return {};
 }
 
-caf::expected<prepared_txn> store::prepare(prepare_request req) {
+caf::expected<prepared_txn> partition::prepare(prepare_request req) {
   if (auto err = validate_request(req, impl_->opts))
     return err;
   caf::expected<prepared_txn> result = closed_error();
@@ -298,7 +302,7 @@ caf::expected<prepared_txn> store::prepare(prepare_request req) {
   return result;
 }
 
-caf::expected<records> store::commit_prepared(std::string_view txn) {
+caf::expected<records> partition::commit_prepared(std::string_view txn) {
   if (auto err = validate_txn_id(txn))
     return err;
   caf::expected<records> result = closed_error();
@@ -310,7 +314,7 @@ caf::expected<records> store::commit_prepared(std::string_view txn) {
 }
 
 caf::expected<records>
-store::commit_prepared_as_decision(std::string_view txn) {
+partition::commit_prepared_as_decision(std::string_view txn) {
   if (auto err = validate_txn_id(txn))
     return err;
   caf::expected<records> result = closed_error();
@@ -320,7 +324,7 @@ store::commit_prepared_as_decision(std::string_view txn) {
   return result;
 }
 
-caf::error store::abort_prepared(std::string_view txn) {
+caf::error partition::abort_prepared(std::string_view txn) {
   if (auto err = validate_txn_id(txn))
     return err;
   caf::error result;
@@ -330,7 +334,7 @@ caf::error store::abort_prepared(std::string_view txn) {
   return result;
 }
 
-std::vector<prepared_txn> store::prepared() const {
+std::vector<prepared_txn> partition::prepared() const {
   return impl_->prepared.list();
 }
 

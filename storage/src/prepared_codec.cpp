@@ -85,6 +85,7 @@ namespace {
 
 constexpr uint8_t prepared_format = 1;
 constexpr uint8_t decision_format = 1;
+constexpr uint8_t intent_format = 1;
 
 // CAF's serializer takes its input by non-const reference (inspect is one
 // function for both directions); it only reads it.
@@ -180,6 +181,45 @@ caf::expected<decision_record> decode_decision(std::string_view txn,
                       "decision record of transaction " + std::string{txn}
                         + " holds an unknown outcome");
   return d;
+}
+
+std::string intent_prefix() {
+  return "i";
+}
+
+std::string intent_key(uint64_t span) {
+  static constexpr char digits[] = "0123456789abcdef";
+  std::string key = intent_prefix();
+  for (int shift = 60; shift >= 0; shift -= 4)
+    key.push_back(digits[(span >> shift) & 0xf]);
+  return key;
+}
+
+caf::expected<std::string> encode_intent(const span_intent& x) {
+  return encode(intent_format, x);
+}
+
+caf::expected<span_intent> decode_intent(std::string_view key,
+                                         std::string_view bytes) {
+  auto what = "intent " + std::string{key};
+  span_intent x;
+  if (auto err = decode(what, intent_format, bytes, x))
+    return err;
+  auto bad = [&](const char* why) {
+    return make_error(errc::storage_failure, what + " is damaged: " + why);
+  };
+  if (intent_key(x.span) != key)
+    return bad("it names another span");
+  if (x.parts.empty())
+    return bad("it has no parts");
+  for (const auto& part : x.parts) {
+    if (part.records.empty())
+      return bad("a part has no records");
+    for (const auto& rec : part.records)
+      if (rec.version == no_version || rec.id.empty())
+        return bad("a record has no id or no version");
+  }
+  return x;
 }
 
 int64_t now_ms() {

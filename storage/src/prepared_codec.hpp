@@ -24,6 +24,44 @@ typename Inspector::result_type inspect(Inspector& f, decision_record& x) {
            x.participants, x.created_ms);
 }
 
+/// The part of a spanning batch one partition writes (span_steps.cpp).
+struct span_part {
+  uint32_t partition = 0;
+  std::vector<record> records;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, span_part& x) {
+  return f(caf::meta::type_name("entact::span_part"), x.partition,
+           x.records);
+}
+
+/// A spanning batch's intent, recorded at its lead partition in the same
+/// atomic write as the lead's own part: the records every other partition
+/// writes, so that recovery can finish what a crash cut short.
+struct span_intent {
+  uint64_t span = 0;
+  std::vector<span_part> parts;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, span_intent& x) {
+  return f(caf::meta::type_name("entact::span_intent"), x.span, x.parts);
+}
+
+/// `'i'` + the span's number in 16 hex digits: an intent's key (sorting
+/// after every entity key and apart from the other record kinds).
+std::string intent_key(uint64_t span);
+std::string intent_prefix();
+
+caf::expected<std::string> encode_intent(const span_intent& x);
+
+/// Decodes the intent stored under `key`. Errors: `storage_failure` (as
+/// the other records; also another span than the key's, a part without
+/// records, a record without a version).
+caf::expected<span_intent> decode_intent(std::string_view key,
+                                         std::string_view bytes);
+
 /// Encodings of the 2PC records: `[format:u8]` then the record in CAF's
 /// binary serialisation (the inspect overloads of prepared.hpp). Errors:
 /// `storage_failure` (CAF refused, which it does not for these types).

@@ -16,7 +16,7 @@ namespace entact::storage::detail {
 /// Each hint carries the database's sequence number taken before its read
 /// began: the committer takes a hint only for an id it does not know and
 /// only if it has forgotten nothing since that sequence number (see
-/// `store::impl::learn_from_reads`). Bounded: past `capacity` hints waiting,
+/// `partition::impl::learn_from_reads`). Bounded: past `capacity` hints waiting,
 /// new ones are dropped (the committer then reads those ids, as without
 /// hints). Thread-safe.
 class read_hints {

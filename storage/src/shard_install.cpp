@@ -1,4 +1,4 @@
-// `store::install`: the records of a shard moved in from another node,
+// `partition::install`: the records of a shard moved in from another node,
 // written with the versions they had there. Newer-only, so that a copy, its
 // catch-up and any retry can overlap in any order and never take an id back
 // in time; one synced write, on the committer between groups, so no group
@@ -11,9 +11,9 @@
 
 #include "entact/errc.hpp"
 #include "entact/storage/record_codec.hpp"
-#include "entact/storage/store.hpp"
+#include "partition.hpp"
 #include "status.hpp"
-#include "store_impl.hpp"
+#include "partition_impl.hpp"
 
 namespace entact::storage {
 
@@ -56,7 +56,7 @@ caf::expected<version_t> stored_version(rocksdb::DB& db,
 
 } // namespace
 
-caf::expected<size_t> store::install(const std::vector<record>& records) {
+caf::expected<size_t> partition::install(const std::vector<record>& records) {
   if (auto err = validate_install(records, impl_->opts.limits))
     return err;
   caf::expected<size_t> result

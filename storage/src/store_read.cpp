@@ -5,9 +5,9 @@
 #include "entact/errc.hpp"
 #include "entact/saturating.hpp"
 #include "entact/storage/record_codec.hpp"
-#include "entact/storage/store.hpp"
+#include "partition.hpp"
 #include "status.hpp"
-#include "store_impl.hpp"
+#include "partition_impl.hpp"
 
 namespace entact::storage {
 
@@ -42,7 +42,7 @@ caf::error reply_too_large(size_t fit, size_t ids, size_t reached,
 
 } // namespace
 
-caf::expected<record> store::read(std::string_view id) const {
+caf::expected<record> partition::read(std::string_view id) const {
   if (auto err = validate_id(id, impl_->opts.limits))
     return err;
   // Taken before the read: the read sees at least this state.
@@ -56,7 +56,7 @@ caf::expected<record> store::read(std::string_view id) const {
 }
 
 caf::expected<std::vector<record>>
-store::read_many(const std::vector<entity_id>& ids) const {
+partition::read_many(const std::vector<entity_id>& ids) const {
   // The one place the read limits are enforced: the embedded engine and
   // a server's readers both read through here.
   if (auto err = validate_read(ids, impl_->opts.limits))
@@ -91,6 +91,58 @@ store::read_many(const std::vector<entity_id>& ids) const {
         return reply_too_large(i, ids.size(), reply_bytes, lim);
       result.push_back(std::move(*rec));
     }
+  }
+  return result;
+}
+
+} // namespace entact::storage
+
+namespace entact::storage {
+
+caf::expected<record> store::read(std::string_view id) const {
+  if (impl_->parts.size() == 1)
+    return impl_->parts.front()->read(id);
+  if (auto err = validate_id(id, impl_->opts.limits))
+    return err;
+  return impl_->of(id).read(id);
+}
+
+// Several partitions: each reads its ids from its own snapshot; the bound
+// on the reply is checked again over the whole, in the order asked.
+caf::expected<std::vector<record>>
+store::read_many(const std::vector<entity_id>& ids) const {
+  if (impl_->parts.size() == 1)
+    return impl_->parts.front()->read_many(ids);
+  const auto& lim = impl_->opts.limits;
+  if (auto err = validate_read(ids, lim))
+    return err;
+  auto count = impl_->parts.size();
+  std::vector<std::vector<entity_id>> asked(count);
+  std::vector<size_t> part_of(ids.size());
+  for (size_t i = 0; i < ids.size(); ++i) {
+    part_of[i] = partition_of(ids[i], count);
+    asked[part_of[i]].push_back(ids[i]);
+  }
+  std::vector<std::vector<record>> read(count);
+  for (size_t k = 0; k < count; ++k) {
+    if (asked[k].empty())
+      continue;
+    auto recs = impl_->parts[k]->read_many(asked[k]);
+    if (!recs)
+      return std::move(recs.error());
+    read[k] = std::move(*recs);
+  }
+  std::vector<size_t> next(count, 0);
+  std::vector<record> result;
+  result.reserve(ids.size());
+  size_t reply_bytes = 0;
+  for (size_t i = 0; i < ids.size(); ++i) {
+    auto& rec = read[part_of[i]][next[part_of[i]]++];
+    reply_bytes = entact::detail::add_sat(
+      reply_bytes, entact::detail::add_sat(rec.id.size(), rec.value.size()));
+    if (reply_bytes > lim.max_read_bytes)
+      return reply_too_large(i, ids.size(), reply_bytes, lim);
+    result.push_back(std::move(rec));
   }
   return result;
 }

@@ -1,4 +1,4 @@
-// store::scan: one page of entity records in key order, from one snapshot.
+// partition::scan: one page of entity records in key order, from one snapshot.
 // Entity keys are 'e' + id and metadata keys 'm' + name (record_codec.hpp),
 // so the page's iterator is bounded to 'e' + prefix .. entity_keys_end:
 // it never walks the store, and never meets a metadata key.
@@ -12,9 +12,9 @@
 #include "entact/errc.hpp"
 #include "entact/saturating.hpp"
 #include "entact/storage/record_codec.hpp"
-#include "entact/storage/store.hpp"
+#include "partition.hpp"
 #include "status.hpp"
-#include "store_impl.hpp"
+#include "partition_impl.hpp"
 
 namespace entact::storage {
 
@@ -39,7 +39,7 @@ std::string first_key(const scan_request& req) {
 
 } // namespace
 
-caf::expected<scan_page> store::scan(const scan_request& req) const {
+caf::expected<scan_page> partition::scan(const scan_request& req) const {
   const auto& lim = impl_->opts.limits;
   if (auto err = validate_scan(req, lim))
     return err;
@@ -89,6 +89,54 @@ caf::expected<scan_page> store::scan(const scan_request& req) const {
   if (!it->status().ok())
     return detail::storage_error("scanning", it->status());
   return page;
+}
+
+} // namespace entact::storage
+
+namespace entact::storage {
+
+// Several partitions: a page of each, merged in id order. A partition
+// whose page ended early (`next_after`) may hold ids past its cursor that
+// sort before another partition's records, so the merged page stops at
+// the least such cursor; past it nothing is returned, and that cursor (or
+// the last record, for a page cut by its own bounds) is the next `after`.
+caf::expected<scan_page> store::scan(const scan_request& req) const {
+  if (impl_->parts.size() == 1)
+    return impl_->parts.front()->scan(req);
+  const auto& lim = impl_->opts.limits;
+  if (auto err = validate_scan(req, lim))
+    return err;
+  std::vector<record> all;
+  std::optional<entity_id> cutoff;
+  for (const auto& p : impl_->parts) {
+    auto page = p->scan(req);
+    if (!page)
+      return std::move(page.error());
+    if (page->next_after && (!cutoff || *page->next_after < *cutoff))
+      cutoff = page->next_after;
+    for (auto& rec : page->records)
+      all.push_back(std::move(rec));
+  }
+  std::sort(all.begin(), all.end(),
+            [](const record& x, const record& y) { return x.id < y.id; });
+  scan_page merged;
+  auto most = page_limit(req, lim);
+  size_t reply_bytes = 0;
+  for (auto& rec : all) {
+    if (cutoff && rec.id > *cutoff)
+      break;
+    auto with = entact::detail::add_sat(
+      reply_bytes, entact::detail::add_sat(rec.id.size(), rec.value.size()));
+    if (merged.records.size() >= most
+        || (!merged.records.empty() && with > lim.max_read_bytes)) {
+      merged.next_after = merged.records.back().id;
+      return merged;
+    }
+    reply_bytes = with;
+    merged.records.push_back(std::move(rec));
+  }
+  merged.next_after = cutoff;
+  return merged;
 }
 
 } // namespace entact::storage

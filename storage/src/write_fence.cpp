@@ -1,15 +1,15 @@
-// The write fence of a shard move (store::fence): the committer refuses a
+// The write fence of a shard move (partition::fence): the committer refuses a
 // fenced id's batch before it is decided, so once the fence is set (between
 // two groups) nothing of the fenced ids changes but by `install`.
 
 #include "write_fence.hpp"
 
 #include "entact/errc.hpp"
-#include "store_impl.hpp"
+#include "partition_impl.hpp"
 
 namespace entact::storage {
 
-caf::error store::fence(std::function<bool(const entity_id&)> refuse) {
+caf::error partition::fence(std::function<bool(const entity_id&)> refuse) {
   if (!impl_->run_alone([&] { impl_->fence = std::move(refuse); }))
     return make_error(errc::closed, "the store is closed");
   return {};

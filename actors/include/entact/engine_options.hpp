@@ -24,6 +24,13 @@ struct engine_options {
   /// Sync the WAL before acknowledging a write (no acknowledged write lost
   /// even on power failure). Off: a machine crash may lose the last writes.
   bool sync = true;
+  /// Partitions of the store (`storage::store_options::partitions`): each
+  /// with its own WAL and committer, so durable writes of different
+  /// entities sync in parallel; a batch or transaction whose entities live
+  /// in several is still atomic, at the cost of a second group commit.
+  /// Fixed when the data directory is created; 0: whatever it holds (1
+  /// for a new one).
+  size_t partitions = 0;
   /// Most entity actors kept alive; past it the least recently used idle
   /// ones are passivated.
   size_t resident_cap = 100000;
@@ -123,7 +130,10 @@ struct engine_options {
   /// name of each 2PC step once it is durable and before it is answered:
   /// "prepared" (a vote), "decided" (the holder's commit as decision),
   /// "committed" (a participant's commit sent by a coordinator). Runs on
-  /// the thread of the store's 2PC calls; empty: nothing is called.
+  /// the thread of the store's 2PC calls; and, on a committer thread, the
+  /// steps of a batch spanning partitions ("span-held", "span-led",
+  /// "span-applied": `storage::store_options::span_test_hook`). Empty:
+  /// nothing is called.
   std::function<void(const char* step)> twopc_test_hook;
 };
 

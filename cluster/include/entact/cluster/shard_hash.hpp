@@ -3,12 +3,11 @@
 #include <cstdint>
 #include <string_view>
 
+#include "entact/id_hash.hpp"
+
 namespace entact::cluster {
 
-/// FNV-1a, 64 bits, of `bytes`: the stable hash that places ids on shards.
-/// Fixed forever for a cluster's data (std::hash may differ between
-/// builds and platforms, and would move every entity).
-uint64_t fnv1a_64(std::string_view bytes) noexcept;
+using entact::fnv1a_64;
 
 /// The shard of entity `id` in a cluster of `shards` shards (> 0):
 /// `fnv1a_64(id) % shards`.

@@ -45,13 +45,27 @@ struct store_stats {
   uint64_t writer_cpu_ns = 0;
   /// Entity writes in the batches that committed.
   uint64_t writes_committed = 0;
+  /// Batches that spanned partitions (committed or not).
+  uint64_t spanning_batches = 0;
+  /// Partitions (each counter above sums over them).
+  uint64_t partitions = 1;
   /// Batches per group commit, and seconds per group commit (from the
   /// group's reads to its durable commit, WAL sync included).
   bucket_counts group_batches;
   bucket_counts commit_seconds;
 };
 
-/// Durable home of all entities: a RocksDB `OptimisticTransactionDB`.
+/// Durable home of all entities: one RocksDB `OptimisticTransactionDB` per
+/// partition (`store_options::partitions`; one by default). An id lives in
+/// the partition `partition_of` names. What follows is each partition's
+/// committer; a batch whose ids live in several partitions is committed
+/// atomically across them as span_steps.cpp describes (a hold of its ids
+/// in every partition but the lowest, then the lowest's part with an
+/// intent record in one synced write -- the commit point --, then the
+/// others' parts): it costs two group commits in sequence instead of one.
+/// Reads of several ids (`read_many`, `scan`) take one snapshot per
+/// partition: a read that is not under a transaction's locks may see a
+/// spanning batch's parts land one after the other.
 ///
 /// Writes go through one committer that gathers the batches queued since
 /// its last group: it learns the stored records of all the group's ids,
@@ -272,14 +286,20 @@ public:
   /// Returns the counters so far.
   store_stats stats() const;
 
-  /// Returns the options the store was opened with.
+  /// Returns the options the store was opened with (`partitions`: the
+  /// count it has).
   const store_options& options() const noexcept;
 
-  /// RocksDB's unique identity of this database (its IDENTITY file), or
-  /// an empty string if it cannot be read.
+  /// RocksDB's unique identity of this database (its IDENTITY file; of the
+  /// first partition for several); empty if it cannot be read.
   std::string identity() const;
 
-  /// The underlying database, for tests that write behind the store's back.
+  /// The partition `id` lives in, of `count`: a stable hash, fixed
+  /// forever for stored data.
+  static size_t partition_of(std::string_view id, size_t count) noexcept;
+
+  /// The underlying database (the first partition's), for tests that write
+  /// behind the store's back.
   /// From this call on the store no longer takes itself for the only
   /// writer: it waits for a group under way to commit, and every later
   /// group reads (and tracks) every id it writes, so a write through this
@@ -295,8 +315,11 @@ public:
   /// API.
   void set_before_commit_hook(std::function<void()> hook);
 
-private:
+  /// The state behind a store (opaque; named here for storage's own
+  /// source files).
   struct impl;
+
+private:
   explicit store(std::unique_ptr<impl> ptr);
   std::unique_ptr<impl> impl_;
 };

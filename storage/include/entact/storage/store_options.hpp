@@ -57,6 +57,20 @@ struct store_options {
   /// real one): so tests can fail one group in the middle of the pipeline.
   /// Must not block or throw. Empty: never.
   std::function<bool()> fail_write_for_test = nullptr;
+  /// How many partitions the store keeps its entities in: each a RocksDB
+  /// database of its own (`path`/p0 .. p<N-1>) with its own WAL and
+  /// committer, so that their syncs run in parallel; an id lives in one,
+  /// chosen by hash. Fixed when the store is created: 0 opens whatever the
+  /// directory holds (1 for a new store), another count than it holds is
+  /// refused. 1 is the single database at `path` itself.
+  size_t partitions = 0;
+  /// Testing only: told each step of a batch spanning partitions as it
+  /// completes -- "span-held" (every hold answered, nothing written),
+  /// "span-led" (the lead's part and the intent durable: the commit point),
+  /// "span-applied" (every part durable, the intent not yet deleted) -- on
+  /// a committer thread, so a test can crash the process exactly there.
+  /// Must not block. Empty: nobody is told.
+  std::function<void(const char* step)> span_test_hook = nullptr;
 };
 
 } // namespace entact::storage
