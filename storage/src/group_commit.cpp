@@ -165,6 +165,13 @@ public:
         return make_error(errc::storage_failure,
                           rec.id + " is not held by the spanning batch "
                                    "applying it");
+    if (batch.records.empty()) {
+      // The span was refused: nothing to write, its ids free at once (for
+      // the caller's next batch, which may follow in this very group).
+      group_released_.insert(batch.span);
+      released_now_.push_back(batch.span);
+      return batch.records;
+    }
     for (const auto& rec : batch.records)
       overlay_[rec.id] = rec;
     released_.push_back(batch.span);
@@ -220,6 +227,7 @@ public:
   void give_steps_to(Result& out) const {
     out.new_holds = new_holds_;
     out.released = released_;
+    out.released_now = released_now_;
     out.span_steps = span_steps_;
   }
 
@@ -259,10 +267,12 @@ private:
   uint64_t span_of(const entity_id& id) const {
     if (spans_.empty() && group_holds_.empty())
       return 0;
-    if (auto span = spans_.holder_of(id))
-      return span;
-    auto i = group_holds_.find(id);
-    return i == group_holds_.end() ? 0 : i->second;
+    // A hold of this group first: it may have taken an id that a release
+    // earlier in the group freed.
+    if (auto i = group_holds_.find(id); i != group_holds_.end())
+      return i->second;
+    auto span = spans_.holder_of(id);
+    return group_released_.count(span) != 0 ? 0 : span;
   }
 
   static caf::expected<record> decode(const entity_id& id,
@@ -332,6 +342,8 @@ private:
   std::unordered_map<entity_id, uint64_t> group_holds_;
   std::vector<std::pair<uint64_t, entity_id>> new_holds_;
   std::vector<uint64_t> released_;
+  std::vector<uint64_t> released_now_;
+  std::unordered_set<uint64_t> group_released_;
   std::vector<std::pair<std::string, std::string>> puts_;
   std::vector<std::string> deletes_;
   bool span_steps_ = false;

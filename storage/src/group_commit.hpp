@@ -44,9 +44,12 @@ struct group_result {
   uint64_t ids_read = 0;
   uint64_t ids_known = 0;
   /// Span steps (span_steps.cpp): ids its holds took, spans its applies
-  /// free, and whether it has any step (then it is synced).
+  /// free once durable, spans freed as soon as decided (a refused span's
+  /// release, which writes nothing), and whether it has any step that
+  /// writes (then it is synced).
   std::vector<std::pair<uint64_t, entity_id>> new_holds;
   std::vector<uint64_t> released;
+  std::vector<uint64_t> released_now;
   bool span_steps = false;
   /// The commit failed (or kept conflicting): nothing was written.
   bool write_failed = false;
@@ -73,6 +76,7 @@ struct decided_group {
   /// decided (holds) and once durable (releases); written synced.
   std::vector<std::pair<uint64_t, entity_id>> new_holds;
   std::vector<uint64_t> released;
+  std::vector<uint64_t> released_now;
   bool span_steps = false;
 };
 

@@ -81,7 +81,12 @@ void partition::impl::pipeline(std::vector<detail::pending_batch> group) {
       *db, group, in_flight ? &in_flight->decided.writes : nullptr, &known,
       prepared, spans);
   } while (!settle_in_flight());
-  // Held from now on, for the groups decided while this one is written.
+  // Held from now on, for the groups decided while this one is written;
+  // a refused span's ids are free from now on.
+  // (Releases first: a hold of this group may have taken an id a release
+  // of this group freed.)
+  for (auto span : next->decided.released_now)
+    spans.release(span);
   for (const auto& [span, id] : next->decided.new_holds)
     spans.hold(span, id);
   next->group = std::move(group);
@@ -148,11 +153,13 @@ void partition::impl::commit_checked(std::vector<detail::pending_batch>& group) 
   auto result = detail::commit_group(*db, opts.sync, group, hook(), nullptr,
                                      prepared, spans);
   note_forgetting();
+  for (auto span : result.released_now)
+    spans.release(span);
   if (!result.write_failed) {
-    for (const auto& [span, id] : result.new_holds)
-      spans.hold(span, id);
     for (auto span : result.released)
       spans.release(span);
+    for (const auto& [span, id] : result.new_holds)
+      spans.hold(span, id);
   }
   if (result.committed) {
     ++groups;

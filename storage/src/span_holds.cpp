@@ -12,7 +12,8 @@ void span_holds::release(uint64_t span) {
   if (i == by_span_.end())
     return;
   for (const auto& id : i->second)
-    by_id_.erase(id);
+    if (auto j = by_id_.find(id); j != by_id_.end() && j->second == span)
+      by_id_.erase(j);
   by_span_.erase(i);
 }
 
