@@ -1,7 +1,8 @@
 // entact_bench: entact against raw RocksDB and a lock-based baseline, on the
 // same machine, the same librocksdb and the same filesystem, in one run.
 //
-//   entact_bench [--smoke] [--json=FILE] [--only=W1,W2,...] [--help]
+//   entact_bench [--smoke] [--json=FILE] [--only=W1,W2,...]
+//                [--partitions=1,2,4] [--help]
 //
 // Prints one table per workload (each entact figure beside its baselines
 // and as a ratio), then the targets and the correctness checks; writes the
@@ -20,6 +21,7 @@
 
 #include "harness/machine.hpp"
 #include "harness/options.hpp"
+#include "harness/partition_ratios.hpp"
 #include "harness/report.hpp"
 #include "harness/results_json.hpp"
 #include "harness/table.hpp"
@@ -72,6 +74,7 @@ int run(int argc, char** argv) {
   // Present workloads in their natural order.
   std::stable_sort(rep.workloads.begin(), rep.workloads.end(),
                    [](const auto& a, const auto& b) { return a.id < b.id; });
+  add_partition_ratios(cfg, rep);
   add_targets(cfg, rep);
   print_table(cfg, rep, machine);
   if (!cfg.json_path.empty()) {

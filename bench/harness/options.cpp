@@ -1,5 +1,6 @@
 #include "harness/options.hpp"
 
+#include <algorithm>
 #include <cstdlib>
 #include <iostream>
 #include <set>
@@ -17,6 +18,7 @@ public:
   config cfg;
   std::vector<std::string> only;
   std::vector<std::string> systems;
+  std::vector<size_t> partitions;
   double seconds;
   double warmup;
   bool w3_no_sync = false;
@@ -36,6 +38,7 @@ public:
       cfg.w8_entities = 200;
       cfg.w9_accounts = 300;
     }
+    partitions = cfg.partitions;
     seconds = cfg.timing.measure.count();
     warmup = cfg.timing.warmup.count();
     opt_group{custom_options_, "global"}
@@ -57,6 +60,10 @@ public:
       .add(cfg.clients, "clients", "concurrent clients [64]")
       .add(cfg.entities, "entities", "entities of W1/W2/W6 [100000; smoke "
                                      "2000]")
+      .add(partitions, "partitions",
+           "partition counts of entact's store for the entact rows of W1, "
+           "W2, W3 and W6, with 1 (today's rows); each other count adds "
+           "rows on a fresh directory [1,2]")
       .add(cfg.cold, "cold",
            "do not make them resident (untimed gets) first: the timed run "
            "then includes actor activation")
@@ -96,6 +103,30 @@ public:
 [[noreturn]] void bad_usage(const std::string& what) {
   std::cerr << "entact_bench: " << what << " (see --help)" << std::endl;
   std::exit(64);
+}
+
+// The store's own bound (storage's partition_layout.hpp, not public); a
+// list longer than this has repeats.
+constexpr size_t bench_max_partitions = 64;
+
+/// --partitions, ascending and without repeats; bad usage unless every
+/// count is in [1, 64] and 1 is among them (its rows are the ones the
+/// baselines and targets compare, and the others' ratios refer to).
+std::vector<size_t> checked_partitions(std::vector<size_t> counts) {
+  if (counts.size() > bench_max_partitions)
+    bad_usage("--partitions: at most " + std::to_string(bench_max_partitions)
+              + " counts");
+  std::sort(counts.begin(), counts.end());
+  counts.erase(std::unique(counts.begin(), counts.end()), counts.end());
+  if (!counts.empty() && counts.front() == 0)
+    bad_usage("--partitions: a count must be >= 1");
+  if (counts.empty() || counts.front() != 1)
+    bad_usage("--partitions: the list must include 1, as in "
+              "--partitions=1,2,4");
+  if (counts.back() > bench_max_partitions)
+    bad_usage("--partitions: a store has at most "
+              + std::to_string(bench_max_partitions) + " partitions");
+  return counts;
 }
 
 } // namespace
@@ -155,6 +186,7 @@ config parse_options(int argc, char** argv) {
         && cfg.w6_rate >= 0))
     bad_usage("--seconds and --w6-seconds must be > 0, --warmup and "
               "--w6-rate >= 0");
+  cfg.partitions = checked_partitions(opts.partitions);
   return cfg;
 }
 

@@ -4,6 +4,10 @@
 
 namespace bench {
 
+std::string partitioned(const std::string& system, size_t n) {
+  return n == 1 ? system : system + ", " + std::to_string(n) + " partitions";
+}
+
 void report::begin(const std::string& id, const std::string& title) {
   workloads.push_back({id, title});
   std::cout << "\n== " << id << " " << title << std::endl;
@@ -49,7 +53,7 @@ const row* report::find(const std::string& w,
 
 double report::metric(const std::string& w, const std::string& name) const {
   for (const auto& x : rows)
-    if (x.workload == w)
+    if (x.workload == w && x.partitions == 1)
       for (const auto& [k, v] : x.metrics)
         if (k == name)
           return v;

@@ -22,7 +22,14 @@ struct row {
   run_result r;
   std::vector<std::pair<std::string, double>> metrics;
   std::string note;
+  /// Partitions of entact's store in this run (1 for every row but the
+  /// extra ones --partitions adds, named by `partitioned`).
+  size_t partitions = 1;
 };
+
+/// The name of `system`'s row with `n` partitions: `system` itself for 1
+/// (today's rows), "entact, 2 partitions" for 2.
+std::string partitioned(const std::string& system, size_t n);
 
 /// A goal, reported as met or missed; never a failure.
 struct target {
@@ -75,7 +82,7 @@ struct report {
   /// The row of `system` in `w`, or null.
   const row* find(const std::string& w, const std::string& system) const;
 
-  /// The first metric `name` of any row of `w`, 0 if none.
+  /// The first metric `name` of any one-partition row of `w`, 0 if none.
   double metric(const std::string& w, const std::string& name) const;
 };
 

@@ -23,6 +23,13 @@ std::string machine_object(const machine_info& m) {
   return machine.object();
 }
 
+std::string partitions_array(const config& cfg) {
+  std::vector<std::string> counts;
+  for (auto n : cfg.partitions)
+    counts.push_back(json::number(static_cast<double>(n)));
+  return json::array(counts);
+}
+
 std::string config_object(const config& cfg) {
   json conf;
   conf.boolean("smoke", cfg.smoke)
@@ -31,6 +38,7 @@ std::string config_object(const config& cfg) {
     .num("clients", static_cast<double>(cfg.clients))
     .num("entities", static_cast<double>(cfg.entities))
     .num("value_bytes", static_cast<double>(cfg.value_bytes))
+    .field("partitions", partitions_array(cfg))
     .num("seconds", cfg.timing.measure.count())
     .num("warmup_seconds", cfg.timing.warmup.count())
     .num("w5_resident", static_cast<double>(cfg.w5_resident))
@@ -73,6 +81,7 @@ std::string rows_array(const report& rep) {
       .str("system", x.system)
       .boolean("entact", x.entact)
       .boolean("primary", x.primary)
+      .num("partitions", static_cast<double>(x.partitions))
       .str("how", x.note)
       .num("ops_per_s", x.r.ops_per_s())
       .num("seconds", x.r.seconds)

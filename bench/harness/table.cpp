@@ -1,17 +1,20 @@
 #include "harness/table.hpp"
 
+#include <algorithm>
 #include <cstdio>
 #include <iostream>
 
 #include "harness/format.hpp"
+#include "harness/partition_ratios.hpp"
 
 namespace bench {
 
 namespace {
 
-// The heading and every row share one layout, so the columns line up.
+// The heading and every row share one layout, so the columns line up; the
+// first column is as wide as the workload's longest system name.
 constexpr const char* row_format
-  = "  %-18s %9s %8s %7s %7s %8s %9s %6s %6s %7s  %s\n";
+  = "  %-*s %9s %8s %7s %7s %8s %9s %6s %6s %7s  %s\n";
 
 /// W5 measures memory, not operations: its rows are lists of metrics.
 void print_metrics(const report& rep, const std::string& w) {
@@ -31,10 +34,20 @@ std::string cpu_per_op(const run_result& r) {
   return r.cpu_seconds > 0 ? fmt(r.cpu_us_per_op(), 1) : "";
 }
 
+int system_width(const report& rep, const std::string& w) {
+  size_t width = 18;
+  for (const auto& x : rep.rows)
+    if (x.workload == w)
+      width = std::max(width, x.system.size());
+  return static_cast<int>(width);
+}
+
 void print_runs(const report& rep, const std::string& w) {
   auto* p = rep.primary(w);
-  char buf[512];
-  std::snprintf(buf, sizeof(buf), row_format, "system", "ops/s", "entact/x",
+  auto width = system_width(rep, w);
+  char buf[1024];
+  std::snprintf(buf, sizeof(buf), row_format, width, "system", "ops/s",
+                "entact/x",
                 "p50 ms", "p99 ms", "p99.9 ms", "conflicts", "errors",
                 "/group", "cpu us", "how");
   std::cout << buf;
@@ -53,13 +66,16 @@ void print_runs(const report& rep, const std::string& w) {
     for (const auto& [k, v] : x.metrics)
       if (k == "batches_per_group")
         per_group = fmt(v, 1);
-    std::snprintf(buf, sizeof(buf), row_format, x.system.c_str(),
+    std::snprintf(buf, sizeof(buf), row_format, width, x.system.c_str(),
                   fmt_rate(x.r.ops_per_s()).c_str(), ratio.c_str(),
                   fmt_ms(x.r.lat.p50).c_str(), fmt_ms(x.r.lat.p99).c_str(),
                   fmt_ms(x.r.lat.p999).c_str(), conflicts.c_str(),
                   std::to_string(x.r.errors).c_str(), per_group.c_str(),
                   cpu_per_op(x.r).c_str(), x.note.c_str());
     std::cout << buf;
+    if (auto line = partition_summary(x); !line.empty())
+      std::cout << "  " << std::string(static_cast<size_t>(width), ' ')
+                << " ^ " << line << "\n";
   }
   if (w == "W4")
     std::cout << "  (W4: ops/s is goodput, committed increments; conflicts "
@@ -67,6 +83,11 @@ void print_runs(const report& rep, const std::string& w) {
   else
     std::cout << "  (/group: writes per group commit, entact's store or "
                  "RocksDB's own write group)\n";
+  if (std::any_of(rep.rows.begin(), rep.rows.end(), [&](const row& x) {
+        return x.workload == w && x.partitions > 1;
+      }))
+    std::cout << "  (^: a row with N partitions over the baselines its "
+                 "1-partition row is held to, and over that row)\n";
   std::cout << "  (cpu us: CPU time of this process, all its threads, per "
                "successful op in the window; a remote row counts the client "
                "side only)\n";

@@ -13,8 +13,12 @@
 namespace bench {
 
 void preload_entact(const std::string& path, const dataset& data,
-                    const initial_value& value_of) {
-  auto st = entact::storage::store::open({path, false, 4096, {}});
+                    const initial_value& value_of, size_t partitions) {
+  entact::storage::store_options opts;
+  opts.path = path;
+  opts.sync = false;
+  opts.partitions = partitions;
+  auto st = entact::storage::store::open(opts);
   if (!st)
     throw std::runtime_error("store open: " + caf::to_string(st.error()));
   std::vector<entact::write_op> batch;
@@ -33,10 +37,11 @@ void preload_entact(const std::string& path, const dataset& data,
 std::unique_ptr<entact::engine>
 open_engine(const std::string& path, bool sync, size_t resident_cap,
             std::chrono::milliseconds idle,
-            entact::operation_map operations) {
+            entact::operation_map operations, size_t partitions) {
   entact::engine_options opts;
   opts.path = path;
   opts.sync = sync;
+  opts.partitions = partitions;
   opts.resident_cap = resident_cap;
   opts.idle_timeout = idle;
   opts.operations = std::move(operations);
@@ -63,10 +68,12 @@ void activate_all(entact::database& eng, const dataset& data, bool enabled) {
 }
 
 preloaded_engine::preloaded_engine(const config& cfg, const dataset& data,
-                                   bool sync, const initial_value& value_of)
+                                   bool sync, const initial_value& value_of,
+                                   size_t partitions)
   : dir_(cfg.dir, "entact-bench") {
-  preload_entact(dir_.path() + "/db", data, value_of);
-  eng_ = open_engine(dir_.path() + "/db", sync);
+  preload_entact(dir_.path() + "/db", data, value_of, partitions);
+  eng_ = open_engine(dir_.path() + "/db", sync, 100000,
+                     std::chrono::hours{1}, {}, partitions);
   activate_all(*eng_, data, !cfg.cold);
 }
 

@@ -78,20 +78,24 @@ pass_result one_pass(entact::storage::store& st, const dataset& data,
 } // namespace
 
 group_path_cpu measure_store_group_path(const config& cfg,
-                                        const dataset& data, bool sync) {
+                                        const dataset& data, bool sync,
+                                        size_t partitions) {
   temp_dir dir{cfg.dir, "entact-bench"};
-  preload_entact(dir.path() + "/db", data);
+  preload_entact(dir.path() + "/db", data, {}, partitions);
   entact::storage::store_options opts;
   opts.path = dir.path() + "/db";
   opts.sync = sync;
   opts.max_group_ops = 50;
+  opts.partitions = partitions;
   auto st = entact::storage::store::open(opts);
   if (!st)
     throw std::runtime_error("store open: " + caf::to_string(st.error()));
   auto cold = one_pass(**st, data, 1);
   auto known = one_pass(**st, data, 2);
-  std::cout << "    store group path (groups of <= 50, one queueing thread, "
-            << data.size() << " writes per pass): committer CPU per write "
+  std::cout << "    store group path ("
+            << (partitions > 1 ? std::to_string(partitions) + " partitions, "
+                               : "")
+            << "groups of <= 50, one queueing thread, " << data.size() << " writes per pass): committer CPU per write "
             << fmt(cold.committer_us_per_write, 2) << " us with every id read ("
             << fmt(100 * cold.ids_read_share, 0) << "% read), "
             << fmt(known.committer_us_per_write, 2)

@@ -13,8 +13,9 @@ namespace bench {
 /// twice — first when the committer knows none of the ids (each is read),
 /// then when it knows all of them (none is read) — and reports the
 /// committer thread's CPU per write of each pass (`store_stats::
-/// committer_cpu_ns`), and prints them. raw-1's CPU per op in the same run
-/// is its peer.
+/// committer_cpu_ns`, summed over the partitions' committers), and prints
+/// them. raw-1's CPU per op in the same run is its peer. The store has
+/// `partitions`, on a fresh directory.
 struct group_path_cpu {
   double us_per_write_read = 0;
   double us_per_write_known = 0;
@@ -22,6 +23,7 @@ struct group_path_cpu {
 };
 
 group_path_cpu measure_store_group_path(const config& cfg,
-                                        const dataset& data, bool sync);
+                                        const dataset& data, bool sync,
+                                        size_t partitions = 1);
 
 } // namespace bench

@@ -18,45 +18,52 @@ namespace {
 
 /// One blocking client per thread: raw-N's peer.
 void entact_blocking(const config& cfg, report& rep, const std::string& w,
-                     const dataset& data, bool sync) {
+                     const dataset& data, bool sync, size_t np) {
   auto n = cfg.clients;
-  preloaded_engine eng{cfg, data, sync};
+  preloaded_engine eng{cfg, data, sync, {}, np};
   known_versions kv{data.size()};
   auto r = run_blocking_updates(*eng, data, kv, n, cfg.timing,
                                 cfg.value_bytes);
-  print_run("entact blocking", r);
-  rep.add({w, "entact", true, true, r, {},
+  auto label = partitioned("entact blocking", np);
+  print_run(label, r);
+  rep.add({w, partitioned("entact", np), true, np == 1, r, {},
            std::to_string(n) + " threads, blocking update() at the "
-                               "version each knows"});
-  verify_versions(rep, w + " entact blocking: no lost or invented update",
+                               "version each knows"})
+    .partitions = np;
+  verify_versions(rep, w + " " + label + ": no lost or invented update",
                   data, kv, r.ok_total, *eng);
-  rep.verify_no_errors(w + " entact blocking: no errors", {r});
+  rep.verify_no_errors(w + " " + label + ": no errors", {r});
 }
 
 /// Chains of apply_async, no client threads.
 void entact_async(const config& cfg, report& rep, const std::string& w,
-                  const dataset& data, bool sync) {
+                  const dataset& data, bool sync, size_t np) {
   auto n = cfg.clients;
-  preloaded_engine eng{cfg, data, sync};
+  preloaded_engine eng{cfg, data, sync, {}, np};
   known_versions kv{data.size()};
   auto r = run_pipelined(*eng, data, kv, n, cfg.timing, cfg.value_bytes);
-  print_run("entact async", r);
-  rep.add({w, "entact async", true, false, r, {},
+  auto label = partitioned("entact async", np);
+  print_run(label, r);
+  rep.add({w, label, true, false, r, {},
            std::to_string(n) + " apply_async chains (" + std::to_string(n)
-             + " in flight), issued from the callbacks"});
-  verify_versions(rep, w + " entact async: no lost or invented update", data,
+             + " in flight), issued from the callbacks"})
+    .partitions = np;
+  verify_versions(rep, w + " " + label + ": no lost or invented update", data,
                   kv, r.ok_total, *eng);
-  rep.verify_no_errors(w + " entact async: no errors", {r});
+  rep.verify_no_errors(w + " " + label + ": no errors", {r});
 }
 
 /// The storage layer alone, so that what the actors cost shows.
 void store_only(const config& cfg, report& rep, const std::string& w,
-                const dataset& data, bool sync) {
+                const dataset& data, bool sync, size_t np) {
   auto n = cfg.clients;
   temp_dir dir{cfg.dir, "entact-bench"};
-  preload_entact(dir.path() + "/db", data);
-  auto st = entact::storage::store::open({dir.path() + "/db", sync, 4096,
-                                          {}});
+  preload_entact(dir.path() + "/db", data, {}, np);
+  entact::storage::store_options opts;
+  opts.path = dir.path() + "/db";
+  opts.sync = sync;
+  opts.partitions = np;
+  auto st = entact::storage::store::open(opts);
   if (!st)
     throw std::runtime_error("store open: " + caf::to_string(st.error()));
   auto& store = **st;
@@ -86,7 +93,8 @@ void store_only(const config& cfg, report& rep, const std::string& w,
                       / std::max(1.0, static_cast<double>(
                                         after.ids_read - before.ids_read
                                         + after.ids_known - before.ids_known));
-  print_run("entact store only", r);
+  auto label = partitioned("entact store only", np);
+  print_run(label, r);
   std::cout << "    store: " << fmt(groups, 0) << " group commits, "
             << fmt(batches / std::max(groups, 1.0), 1)
             << " batches per group, committer CPU " << fmt(committer_us, 2)
@@ -94,11 +102,12 @@ void store_only(const config& cfg, report& rep, const std::string& w,
             << ", writing and answering " << fmt(writer_us, 2) << "), "
             << fmt(100 * read_share, 1)
             << "% of ids read from RocksDB (the rest known)" << std::endl;
-  auto path = measure_store_group_path(cfg, data, sync);
-  rep.verify(w + " store group path: every write committed", path.failed == 0,
-             std::to_string(path.failed) + " failed");
+  auto path = measure_store_group_path(cfg, data, sync, np);
+  rep.verify(w + " " + partitioned("store group path", np)
+               + ": every write committed",
+             path.failed == 0, std::to_string(path.failed) + " failed");
   rep.add({w,
-           "entact store only",
+           label,
            true,
            false,
            r,
@@ -111,8 +120,11 @@ void store_only(const config& cfg, report& rep, const std::string& w,
             {"ids_read_share", read_share}},
            std::to_string(n)
              + " threads calling storage::store::commit directly (no "
-               "actors): diagnostic"});
-  verify_versions_with(rep, w + " store only: no lost or invented update",
+               "actors): diagnostic"})
+    .partitions = np;
+  verify_versions_with(rep,
+                       w + " " + partitioned("store only", np)
+                         + ": no lost or invented update",
                        data, kv, r.ok_total, [&](const std::string& id) {
                          auto x = store.read(id);
                          return x ? x->version : 0;
@@ -133,12 +145,18 @@ void run_updates(const config& cfg, report& rep, const std::string& w,
                  + (cfg.cold ? ", entact cold (activation timed)"
                              : ", entact entities resident before timing"));
   dataset data(w == "W1" ? "w1" : "w2", cfg.entities, cfg.value_bytes);
-  if (cfg.runs("entact"))
-    entact_blocking(cfg, rep, w, data, sync);
-  if (cfg.runs("entact-async"))
-    entact_async(cfg, rep, w, data, sync);
-  if (cfg.runs("store"))
-    store_only(cfg, rep, w, data, sync);
+  // One partition first, beside the baselines as always; the other counts
+  // after them, so those rows run in the same order as before they came.
+  auto entact_rows = [&](size_t np) {
+    if (cfg.runs("entact"))
+      entact_blocking(cfg, rep, w, data, sync, np);
+    if (cfg.runs("entact-async"))
+      entact_async(cfg, rep, w, data, sync, np);
+    if (cfg.runs("store"))
+      store_only(cfg, rep, w, data, sync, np);
+  };
+  if (cfg.partitions.front() == 1)
+    entact_rows(1);
   auto raw = [&](size_t threads, const std::string& name) {
     if (cfg.runs(name))
       run_raw_updates(cfg, rep,
@@ -165,6 +183,9 @@ void run_updates(const config& cfg, report& rep, const std::string& w,
                               + " threads, shared_mutex + unordered_map, "
                                 "DB::Put under the exclusive lock"},
                            data, sync);
+  for (auto np : cfg.partitions)
+    if (np > 1)
+      entact_rows(np);
 }
 
 } // namespace bench

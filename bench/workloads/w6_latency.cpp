@@ -19,26 +19,39 @@ namespace bench {
 
 namespace {
 
-/// The offered rate, and the words that say where it came from.
-double offered_rate(const config& cfg, const report& rep,
-                    std::string& basis) {
+/// W1's entact peak with `np` partitions (blocking or async, not the
+/// store alone) in `rep`, 0 if none ran.
+double w1_peak(const report& rep, size_t np) {
+  double peak = 0;
+  for (const auto& x : rep.rows)
+    if (x.workload == "W1" && x.entact && x.partitions == np
+        && x.system != partitioned("entact store only", np))
+      peak = std::max(peak, x.r.ops_per_s());
+  return peak;
+}
+
+/// The offered rate for `np` partitions (half of W1's peak with as many),
+/// and the words that say where it came from.
+double offered_rate(const config& cfg, const report& rep, std::string& basis,
+                    size_t np) {
   basis = "--w6-rate";
   if (cfg.w6_rate > 0)
     return cfg.w6_rate;
-  double peak = 0;
-  for (const auto& x : rep.rows)
-    if (x.workload == "W1" && x.entact && x.system != "entact store only")
-      peak = std::max(peak, x.r.ops_per_s());
+  auto which = np == 1 ? std::string{"W1's entact peak"}
+                       : "W1's entact peak with " + std::to_string(np)
+                           + " partitions";
+  double peak = w1_peak(rep, np);
   if (peak <= 0) {
-    std::cout << "\n(W6 needs W1's peak: measuring entact blocking first)"
-              << std::endl;
+    std::cout << "\n(W6 needs " << which
+              << ": measuring entact blocking first)" << std::endl;
     report probe;
     config c = cfg;
     c.systems = {"entact"};
+    c.partitions = {np};
     run_updates(c, probe, "W1", true);
-    peak = probe.primary("W1")->r.ops_per_s();
+    peak = w1_peak(probe, np);
   }
-  basis = "half of W1's entact peak " + fmt(peak, 0) + "/s";
+  basis = "half of " + which + " " + fmt(peak, 0) + "/s";
   return std::max(1.0, peak / 2);
 }
 
@@ -138,12 +151,51 @@ run_result summarize_paced(const paced_run& p, size_t warm, double seconds) {
   return r;
 }
 
+/// One open-loop run at `rate` on a fresh engine with `np` partitions,
+/// its row and its checks.
+void paced_latency(const config& cfg, report& rep, const std::string& w,
+                   const dataset& data, double rate, bool overload,
+                   size_t np) {
+  preloaded_engine eng{cfg, data, true, {}, np};
+  known_versions kv{data.size()};
+  auto total = static_cast<size_t>(
+    rate * (cfg.w6_seconds + cfg.timing.warmup.count()));
+  auto warm = static_cast<size_t>(rate * cfg.timing.warmup.count());
+  paced_run p{total};
+  send_paced(*eng, data, kv, rate, cfg.value_bytes, p);
+  auto r = summarize_paced(p, warm, cfg.w6_seconds);
+  auto label = partitioned("entact open-loop", np);
+  print_run(label, r);
+  row x{w, partitioned("entact", np), true, np == 1, r, {}, ""};
+  x.partitions = np;
+  x.metrics = {{"offered_per_s", rate},
+               {"achieved_send_rate_per_s",
+                static_cast<double>(total) / p.offered_secs},
+               {"completion_seconds", p.all_secs},
+               {"max_in_flight", static_cast<double>(p.max_in_flight)},
+               {"overloaded", static_cast<double>(r.gave_up)}};
+  x.note = "one pacing thread, apply_async, latency from the intended send "
+           "time; max in flight "
+           + std::to_string(p.max_in_flight);
+  if (np > 1)
+    x.note += "; " + fmt(rate, 0) + "/s offered";
+  if (overload)
+    x.note += "; " + std::to_string(r.gave_up)
+              + " answered overloaded at once (goodput = ops/s, p99 of the "
+                "accepted)";
+  rep.add(std::move(x));
+  auto name = np == 1 ? std::string{"entact"} : label;
+  verify_versions(rep, w + " " + name + ": no lost or invented update", data,
+                  kv, r.ok_total, *eng);
+  rep.verify_no_errors(w + " " + name + ": no errors", {r});
+}
+
 } // namespace
 
 void run_latency(const config& cfg, report& rep, bool overload) {
   const std::string w = overload ? "W6b" : "W6";
   std::string basis;
-  double rate = offered_rate(cfg, rep, basis);
+  double rate = offered_rate(cfg, rep, basis, 1);
   if (overload) {
     // Four times half of the peak: twice what the engine can take.
     rate *= 4;
@@ -154,33 +206,17 @@ void run_latency(const config& cfg, report& rep, bool overload) {
                  + fmt(rate, 0) + " updates/s offered open-loop (" + basis
                  + ")");
   dataset data("w6", cfg.entities, cfg.value_bytes);
-  preloaded_engine eng{cfg, data, true};
-  known_versions kv{data.size()};
-  auto total = static_cast<size_t>(
-    rate * (cfg.w6_seconds + cfg.timing.warmup.count()));
-  auto warm = static_cast<size_t>(rate * cfg.timing.warmup.count());
-  paced_run p{total};
-  send_paced(*eng, data, kv, rate, cfg.value_bytes, p);
-  auto r = summarize_paced(p, warm, cfg.w6_seconds);
-  print_run("entact open-loop", r);
-  row x{w, "entact", true, true, r, {}, ""};
-  x.metrics = {{"offered_per_s", rate},
-               {"achieved_send_rate_per_s",
-                static_cast<double>(total) / p.offered_secs},
-               {"completion_seconds", p.all_secs},
-               {"max_in_flight", static_cast<double>(p.max_in_flight)},
-               {"overloaded", static_cast<double>(r.gave_up)}};
-  x.note = "one pacing thread, apply_async, latency from the intended send "
-           "time; max in flight "
-           + std::to_string(p.max_in_flight);
-  if (overload)
-    x.note += "; " + std::to_string(r.gave_up)
-              + " answered overloaded at once (goodput = ops/s, p99 of the "
-                "accepted)";
-  rep.add(std::move(x));
-  verify_versions(rep, w + " entact: no lost or invented update", data, kv,
-                  r.ok_total, *eng);
-  rep.verify_no_errors(w + " entact: no errors", {r});
+  paced_latency(cfg, rep, w, data, rate, overload, 1);
+  if (overload) // W6b stays one partition's: the overload, not the layout
+    return;
+  for (auto np : cfg.partitions) {
+    if (np == 1)
+      continue;
+    rate = offered_rate(cfg, rep, basis, np);
+    std::cout << "  (" << np << " partitions: " << fmt(rate, 0)
+              << " updates/s offered, " << basis << ")" << std::endl;
+    paced_latency(cfg, rep, w, data, rate, overload, np);
+  }
 }
 
 } // namespace bench
