@@ -220,6 +220,9 @@ BOOST_AUTO_TEST_CASE(writes_conflicts_and_404s_move_their_counters) {
   BOOST_TEST(delta(before, after, "entact_batches_refused_total") == 2);
   BOOST_TEST(delta(before, after, "entact_entity_activations_total") >= 3);
   BOOST_TEST(after["entact_resident_entities"] >= 3);
+  // One partition: nothing spans.
+  BOOST_TEST(after["entact_store_partitions"] == 1);
+  BOOST_TEST(delta(before, after, "entact_spanning_batches_total") == 0);
   auto groups = delta(before, after, "entact_commit_groups_total");
   BOOST_TEST(groups >= 1);
   BOOST_TEST(groups <= 3);

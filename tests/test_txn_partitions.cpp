@@ -93,6 +93,11 @@ BOOST_AUTO_TEST_CASE(transactions_across_partitions_are_atomic_and_durable) {
   for (int i = 0; i < accounts; ++i)
     versions += db().read(id(i))->version - 1;
   BOOST_TEST(versions == uint64_t(2 * threads * per_thread));
+  auto stats = db().stats();
+  BOOST_REQUIRE(stats);
+  BOOST_TEST(stats->partitions == 3u);
+  BOOST_TEST(stats->spanning_batches > 0u);
+  BOOST_TEST(stats->spanning_batches <= uint64_t(threads * per_thread));
   reopen();
   BOOST_TEST(total(false) == 100 * accounts);
   BOOST_TEST(total(true) == 100 * accounts);

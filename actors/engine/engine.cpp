@@ -32,6 +32,8 @@ void add_engine_counters(const engine::impl& e, engine_stats& result) {
   result.writes_committed = st.writes_committed;
   result.batches_refused = st.batches_refused;
   result.commit_retries = st.retries;
+  result.partitions = st.partitions;
+  result.spanning_batches = st.spanning_batches;
   result.group_batches = std::move(st.group_batches);
   result.commit_seconds = std::move(st.commit_seconds);
   result.txn_begun = e.tctx.begun.load();

@@ -115,6 +115,14 @@ engine_families(const caf::expected<engine_stats>& stats) {
                            "Group commits re-run after RocksDB saw a write "
                            "from outside",
                            s.commit_retries));
+  result.push_back(gauge("entact_store_partitions",
+                         "Partitions of the store (each its own WAL and "
+                         "committer)",
+                         double(s.partitions)));
+  result.push_back(counter("entact_spanning_batches_total",
+                           "Batches whose entities live in several "
+                           "partitions (two group commits each)",
+                           s.spanning_batches));
   result.push_back(counter("entact_overload_refusals_total",
                            "Calls refused as overloaded (over "
                            "max_calls_in_flight, or a full entity queue)",

@@ -51,6 +51,10 @@ struct engine_stats {
   uint64_t batches_refused = 0;
   /// Group commits re-run because RocksDB saw a write from outside.
   uint64_t commit_retries = 0;
+  /// Partitions of the store, and the batches that spanned several (each
+  /// committed in two group commits, see README "Partitions").
+  uint64_t partitions = 1;
+  uint64_t spanning_batches = 0;
   /// Calls refused with `overloaded`: more than `max_calls_in_flight` at
   /// once, or more than `max_queue_per_entity` writes queued at an entity.
   uint64_t overloaded = 0;
@@ -75,7 +79,8 @@ typename Inspector::result_type inspect(Inspector& f, engine_stats& x) {
   return f(caf::meta::type_name("entact::engine_stats"), x.resident,
            x.activations, x.passivations, x.modifications, x.modify_writes,
            x.commit_groups, x.batches_committed, x.writes_committed,
-           x.batches_refused, x.commit_retries, x.overloaded,
+           x.batches_refused, x.commit_retries, x.partitions,
+           x.spanning_batches, x.overloaded,
            x.calls_in_flight, x.txn_begun, x.txn_committed, x.txn_aborted,
            x.group_batches, x.commit_seconds);
 }
