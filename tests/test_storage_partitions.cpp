@@ -109,6 +109,8 @@ BOOST_AUTO_TEST_CASE(a_batch_spanning_partitions_commits_all_or_nothing) {
   BOOST_TEST((*made)[1].id == b);
   BOOST_TEST((*made)[2].id == c);
   BOOST_TEST(db->stats().spanning_batches == 1u);
+  BOOST_TEST(db->stats().batches_committed == 1u); // one batch, in three
+  BOOST_TEST(db->stats().writes_committed == 3u);
   // One stale op anywhere refuses the whole batch: nothing of it lands.
   for (size_t stale = 0; stale < 3; ++stale) {
     std::vector<write_op> ops;

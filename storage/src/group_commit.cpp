@@ -100,8 +100,9 @@ public:
       case span_role::apply:
         return stage_apply(batch);
       case span_role::forget:
+        // Not synced for its own sake: an intent that outlives a crash is
+        // finished again at open, writing nothing.
         deletes_.push_back(batch.intent_key);
-        span_steps_ = true;
         return std::vector<record>{};
       case span_role::lead: {
         auto result = stage_ops(batch.ops, 0, true);

@@ -189,7 +189,9 @@ void partition::impl::deliver_all(std::vector<detail::pending_batch>& group,
         opts.on_commit(*outcomes[i]);
   for (size_t i = 0; i < group.size(); ++i) {
     if (wrote(i)) {
-      ++batches_committed;
+      // A span's apply is the rest of a batch its lead counted.
+      if (group[i].role != detail::span_role::apply)
+        ++batches_committed;
       writes_committed += outcomes[i]->size();
     }
     deliver(group[i].done, std::move(outcomes[i]));
