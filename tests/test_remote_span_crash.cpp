@@ -11,7 +11,8 @@
 //   one) and restarted on its data: the total exact, every acknowledged
 //   transfer there, none torn;
 // - and, no crash: a write right after a refused spanning batch finds its
-//   ids free.
+//   ids free (and, disabled: a write beside spanning batches in flight is
+//   not refused -- it is, today).
 
 #include <boost/test/unit_test.hpp>
 
@@ -193,6 +194,37 @@ size_t refused_after_spans(const std::string& partitions, int rounds) {
   return refused;
 }
 
+/// Writes of `b` from one client beside spanning batches over `a` and `b`
+/// from another (`b` held in partition 1 during each batch; unconditional
+/// writes, so none can conflict), `rounds` of each at once on an entactd
+/// with `partitions`: how many of either were refused.
+size_t refused_beside_spans(const std::string& partitions, int rounds) {
+  server_process server{{"--partitions=" + partitions}};
+  auto a = span_ids_in(0, 2, "beside/", 1).front();
+  auto b = span_ids_in(1, 2, "beside/", 1).front();
+  auto spans = connect_or_throw(server.port(), 10s);
+  auto lone = connect_or_throw(server.port(), 10s);
+  std::atomic<size_t> batches_refused{0};
+  std::thread batches{[&] {
+    for (int i = 0; i < rounds; ++i)
+      if (!spans->apply_batch({write_op::unconditional(a, "batch"),
+                               write_op::unconditional(b, "batch")}))
+        ++batches_refused;
+  }};
+  size_t lone_refused = 0;
+  std::string last_error;
+  for (int i = 0; i < rounds; ++i)
+    if (auto r = lone->write_unconditionally(b, "lone"); !r) {
+      last_error = to_string(r.error());
+      ++lone_refused;
+    }
+  batches.join();
+  BOOST_TEST_MESSAGE(partitions << " partitions: " << lone_refused << " of "
+                                << rounds << " writes and " << batches_refused
+                                << " batches refused; " << last_error);
+  return lone_refused + batches_refused;
+}
+
 constexpr long span_bank_balance = 100;
 
 /// 20 accounts of `span_bank_balance`, 7, 7 and 6 in the 3 partitions,
@@ -297,6 +329,19 @@ BOOST_AUTO_TEST_CASE(a_bank_across_partitions_survives_sigkills) {
 BOOST_AUTO_TEST_CASE(a_write_right_after_a_spanning_batch_is_not_refused) {
   BOOST_TEST(refused_after_spans("1", 400) == 0u);
   BOOST_TEST(refused_after_spans("2", 400) == 0u);
+}
+
+// Not fixed (see the branch's report): a write that reaches a partition
+// while a spanning batch in flight holds its id is refused at once with
+// `lock_timeout` (group_commit.cpp, refuse_held), where one partition
+// would order the two. `apply` does not document `lock_timeout`, and
+// `transact` does not retry it (a conflict it would). Disabled until
+// storage decides whether such a write should wait for the span (run it
+// with --run_test=...): fails with 2 partitions.
+BOOST_AUTO_TEST_CASE(a_write_beside_a_spanning_batch_is_not_refused,
+                     *boost::unit_test::disabled()) {
+  BOOST_TEST(refused_beside_spans("1", 300) == 0u);
+  BOOST_TEST(refused_beside_spans("2", 300) == 0u);
 }
 
 BOOST_AUTO_TEST_SUITE_END()
