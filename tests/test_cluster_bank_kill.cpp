@@ -30,6 +30,7 @@
 #include <thread>
 
 #include "entact/storage/store.hpp"
+#include "support/bank_transfers.hpp"
 #include "support/cross_node_cluster.hpp"
 
 using namespace entact;
@@ -42,76 +43,6 @@ BOOST_TEST_GLOBAL_FIXTURE(shared_zookeeper);
 namespace {
 
 constexpr long initial_balance = 100;
-
-/// What a client was told about one transfer.
-enum class told { acknowledged, unknown, refused };
-
-struct sent_transfer {
-  std::string from;
-  std::string to;
-  long amount = 0;
-  told answer = told::refused;
-};
-
-/// An account as stored: its balance and the tags of the transfers applied
-/// to it.
-struct account_value {
-  long balance = 0;
-  std::vector<std::string> tags;
-};
-
-account_value parse_account(const std::string& value) {
-  account_value out;
-  std::istringstream in{value};
-  std::string part;
-  std::getline(in, part, ';');
-  out.balance = std::stol(part);
-  while (std::getline(in, part, ';'))
-    out.tags.push_back(part);
-  return out;
-}
-
-/// The answers whose outcome nobody knows: the node died or its decision
-/// holder did not answer with the call in flight.
-bool outcome_unknown(errc code) {
-  return code == errc::in_doubt || code == errc::unreachable
-         || code == errc::timeout || code == errc::closed;
-}
-
-/// `value` with `delta` added to its balance and `tag` appended.
-std::string moved(const std::string& value, long delta, const std::string& tag) {
-  auto semicolon = std::min(value.find(';'), value.size());
-  return std::to_string(parse_account(value).balance + delta)
-         + value.substr(semicolon) + ";" + tag;
-}
-
-/// Moves `amount` from `from` to `to`, tagging both with `tag`.
-caf::expected<std::vector<record>>
-tagged_transfer(database& db, const std::string& from, const std::string& to,
-                long amount, const std::string& tag) {
-  return db.transact({from, to}, [&](transaction& t) -> caf::error {
-    auto a = t.get(from);
-    auto b = t.get(to);
-    if (!a || !b)
-      return make_error(errc::invalid_argument, "not locked");
-    if (auto err = t.put(from, moved(a->value, -amount, tag)))
-      return err;
-    return t.put(to, moved(b->value, amount, tag));
-  });
-}
-
-unsigned seed_of_this_run(const char* test) {
-  unsigned seed = 0;
-  if (const char* s = std::getenv("ENTACT_TEST_SEED"))
-    seed = static_cast<unsigned>(std::strtoul(s, nullptr, 10));
-  else
-    seed = std::random_device{}();
-  std::printf("test_cluster_bank_kill %s: seed %u (ENTACT_TEST_SEED=%u "
-              "replays it)\n",
-              test, seed, seed);
-  std::fflush(stdout);
-  return seed;
-}
 
 /// Reads `id` through the cluster client, waiting (at most 60 s) for a
 /// node that is still coming back. Called once nothing is prepared: no
@@ -133,11 +64,6 @@ caf::expected<record> read_when_back(database& db, const std::string& id) {
 }
 
 /// The accounts: 10 of `initial_balance` on each node.
-struct bank {
-  std::vector<std::string> all;
-  std::map<std::string, std::string> owner;
-};
-
 bank open_bank(cross_node_cluster& c, database& db) {
   bank b;
   for (auto& node : c.node_ids)
@@ -151,71 +77,6 @@ bank open_bank(cross_node_cluster& c, database& db) {
   return b;
 }
 
-/// `clients` threads of tagged transfers between two different accounts
-/// of `b` through `db`, until `stop`: across nodes, and of those on one
-/// node `same_node_percent` % are kept too. Client k's i-th transfer is
-/// tagged "ck.i" and kept in `sent[k][i]` with its answer.
-class bank_traffic {
-public:
-  bank_traffic(database& db, const bank& b, unsigned clients,
-               unsigned same_node_percent, std::mt19937& rng)
-    : sent(clients) {
-    for (unsigned k = 0; k < clients; ++k)
-      threads_.emplace_back([&, k, same_node_percent, s = rng()] {
-        std::mt19937 r{s};
-        while (!stop_.load()) {
-          sent_transfer t{b.all[r() % b.all.size()], b.all[r() % b.all.size()],
-                          1 + static_cast<long>(r() % 9)};
-          if (t.from == t.to
-              || (b.owner.at(t.from) == b.owner.at(t.to)
-                  && r() % 100 >= same_node_percent))
-            continue;
-          auto tag = "c" + std::to_string(k) + "."
-                     + std::to_string(sent[k].size());
-          auto done = tagged_transfer(db, t.from, t.to, t.amount, tag);
-          if (done) {
-            t.answer = told::acknowledged;
-            ++acknowledged_;
-          } else {
-            t.answer = outcome_unknown(code_of(done.error())) ? told::unknown
-                                                               : told::refused;
-          }
-          sent[k].push_back(t);
-        }
-      });
-  }
-
-  ~bank_traffic() {
-    stop();
-  }
-
-  bank_traffic(const bank_traffic&) = delete;
-  bank_traffic& operator=(const bank_traffic&) = delete;
-
-  /// Waits (at most 60 s) until `n` more transfers are acknowledged.
-  bool some_more(uint64_t n = 10) {
-    auto base = acknowledged_.load();
-    return wait_until([&] { return acknowledged_.load() >= base + n; }, 60s,
-                      10ms);
-  }
-
-  /// Stops the clients and waits for their last transfers' answers.
-  void stop() {
-    stop_ = true;
-    for (auto& t : threads_)
-      if (t.joinable())
-        t.join();
-  }
-
-  /// Written by client k's thread only, read once `stop` returned.
-  std::vector<std::vector<sent_transfer>> sent;
-
-private:
-  std::atomic<bool> stop_{false};
-  std::atomic<uint64_t> acknowledged_{0};
-  std::vector<std::thread> threads_;
-};
-
 /// With `traffic` stopped: every node up, nothing prepared anywhere (within
 /// a minute); the total exact; every transfer applied on both of its
 /// accounts once or on neither, every acknowledged one applied, every
@@ -227,58 +88,19 @@ void check_bank(const char* test, cross_node_cluster& c, database& db,
     BOOST_TEST(c.nodes.at(id)->running(), id << " is up");
   BOOST_TEST(c.wait_none_prepared());
 
-  // What is stored, per account and per transfer tag.
-  std::map<std::string, account_value> stored;
-  std::map<std::string, std::multiset<std::string>> tagged; // tag -> ids
-  long total = 0;
+  std::map<std::string, std::string> stored;
   for (auto& id : b.all) {
     auto r = read_when_back(db, id);
     BOOST_REQUIRE_MESSAGE(r, id << ": " << (r ? "" : to_string(r.error())));
-    stored[id] = parse_account(r->value);
-    total += stored[id].balance;
-    for (auto& tag : stored[id].tags)
-      tagged[tag].insert(id);
+    stored[id] = r->value;
   }
-  BOOST_TEST(total == initial_balance * static_cast<long>(b.all.size()));
-
-  std::map<std::string, long> expected;
-  for (auto& id : b.all)
-    expected[id] = initial_balance;
-  size_t counts[3] = {0, 0, 0};
-  size_t unknown_applied = 0;
-  size_t same_node = 0;
-  for (size_t k = 0; k < traffic.sent.size(); ++k)
-    for (size_t i = 0; i < traffic.sent[k].size(); ++i) {
-      auto& t = traffic.sent[k][i];
-      auto tag = "c" + std::to_string(k) + "." + std::to_string(i);
-      ++counts[static_cast<int>(t.answer)];
-      if (b.owner.at(t.from) == b.owner.at(t.to))
-        ++same_node;
-      auto found = tagged.find(tag);
-      bool applied = found != tagged.end();
-      if (applied) {
-        BOOST_TEST((found->second == std::multiset<std::string>{t.from, t.to}),
-                   tag << " is applied on exactly its two accounts, once");
-        expected[t.from] -= t.amount;
-        expected[t.to] += t.amount;
-        tagged.erase(found);
-      }
-      if (t.answer == told::acknowledged)
-        BOOST_TEST(applied, tag << " was acknowledged and must be stored");
-      else if (t.answer == told::refused)
-        BOOST_TEST(!applied, tag << " was refused and must not be stored");
-      else if (applied)
-        ++unknown_applied;
-    }
-  BOOST_TEST(tagged.empty(), "no transfer stored that no client made");
-  for (auto& id : b.all)
-    BOOST_TEST(stored[id].balance == expected[id], id);
+  auto n = check_transfers(stored, b, {&traffic}, initial_balance);
   std::printf("test_cluster_bank_kill %s: %zu acknowledged, %zu refused, %zu "
               "of unknown outcome (%zu of them applied), %zu on one node\n",
-              test, counts[0], counts[2], counts[1], unknown_applied,
-              same_node);
+              test, n.acknowledged, n.refused, n.unknown, n.unknown_applied,
+              n.same_owner);
   std::fflush(stdout);
-  BOOST_TEST(counts[0] >= 40u);
+  BOOST_TEST(n.acknowledged >= 40u);
 
   // No lock left: every account locked and written at once.
   auto touched = touch_all(db, b.all);
@@ -290,7 +112,7 @@ void check_bank(const char* test, cross_node_cluster& c, database& db,
 
 BOOST_AUTO_TEST_CASE(bank_total_and_all_or_nothing_survive_random_kills) {
   const char* test = "random kills";
-  std::mt19937 rng{seed_of_this_run(test)};
+  std::mt19937 rng{seed_of_this_run("test_cluster_bank_kill", test)};
   cross_node_cluster c{"bank_kill"};
   auto db = c.connect();
   auto b = open_bank(c, *db);
@@ -380,7 +202,7 @@ bool crash_round(cross_node_cluster& c, bank_traffic& traffic,
 // in one more round (its role read back from its store all the same).
 BOOST_AUTO_TEST_CASE(bank_survives_a_crash_at_every_twopc_step) {
   const char* test = "crash at every 2PC step";
-  std::mt19937 rng{seed_of_this_run(test)};
+  std::mt19937 rng{seed_of_this_run("test_cluster_bank_kill", test)};
   cross_node_cluster c{"bank_crash"};
   auto db = c.connect();
   auto b = open_bank(c, *db);

@@ -16,6 +16,7 @@
 #include "entact/cluster/cluster_admin.hpp"
 #include "entact/cluster/shard_hash.hpp"
 #include "entact/connect_cluster.hpp"
+#include "support/bank_transfers.hpp" // touch_all
 #include "support/cluster_fixture.hpp" // free_loopback_port, via ZooKeeper's
 #include "support/remote_client.hpp"
 #include "support/server_process.hpp"
@@ -174,22 +175,6 @@ transfer(database& db, const std::string& from, const std::string& to,
     if (auto err = t.put(from, std::to_string(std::stol(a->value) - amount)))
       return err;
     return t.put(to, std::to_string(std::stol(b->value) + amount));
-  });
-}
-
-/// Every id of `ids` locked and written at once (no lock left behind):
-/// each value written back unchanged.
-inline caf::expected<std::vector<record>>
-touch_all(database& db, const std::vector<std::string>& ids) {
-  return db.transact(ids, [&](transaction& t) -> caf::error {
-    for (auto& id : ids) {
-      auto r = t.get(id);
-      if (!r)
-        return std::move(r.error());
-      if (auto err = t.put(id, r->value))
-        return err;
-    }
-    return {};
   });
 }
 
