@@ -226,15 +226,6 @@ size_t refused_beside_spans(const std::string& partitions, int rounds) {
   return lone_refused + batches_refused;
 }
 
-/// For the cases of a known issue: run only with ENTACT_TEST_KNOWN_ISSUES=1.
-boost::test_tools::assertion_result
-span_known_issue(boost::unit_test::test_unit_id) {
-  const char* on = std::getenv("ENTACT_TEST_KNOWN_ISSUES");
-  boost::test_tools::assertion_result run{on != nullptr
-                                          && std::string{on} == "1"};
-  run.message() << "a known issue (ENTACT_TEST_KNOWN_ISSUES=1 runs it)";
-  return run;
-}
 
 constexpr long span_bank_balance = 100;
 
@@ -342,17 +333,12 @@ BOOST_AUTO_TEST_CASE(a_write_right_after_a_spanning_batch_is_not_refused) {
   BOOST_TEST(refused_after_spans("2", 400) == 0u);
 }
 
-// Not fixed (see the branch's report): a write that reaches a partition
-// while a spanning batch in flight holds its id is refused at once with
-// `lock_timeout` (group_commit.cpp, refuse_held), where one partition
-// would order the two. `apply` does not document `lock_timeout`, and
-// `transact` does not retry it (a conflict it would). Skipped until
-// storage decides whether such a write should wait for the span
-// (ENTACT_TEST_KNOWN_ISSUES=1 runs it; it fails with 2 partitions).
-// (A precondition, not `disabled()`: CTest's --run_test=<file> names the
-// suite, which runs its disabled cases too.)
-BOOST_AUTO_TEST_CASE(a_write_beside_a_spanning_batch_is_not_refused,
-                     *boost::unit_test::precondition(span_known_issue)) {
+// A write that reaches a partition while a spanning batch in flight holds
+// its id was refused at once with `lock_timeout`, where one partition
+// would order the two (246-297 of 300 here). It now waits for the span to
+// free the id (group_commit.cpp `must_wait`, partition.cpp `set_aside`),
+// behind any batch of that id already waiting.
+BOOST_AUTO_TEST_CASE(a_write_beside_a_spanning_batch_is_not_refused) {
   BOOST_TEST(refused_beside_spans("1", 300) == 0u);
   BOOST_TEST(refused_beside_spans("2", 300) == 0u);
 }

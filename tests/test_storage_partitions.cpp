@@ -457,3 +457,35 @@ BOOST_AUTO_TEST_CASE(decisions_are_listed_across_partitions_in_order) {
   BOOST_REQUIRE(!db->forget_decision("txn-105"));
   BOOST_TEST(*db->decision_of("txn-105") == decision::none);
 }
+
+BOOST_AUTO_TEST_CASE(writes_beside_and_between_spans_are_ordered_not_refused) {
+  // One partition orders concurrent batches of one id; several must too:
+  // a batch of one partition waits for a span holding its id, and two
+  // spans naming one id at once end up one after the other.
+  entact::test::temp_dir dir;
+  auto db = open_parts(dir.sub("db"), 2);
+  auto a = ids_in(0, 2, 1, "a")[0];
+  auto b = ids_in(1, 2, 1, "b")[0];
+  constexpr int threads = 4;
+  constexpr int rounds = 150;
+  std::atomic<int> refused{0};
+  std::vector<std::thread> pool;
+  for (int t = 0; t < threads; ++t)
+    pool.emplace_back([&, t] {
+      for (int n = 0; n < rounds; ++n) {
+        // Even threads write both ids, odd ones b alone.
+        std::vector<write_op> ops{write_op::unconditional(b, "b")};
+        if (t % 2 == 0)
+          ops.insert(ops.begin(), write_op::unconditional(a, "a"));
+        if (auto r = db->commit(ops); !r) {
+          BOOST_TEST_MESSAGE("refused: " << to_string(r.error()));
+          ++refused;
+        }
+      }
+    });
+  for (auto& th : pool)
+    th.join();
+  BOOST_TEST(refused.load() == 0);
+  BOOST_TEST(db->read(a)->version == version_t(threads / 2 * rounds));
+  BOOST_TEST(db->read(b)->version == version_t(threads * rounds));
+}

@@ -150,10 +150,14 @@ BOOST_AUTO_TEST_CASE(a_failed_write_acknowledges_nothing_decided_on_it) {
   entact::test::temp_dir dir;
   std::atomic<int> writes{0};
   std::atomic<int> failed{0};
-  // Fails the 6th and the 20th group write (the creates are the first 4).
+  // Fails the 6th group write (the creates are the first 4). (It also
+  // failed the 20th, to see that no group came after the chains broke; on a
+  // busy machine the updates queue slowly, groups are small, and the chains
+  // the 6th did not hold go on past 20 writes: ctest -j2 beside
+  // test_storage_partitions.)
   auto db = open_store(dir.sub("db"), [&] {
     auto n = ++writes;
-    bool fail = n == 6 || n == 20;
+    bool fail = n == 6;
     failed += fail ? 1 : 0;
     return fail;
   });
@@ -179,7 +183,7 @@ BOOST_AUTO_TEST_CASE(a_failed_write_acknowledges_nothing_decided_on_it) {
       BOOST_TEST((code == errc::conflict),
                  "unexpected " << to_string(a.result.error()));
   }
-  BOOST_TEST(failed.load() == 1); // the 20th write never came
+  BOOST_TEST(failed.load() == 1);
   BOOST_TEST(write_failures > 0u);
   // Nothing acknowledged lost, nothing unacknowledged stored.
   for (size_t i = 0; i < ids.size(); ++i)

@@ -34,6 +34,15 @@ std::vector<pending_batch> commit_queue::pop_group(size_t max_ops) {
   return group;
 }
 
+void commit_queue::push_front(std::vector<pending_batch> batches) {
+  {
+    std::lock_guard<std::mutex> guard{mtx_};
+    for (auto i = batches.rbegin(); i != batches.rend(); ++i)
+      queue_.push_front(std::move(*i));
+  }
+  cv_.notify_one();
+}
+
 void commit_queue::close() {
   {
     std::lock_guard<std::mutex> guard{mtx_};

@@ -62,6 +62,10 @@ public:
   /// drained: the committer can stop.
   std::vector<pending_batch> pop_group(size_t max_ops);
 
+  /// Queues `batches`, taken before and set aside, ahead of everything
+  /// queued, in their order: even once closed (they were accepted).
+  void push_front(std::vector<pending_batch> batches);
+
   /// Refuses later pushes; batches already queued are still handed out.
   void close();
 

@@ -6,6 +6,7 @@
 #include <unordered_map>
 #include <unordered_set>
 
+#include <caf/message.hpp>
 #include <rocksdb/utilities/optimistic_transaction_db.h>
 #include <rocksdb/utilities/transaction.h>
 
@@ -251,16 +252,40 @@ public:
 private:
   // A prepared transaction's ids wait for its commit or abort: writing one
   // now would change what it was decided against.
-  // So are a spanning batch's ids (but to that batch's own steps).
+  // So are a spanning batch's ids (but to that batch's own steps), and,
+  // to another span's steps, the ids of batches waiting for a span.
   caf::error refuse_held(const entity_id& id, uint64_t own_span) const {
     if (!held_.none_held())
       if (auto txn = held_.holder_of(id))
         return make_error(errc::lock_timeout, id + " is held by prepared "
                                                 "transaction " + *txn);
-    if (auto span = span_of(id); span != 0 && span != own_span)
-      return make_error(errc::lock_timeout,
-                        id + " is held by a batch spanning partitions");
+    if (auto span = span_of(id); (span != 0 && span != own_span)
+                                 || waits(id))
+      return span_held_error(id);
     return {};
+  }
+
+public:
+  /// True if `batch`, a batch of this partition alone, must wait: one of
+  /// its ids is held by a span, or named by a batch already waiting. Its
+  /// ids then wait too (for the rest of the group).
+  bool must_wait(const pending_batch& batch) {
+    if (batch.role != span_role::none
+        || (spans_.empty() && group_holds_.empty() && waiting_.empty()))
+      return false;
+    bool wait = std::any_of(batch.ops.begin(), batch.ops.end(),
+                            [this](const write_op& op) {
+                              return span_of(op.id) != 0 || waits(op.id);
+                            });
+    if (wait)
+      for (const auto& op : batch.ops)
+        waiting_.insert(op.id);
+    return wait;
+  }
+
+private:
+  bool waits(const entity_id& id) const {
+    return spans_.waiting(id) || (!waiting_.empty() && waiting_.count(id));
   }
 
   // The span holding `id` (before this group or by one of its holds), 0
@@ -345,6 +370,8 @@ private:
   std::vector<uint64_t> released_;
   std::vector<uint64_t> released_now_;
   std::unordered_set<uint64_t> group_released_;
+  // Ids of this group's batches that wait for a span.
+  std::unordered_set<entity_id> waiting_;
   std::vector<std::pair<std::string, std::string>> puts_;
   std::vector<std::string> deletes_;
   bool span_steps_ = false;
@@ -353,10 +380,20 @@ private:
 // Decides every batch of `group` in order; returns how many the version
 // rule refused.
 uint64_t stage_all(attempt& txn, const std::vector<pending_batch>& group,
-                   std::vector<outcome>& outcomes) {
+                   std::vector<outcome>& outcomes,
+                   std::vector<size_t>& waiting) {
   uint64_t refused = 0;
   outcomes.clear();
-  for (const auto& batch : group) {
+  waiting.clear();
+  for (size_t i = 0; i < group.size(); ++i) {
+    const auto& batch = group[i];
+    if (txn.must_wait(batch)) {
+      // Not decided: set aside until the span frees its ids (never
+      // answered with this placeholder).
+      outcomes.push_back(make_error(errc::lock_timeout, "waiting"));
+      waiting.push_back(i);
+      continue;
+    }
     outcomes.push_back(txn.stage(batch));
     const auto& last = outcomes.back();
     // A failed read is the storage's fault, not the batch's: not a refusal.
@@ -367,6 +404,30 @@ uint64_t stage_all(attempt& txn, const std::vector<pending_batch>& group,
 }
 
 } // namespace
+
+namespace {
+
+constexpr std::string_view span_held_text
+  = " is held by a batch spanning partitions";
+
+} // namespace
+
+caf::error span_held_error(const entity_id& id) {
+  return make_error(errc::lock_timeout, id + std::string{span_held_text});
+}
+
+bool is_span_held(const caf::error& err) {
+  if (!err || code_of(err) != errc::lock_timeout)
+    return false;
+  const auto& ctx = err.context();
+  if (ctx.size() != 1 || !ctx.match_element<std::string>(0))
+    return false;
+  const auto& text = ctx.get_as<std::string>(0);
+  return text.size() >= span_held_text.size()
+         && text.compare(text.size() - span_held_text.size(),
+                         span_held_text.size(), span_held_text)
+              == 0;
+}
 
 // With sync on, an I/O error during commit may come after the WAL record
 // reached the disk: the outcome is unknown. Everything else left no trace.
@@ -393,7 +454,7 @@ decided_group decide_group(rocksdb::OptimisticTransactionDB& db,
   txn.read_all(group, known);
   result.ids_read = txn.ids_read();
   result.ids_known = txn.ids_known();
-  result.refused = stage_all(txn, group, result.outcomes);
+  result.refused = stage_all(txn, group, result.outcomes, result.waiting);
   txn.give_to(result);
   return result;
 }
@@ -413,7 +474,7 @@ group_result commit_group(rocksdb::OptimisticTransactionDB& db, bool sync,
     txn.read_all(group, known);
     result.ids_read += txn.ids_read();
     result.ids_known += txn.ids_known();
-    result.refused = stage_all(txn, group, result.outcomes);
+    result.refused = stage_all(txn, group, result.outcomes, result.waiting);
     txn.give_steps_to(result);
     if (!txn.has_writes()) {
       if (known)

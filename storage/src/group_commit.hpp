@@ -51,6 +51,9 @@ struct group_result {
   std::vector<uint64_t> released;
   std::vector<uint64_t> released_now;
   bool span_steps = false;
+  /// Batches (indices into the group) that wait for a span to free their
+  /// ids: not decided, to be queued again (their outcomes are placeholders).
+  std::vector<size_t> waiting;
   /// The commit failed (or kept conflicting): nothing was written.
   bool write_failed = false;
 };
@@ -78,6 +81,7 @@ struct decided_group {
   std::vector<uint64_t> released;
   std::vector<uint64_t> released_now;
   bool span_steps = false;
+  std::vector<size_t> waiting;
 };
 
 /// Decides `group` without a transaction, for a committer that is the only
@@ -95,6 +99,12 @@ decided_group decide_group(rocksdb::OptimisticTransactionDB& db,
                            const known_versions* known,
                            const prepared_set& held,
                            const span_holds& spans);
+
+/// The refusal of a write to `id` held by a batch spanning partitions
+/// (`lock_timeout`), and whether `err` is one: a span refused so is tried
+/// again once another span ended (span_steps.cpp).
+caf::error span_held_error(const entity_id& id);
+bool is_span_held(const caf::error& err);
 
 /// The error of a commit that RocksDB refused with `s`: `in_doubt` for an
 /// I/O error with `sync` on (the WAL record may have reached the disk),

@@ -40,13 +40,27 @@ caf::error validate_batch(const std::vector<write_op>& ops,
 
 void partition::impl::run() {
   for (;;) {
+    // A group in flight may free ids batches wait for (an apply): settle it
+    // now, for nothing else may come to make the committer do so.
+    if (!waiting.empty() && in_flight) {
+      settle_in_flight();
+      requeue_waiting();
+    }
     auto group = queue.pop_group(opts.max_group_ops);
     if (group.empty()) {
       drain();
+      if (requeue_waiting())
+        continue; // freed by the last groups: decided before the end
+      for (auto& batch : waiting)
+        deliver(batch.done, make_error(errc::closed,
+                                       "the store closed while the batch "
+                                       "waited for a batch spanning "
+                                       "partitions"));
       return;
     }
     if (group.front().job) { // a 2PC step: alone, see `pop_group`
       drain();
+      requeue_waiting();
       std::lock_guard<std::mutex> in_step{group_mtx};
       group.front().job();
       continue;
@@ -60,9 +74,45 @@ void partition::impl::run() {
     } else {
       pipeline(std::move(group));
     }
+    requeue_waiting();
     in_group.unlock();
     committer_cpu_ns = detail::thread_cpu_ns();
   }
+}
+
+void partition::impl::set_aside(std::vector<detail::pending_batch>& group,
+                                std::vector<outcome>& outcomes,
+                                const std::vector<size_t>& indices) {
+  if (indices.empty())
+    return;
+  std::vector<detail::pending_batch> kept;
+  std::vector<outcome> kept_outcomes;
+  size_t next = 0;
+  for (size_t i = 0; i < group.size(); ++i) {
+    if (next < indices.size() && indices[next] == i) {
+      ++next;
+      for (const auto& op : group[i].ops)
+        spans.wait_on(op.id);
+      waiting.push_back(std::move(group[i]));
+      continue;
+    }
+    kept.push_back(std::move(group[i]));
+    kept_outcomes.push_back(std::move(outcomes[i]));
+  }
+  group = std::move(kept);
+  outcomes = std::move(kept_outcomes);
+}
+
+bool partition::impl::requeue_waiting() {
+  if (!ids_freed)
+    return false;
+  ids_freed = false;
+  if (waiting.empty())
+    return false;
+  spans.stop_waiting();
+  queue.push_front(std::move(waiting));
+  waiting.clear();
+  return true;
 }
 
 // Group N+1 is decided against N's writes while N is written; it is handed
@@ -87,8 +137,10 @@ void partition::impl::pipeline(std::vector<detail::pending_batch> group) {
   // of this group freed.)
   for (auto span : next->decided.released_now)
     spans.release(span);
+  ids_freed |= !next->decided.released_now.empty();
   for (const auto& [span, id] : next->decided.new_holds)
     spans.hold(span, id);
+  set_aside(group, next->decided.outcomes, next->decided.waiting);
   next->group = std::move(group);
   in_flight = next;
   // The writer owns the group too: its callbacks may still run after the
@@ -111,10 +163,12 @@ bool partition::impl::settle_in_flight() {
     // span's intent may be durable: nothing else may write those ids).
     for (const auto& [span, id] : done->decided.new_holds)
       spans.release(span);
+    ids_freed |= !done->decided.new_holds.empty();
     return false;
   }
   for (auto span : done->decided.released)
     spans.release(span);
+  ids_freed |= !done->decided.released.empty();
   for (const auto& rec : done->decided.read)
     known.remember(rec);
   for (const auto& [id, rec] : done->decided.writes)
@@ -155,12 +209,15 @@ void partition::impl::commit_checked(std::vector<detail::pending_batch>& group) 
   note_forgetting();
   for (auto span : result.released_now)
     spans.release(span);
+  ids_freed |= !result.released_now.empty();
   if (!result.write_failed) {
     for (auto span : result.released)
       spans.release(span);
+    ids_freed |= !result.released.empty();
     for (const auto& [span, id] : result.new_holds)
       spans.hold(span, id);
   }
+  set_aside(group, result.outcomes, result.waiting);
   if (result.committed) {
     ++groups;
     group_batches.record(static_cast<double>(group.size()));

@@ -75,6 +75,17 @@ struct partition::impl {
                    std::vector<caf::expected<std::vector<record>>>& outcomes,
                    bool committed);
 
+  /// Moves the batches of `group` at `indices` (ascending), which wait for
+  /// a span to free their ids, out of the group (and their placeholder
+  /// outcomes) into `waiting`, in order.
+  void set_aside(std::vector<detail::pending_batch>& group,
+                 std::vector<caf::expected<std::vector<record>>>& outcomes,
+                 const std::vector<size_t>& indices);
+
+  /// Once a span freed ids: queues every waiting batch again, ahead of
+  /// everything queued, in order. Returns true if it queued any.
+  bool requeue_waiting();
+
   /// True on either committer thread (the decider or the writer).
   bool on_committer() const noexcept {
     return std::this_thread::get_id() == committer_id
@@ -123,8 +134,12 @@ struct partition::impl {
   detail::commit_queue queue;
   // What is prepared and which ids it holds (see `prepared_set`).
   detail::prepared_set prepared;
-  // The deciding thread's: ids held by spanning batches (`span_holds`).
+  // The deciding thread's: ids held by spanning batches (`span_holds`),
+  // the batches waiting for them to be freed, and whether any were freed
+  // since they were last queued again.
   detail::span_holds spans;
+  std::vector<detail::pending_batch> waiting;
+  bool ids_freed = false;
   // The committer's own: see `known_versions`.
   detail::known_versions known{opts.max_known_versions};
   // What readers saw; bounded by half of what the committer may know (so

@@ -17,6 +17,7 @@
 #include "entact/errc.hpp"
 #include "entact/storage/record_codec.hpp"
 #include "partition.hpp"
+#include "group_commit.hpp"
 #include "prepared_codec.hpp"
 #include "status.hpp"
 #include "partition_impl.hpp"
@@ -147,8 +148,7 @@ partition::impl::prepare_now(const prepare_request& req) {
                                               + *holder);
   for (const auto& op : req.ops)
     if (spans.holder_of(op.id) != 0)
-      return make_error(errc::lock_timeout,
-                        op.id + " is held by a batch spanning partitions");
+      return detail::span_held_error(op.id);
   if (auto err = detail::fenced_error(fence, req.ops))
     return err;
   auto stored = read_stored(*db, req.ops);

@@ -2,6 +2,7 @@
 
 #include <cstdint>
 #include <unordered_map>
+#include <unordered_set>
 #include <vector>
 
 #include "entact/entity_id.hpp"
@@ -27,10 +28,24 @@ public:
   uint64_t holder_of(const entity_id& id) const;
 
   bool empty() const noexcept {
-    return by_id_.empty();
+    return by_id_.empty() && waiting_.empty();
+  }
+
+  /// Ids of batches set aside until a span frees them (`wait_on`): a later
+  /// batch naming one waits behind them, so batches of one id keep their
+  /// order; `stop_waiting` once they are queued again.
+  void wait_on(const entity_id& id) {
+    waiting_.insert(id);
+  }
+  bool waiting(const entity_id& id) const {
+    return !waiting_.empty() && waiting_.count(id) != 0;
+  }
+  void stop_waiting() {
+    waiting_.clear();
   }
 
 private:
+  std::unordered_set<entity_id> waiting_;
   std::unordered_map<entity_id, uint64_t> by_id_;
   std::unordered_map<uint64_t, std::vector<entity_id>> by_span_;
 };

@@ -28,6 +28,7 @@
 #include <mutex>
 
 #include "commit_queue.hpp"
+#include "group_commit.hpp"
 #include "entact/errc.hpp"
 #include "prepared_codec.hpp"
 #include "store_impl.hpp"
@@ -37,6 +38,10 @@ namespace entact::storage {
 namespace {
 
 using outcome = caf::expected<std::vector<record>>;
+
+// Tries of a span refused by another span's hold (each after some span
+// ended): far more than two spans naming one id ever need.
+constexpr int max_span_attempts = 32;
 
 /// One spanning batch on its way through its steps. Its callbacks run on
 /// the partitions' committer threads, several at once: what they share is
@@ -98,7 +103,8 @@ private:
     }
     if (error_) {
       release_holds();
-      finish(error_);
+      if (!retry_if_span_held(error_))
+        finish(error_);
       return;
     }
     tell("span-held");
@@ -129,7 +135,8 @@ private:
       // store reopens and finishes or drops it from what is stored.
       if (code_of(r.error()) != errc::in_doubt)
         release_holds();
-      finish(std::move(r.error()));
+      if (!retry_if_span_held(r.error()))
+        finish(std::move(r.error()));
       return;
     }
     decided_[lead_] = std::move(*r);
@@ -171,6 +178,21 @@ private:
     finish(in_op_order());
   }
 
+  // Refused because another span holds one of the ids (two spans naming
+  // one id at once): tried again, from the start, once another span ended
+  // (one partition would have ordered the two). Returns false past
+  // `max_span_attempts`: then the refusal stands.
+  bool retry_if_span_held(const caf::error& err) {
+    if (!detail::is_span_held(err) || ++attempts_ >= max_span_attempts)
+      return false;
+    decided_.clear();
+    held_.clear();
+    error_ = caf::error{};
+    error_part_ = std::numeric_limits<size_t>::max();
+    st_.after_next_span([self = shared_from_this()] { self->start(); });
+    return true;
+  }
+
   // Frees the ids of the holds that succeeded (an apply without records).
   void release_holds() {
     for (auto p : held_)
@@ -210,6 +232,7 @@ private:
   size_t error_part_ = std::numeric_limits<size_t>::max();
   std::map<size_t, std::vector<record>> decided_;
   std::vector<size_t> held_;
+  int attempts_ = 0;
 };
 
 caf::error damaged_intent(const std::string& key, size_t partition,
@@ -276,14 +299,40 @@ uint64_t store::impl::begin_span() {
 }
 
 void store::impl::end_span() {
-  std::lock_guard<std::mutex> guard{span_mtx};
-  if (--spans_under_way == 0)
-    span_cv.notify_all();
+  std::vector<std::function<void()>> now;
+  {
+    std::lock_guard<std::mutex> guard{span_mtx};
+    now.swap(retries);
+    if (--spans_under_way == 0)
+      span_cv.notify_all();
+  }
+  for (auto& retry : now)
+    retry();
+}
+
+void store::impl::after_next_span(std::function<void()> retry) {
+  std::vector<std::function<void()>> now;
+  {
+    std::lock_guard<std::mutex> guard{span_mtx};
+    retries.push_back(std::move(retry));
+    // If every span under way waits, none would end to wake them.
+    if (closing || retries.size() >= spans_under_way)
+      now.swap(retries);
+  }
+  for (auto& r : now)
+    r();
 }
 
 void store::impl::stop_spans() {
+  std::vector<std::function<void()>> now;
+  {
+    std::lock_guard<std::mutex> guard{span_mtx};
+    closing = true;
+    now.swap(retries);
+  }
+  for (auto& retry : now)
+    retry();
   std::unique_lock<std::mutex> guard{span_mtx};
-  closing = true;
   span_cv.wait(guard, [this] { return spans_under_way == 0; });
 }
 

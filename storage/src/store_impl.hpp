@@ -3,6 +3,7 @@
 #include <atomic>
 #include <condition_variable>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -30,6 +31,9 @@ struct store::impl {
   uint64_t begin_span();
   /// Counts it out once its caller is answered.
   void end_span();
+  /// Runs `retry` (a span refused by another span's hold) once some span
+  /// ended, or now if every span under way waits too or the store closes.
+  void after_next_span(std::function<void()> retry);
   /// Refuses new spans, then waits until none is under way.
   void stop_spans();
   /// True on a committer thread of any partition (a commit callback).
@@ -38,6 +42,7 @@ struct store::impl {
   std::mutex span_mtx;
   std::condition_variable span_cv;
   size_t spans_under_way = 0;
+  std::vector<std::function<void()>> retries;
   bool closing = false;
   std::atomic<uint64_t> spanning_batches{0};
   // The last span's number (under `span_mtx`). Numbers are unique within
