@@ -181,13 +181,16 @@ void ended(coordinator_self self, txn_id id, bool committed) {
 caf::result<txn_begun> begin_and_lock(coordinator_self self, const txn_context* ctx,
                                       const txn_options& opts,
                                       std::vector<entity_id>& ids) {
+  // A copy: passed as the reference `current_sender()` returns, the owner
+  // arrived null at the transaction (CAF 0.17.6); a copy arrives intact.
+  caf::strong_actor_ptr owner = self->current_sender();
   auto begun = begin(self, ctx, opts);
   if (!begun)
     return std::move(begun.error());
   auto rp = self->make_response_promise<txn_begun>();
   auto h = begun->first;
   self->request(begun->second, caf::infinite, txn_start_atom::value, h, opts,
-                self->current_sender(), std::move(ids))
+                std::move(owner), std::move(ids))
     .then(
       [rp, h](records& recs) mutable {
         rp.deliver(txn_begun{h, std::move(recs), {}});
@@ -313,8 +316,9 @@ coordinator_actor::behavior_type coordinator(coordinator_self self,
       auto begun = begin(self, ctx, opts);
       if (!begun)
         return std::move(begun.error());
+      caf::strong_actor_ptr owner = self->current_sender(); // a copy
       self->send(begun->second, txn_start_atom::value, begun->first, opts,
-                 self->current_sender());
+                 std::move(owner));
       return begun->first;
     },
     [self, ctx](begin_atom, const txn_options& opts,
