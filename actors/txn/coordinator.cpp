@@ -111,7 +111,7 @@ void forget(coordinator_state& st,
 }
 
 /// An idle transaction actor: one from the pool, else a new one.
-txn_actor idle_actor(coordinator_self self, const txn_context* ctx) {
+txn_actor idle_txn_actor(coordinator_self self, const txn_context* ctx) {
   auto& st = self->state;
   if (!st.idle.empty()) {
     auto t = std::move(st.idle.back());
@@ -125,7 +125,7 @@ txn_actor idle_actor(coordinator_self self, const txn_context* ctx) {
 
 /// Transaction `t` ended: it waits in the pool for the next one, or quits
 /// if the pool is full.
-void to_pool(coordinator_self self, txn_actor t) {
+void pool_txn_actor(coordinator_self self, txn_actor t) {
   auto& st = self->state;
   if (st.idle.size() < max_idle_txn_actors) {
     st.by_actor[t->id()] = 0;
@@ -147,7 +147,7 @@ begin(coordinator_self self, const txn_context* ctx, const txn_options& opts) {
   if (!from)
     return std::move(from.error());
   txn_handle handle{st.next_id++, from->age, new_token(self)};
-  auto t = idle_actor(self, ctx);
+  auto t = idle_txn_actor(self, ctx);
   auto lease_end = clock::now() + opts.lease;
   auto lease = st.leases.emplace(lease_end, handle.id);
   st.by_actor[t->id()] = handle.id;
@@ -173,7 +173,7 @@ void ended(coordinator_self self, txn_id id, bool committed) {
   // sent: whatever is sent to it from now on comes after.
   auto t = std::move(i->second.actor);
   forget(st, i);
-  to_pool(self, std::move(t));
+  pool_txn_actor(self, std::move(t));
 }
 
 /// `begin`, then the first `lock`, answered together: one round trip

@@ -21,7 +21,7 @@ using records = std::vector<record>;
 
 /// True while transaction `id` runs on this actor: anything else is for a
 /// transaction that ended here (or never began here).
-bool is_current(const txn_state& st, txn_id id) {
+bool runs_txn(const txn_state& st, txn_id id) {
   return st.running && st.handle.id == id;
 }
 
@@ -77,7 +77,7 @@ void tell_ended(txn_self self, bool committed) {
 /// gateway, or a remote client's proxy) outlives many thousands of
 /// transactions -- each left monitor held a transaction's memory (1.4 KB
 /// per transaction, for as long as the owner lived). Answers still on
-/// their way for the ended transaction find it gone (`is_current`).
+/// their way for the ended transaction find it gone (`runs_txn`).
 void finish(txn_self self) {
   auto& st = self->state;
   if (st.owner)
@@ -156,14 +156,14 @@ void lock_all(txn_self self, const txn_context* ctx) {
         [self, id, tid](record& r) {
           // Granted after the transaction ended: its release is on its way
           // to the entity behind this answer.
-          if (!is_current(self->state, tid))
+          if (!runs_txn(self->state, tid))
             return;
           self->state.locked.emplace(id, std::move(r));
           if (--self->state.awaiting == 0)
             locked_all(self);
         },
         [self, ctx, tid](caf::error& err) {
-          if (is_current(self->state, tid))
+          if (runs_txn(self->state, tid))
             end(self, ctx, normalize(err));
         });
 }
@@ -338,11 +338,11 @@ void hand_over(txn_self self, const txn_context* ctx, prepare_handover job) {
                 std::move(job))
     .then(
       [self, ctx, tid](bool) {
-        if (is_current(self->state, tid))
+        if (runs_txn(self->state, tid))
           voted(self, ctx);
       },
       [self, ctx, tid](caf::error& err) {
-        if (is_current(self->state, tid))
+        if (runs_txn(self->state, tid))
           vote_refused(self, ctx, normalize(err));
       });
 }
@@ -362,11 +362,11 @@ void relock_then_prepare(txn_self self, const txn_context* ctx,
     self->request(ctx->router, caf::infinite, lock_atom::value, id, req)
       .then(
         [self, ctx, shared, tid](record&) {
-          if (is_current(self->state, tid) && --self->state.awaiting == 0)
+          if (runs_txn(self->state, tid) && --self->state.awaiting == 0)
             hand_over(self, ctx, std::move(*shared));
         },
         [self, ctx, tid](caf::error& err) {
-          if (is_current(self->state, tid))
+          if (runs_txn(self->state, tid))
             vote_refused(self, ctx, normalize(err));
         });
 }
@@ -410,8 +410,9 @@ caf::result<bool> prepare(txn_self self, const txn_context* ctx,
 }
 
 /// Starts transaction `handle` for `owner` on this idle actor.
-void start(txn_self self, const txn_context* ctx, const txn_handle& handle,
-           const txn_options& opts, const caf::strong_actor_ptr& owner) {
+void start_txn(txn_self self, const txn_context* ctx,
+               const txn_handle& handle, const txn_options& opts,
+               const caf::strong_actor_ptr& owner) {
   ++ctx->begun;
   auto& st = self->state;
   st.running = true;
@@ -445,28 +446,28 @@ txn_actor::behavior_type txn(txn_self self, txn_end_listener coordinator,
   return {
     [self, ctx](txn_start_atom, const txn_handle& handle,
                 const txn_options& opts, const caf::strong_actor_ptr& owner) {
-      start(self, ctx, handle, opts, owner);
+      start_txn(self, ctx, handle, opts, owner);
     },
     [self, ctx](txn_start_atom, const txn_handle& handle,
                 const txn_options& opts, const caf::strong_actor_ptr& owner,
                 std::vector<entity_id>& ids) {
-      start(self, ctx, handle, opts, owner);
+      start_txn(self, ctx, handle, opts, owner);
       return lock(self, ctx, std::move(ids));
     },
     [self, ctx](lock_atom, txn_id id,
                 std::vector<entity_id>& ids) -> caf::result<records> {
-      if (!is_current(self->state, id))
+      if (!runs_txn(self->state, id))
         return unknown_transaction(id);
       return lock(self, ctx, std::move(ids));
     },
     [self, ctx](commit_atom, txn_id id,
                 const std::vector<txn_write>& writes) -> caf::result<records> {
-      if (!is_current(self->state, id))
+      if (!runs_txn(self->state, id))
         return unknown_transaction(id);
       return commit(self, ctx, writes);
     },
     [self, ctx](abort_atom, txn_id id) -> caf::result<bool> {
-      if (!is_current(self->state, id))
+      if (!runs_txn(self->state, id))
         return unknown_transaction(id);
       if (deciding(self->state))
         return make_error(errc::invalid_argument, "the commit is under way");
@@ -475,22 +476,22 @@ txn_actor::behavior_type txn(txn_self self, txn_end_listener coordinator,
     },
     [self, ctx](prepare_atom, txn_id id, const std::vector<txn_write>& writes,
                 txn_prepare& p) -> caf::result<bool> {
-      if (!is_current(self->state, id))
+      if (!runs_txn(self->state, id))
         return unknown_transaction(id);
       return prepare(self, ctx, writes, p);
     },
     [self, ctx](lease_atom, txn_id id) {
       // A commit under way is decided by storage, not by the clock.
-      if (is_current(self->state, id) && !deciding(self->state))
+      if (runs_txn(self->state, id) && !deciding(self->state))
         end(self, ctx, make_error(errc::lease_expired,
                                   "transaction " + std::to_string(id)));
     },
     [self, ctx](done_atom, txn_id id, records& recs) {
-      if (is_current(self->state, id))
+      if (runs_txn(self->state, id))
         committed(self, ctx, recs);
     },
     [self, ctx](done_atom, txn_id id, caf::error& err) {
-      if (is_current(self->state, id))
+      if (runs_txn(self->state, id))
         refused(self, ctx, err);
     },
   };
