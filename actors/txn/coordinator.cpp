@@ -6,6 +6,7 @@
 
 #include <caf/send.hpp>
 
+#include <caf/exit_reason.hpp>
 #include <caf/sec.hpp>
 #include <caf/typed_event_based_actor.hpp>
 
@@ -23,9 +24,7 @@ using coordinator_self = coordinator_actor::stateful_pointer<coordinator_state>;
 using records = std::vector<record>;
 
 caf::error unknown(txn_id id) {
-  return make_error(errc::unknown_transaction,
-                    "transaction " + std::to_string(id)
-                      + " is finished or was never begun");
+  return unknown_transaction(id);
 }
 
 std::string in_ms(caf::timespan t) {
@@ -97,23 +96,50 @@ void check_leases(coordinator_self self) {
     if (i == st.txns.end())
       continue;
     i->second.lease = st.leases.end();
-    self->send(i->second.actor, lease_atom::value);
+    self->send(i->second.actor, lease_atom::value, i->first);
   }
   if (!st.leases.empty())
     check_leases_by(self, st.leases.begin()->first);
 }
 
-/// Forgets running transaction `i`.
+/// Forgets running transaction `i` (its actor lives on).
 void forget(coordinator_state& st,
             std::unordered_map<txn_id, coordinator_state::running>::iterator i) {
   if (i->second.lease != st.leases.end())
     st.leases.erase(i->second.lease);
-  st.by_actor.erase(i->second.actor->id());
   st.txns.erase(i);
 }
 
-caf::expected<txn_handle> begin(coordinator_self self, const txn_context* ctx,
-                                const txn_options& opts) {
+/// An idle transaction actor: one from the pool, else a new one.
+txn_actor idle_txn_actor(coordinator_self self, const txn_context* ctx) {
+  auto& st = self->state;
+  if (!st.idle.empty()) {
+    auto t = std::move(st.idle.back());
+    st.idle.pop_back();
+    return t;
+  }
+  auto t = self->spawn(txn, caf::actor_cast<txn_end_listener>(self), ctx);
+  self->monitor(t);
+  return t;
+}
+
+/// Transaction `t` ended: it waits in the pool for the next one, or quits
+/// if the pool is full.
+void pool_txn_actor(coordinator_self self, txn_actor t) {
+  auto& st = self->state;
+  if (st.idle.size() < max_idle_txn_actors) {
+    st.by_actor[t->id()] = 0;
+    st.idle.push_back(std::move(t));
+    return;
+  }
+  st.by_actor.erase(t->id());
+  self->send_exit(t, caf::exit_reason::user_shutdown);
+}
+
+/// Registers a new transaction and picks the actor to run it; the caller
+/// starts it there (`txn_start_atom`).
+caf::expected<std::pair<txn_handle, txn_actor>>
+begin(coordinator_self self, const txn_context* ctx, const txn_options& opts) {
   if (auto err = check(opts, ctx))
     return err;
   auto& st = self->state;
@@ -121,16 +147,14 @@ caf::expected<txn_handle> begin(coordinator_self self, const txn_context* ctx,
   if (!from)
     return std::move(from.error());
   txn_handle handle{st.next_id++, from->age, new_token(self)};
-  auto me = caf::actor_cast<txn_end_listener>(self);
-  auto t = self->spawn(txn, handle, opts, self->current_sender(), me, ctx);
-  self->monitor(t);
+  auto t = idle_txn_actor(self, ctx);
   auto lease_end = clock::now() + opts.lease;
   auto lease = st.leases.emplace(lease_end, handle.id);
-  st.by_actor.emplace(t->id(), handle.id);
-  st.txns.emplace(handle.id, coordinator_state::running{std::move(t), handle,
-                                                        from->retries, lease});
+  st.by_actor[t->id()] = handle.id;
+  st.txns.emplace(handle.id,
+                  coordinator_state::running{t, handle, from->retries, lease});
   check_leases_by(self, lease_end);
-  return handle;
+  return std::make_pair(handle, std::move(t));
 }
 
 /// Transaction `id` ended: it is remembered for a retry and forgotten as
@@ -145,7 +169,11 @@ void ended(coordinator_self self, txn_id id, bool committed) {
   auto& h = i->second.handle;
   st.ended.ended(h.id, h.token, inherited_age{h.age, i->second.retries},
                  committed);
+  // It sent this before its last answer, and is idle once that answer is
+  // sent: whatever is sent to it from now on comes after.
+  auto t = std::move(i->second.actor);
   forget(st, i);
+  pool_txn_actor(self, std::move(t));
 }
 
 /// `begin`, then the first `lock`, answered together: one round trip
@@ -153,13 +181,16 @@ void ended(coordinator_self self, txn_id id, bool committed) {
 caf::result<txn_begun> begin_and_lock(coordinator_self self, const txn_context* ctx,
                                       const txn_options& opts,
                                       std::vector<entity_id>& ids) {
-  auto handle = begin(self, ctx, opts);
-  if (!handle)
-    return std::move(handle.error());
+  // A copy: passed as the reference `current_sender()` returns, the owner
+  // arrived null at the transaction (CAF 0.17.6); a copy arrives intact.
+  caf::strong_actor_ptr owner = self->current_sender();
+  auto begun = begin(self, ctx, opts);
+  if (!begun)
+    return std::move(begun.error());
   auto rp = self->make_response_promise<txn_begun>();
-  auto h = *handle;
-  self->request(self->state.txns.at(h.id).actor, caf::infinite,
-                lock_atom::value, h.id, std::move(ids))
+  auto h = begun->first;
+  self->request(begun->second, caf::infinite, txn_start_atom::value, h, opts,
+                std::move(owner), std::move(ids))
     .then(
       [rp, h](records& recs) mutable {
         rp.deliver(txn_begun{h, std::move(recs), {}});
@@ -264,21 +295,31 @@ coordinator_actor::behavior_type coordinator(coordinator_self self,
       return;
     if (auto t = st.txns.find(i->second); t != st.txns.end())
       forget(st, t);
-    else
-      st.by_actor.erase(i);
+    auto& idle = st.idle;
+    idle.erase(std::remove_if(idle.begin(), idle.end(),
+                              [&](const txn_actor& a) {
+                                return a->id() == dm.source.id();
+                              }),
+               idle.end());
+    st.by_actor.erase(i);
   });
   self->set_exit_handler([self](caf::exit_msg& msg) {
     for (auto& kvp : self->state.txns)
       self->send_exit(kvp.second.actor, msg.reason);
+    for (auto& t : self->state.idle)
+      self->send_exit(t, msg.reason);
     self->quit(std::move(msg.reason));
   });
   return {
     [self, ctx](begin_atom, const txn_options& opts)
       -> caf::result<txn_handle> {
-      auto handle = begin(self, ctx, opts);
-      if (!handle)
-        return std::move(handle.error());
-      return *handle;
+      auto begun = begin(self, ctx, opts);
+      if (!begun)
+        return std::move(begun.error());
+      caf::strong_actor_ptr owner = self->current_sender(); // a copy
+      self->send(begun->second, txn_start_atom::value, begun->first, opts,
+                 std::move(owner));
+      return begun->first;
     },
     [self, ctx](begin_atom, const txn_options& opts,
                 std::vector<entity_id>& ids) {

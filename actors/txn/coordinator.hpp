@@ -54,10 +54,18 @@ struct coordinator_state {
   /// Where retry tokens come from: unpredictable, so that no client can
   /// guess the token of another's transaction.
   std::random_device tokens;
-  /// Transaction actor ids, to forget a transaction when its actor ends.
+  /// Transaction actors by id, and the transaction each runs (0: idle), to
+  /// forget a transaction when its actor ends.
   std::unordered_map<caf::actor_id, txn_id> by_actor;
+  /// Idle transaction actors, for the next transactions to run on (at
+  /// most `max_idle_txn_actors`).
+  std::vector<txn_actor> idle;
   static inline const char* name = "entact.coordinator";
 };
+
+/// Idle transaction actors kept for reuse; those past it quit. Enough for
+/// every client of a busy engine to find one.
+constexpr size_t max_idle_txn_actors = 256;
 
 /// Starts transactions and forwards each call to its transaction's actor.
 /// It alone assigns wait-die ages: a transaction's id is its age, unless it

@@ -19,6 +19,12 @@ namespace {
 using txn_self = txn_actor::stateful_pointer<txn_state>;
 using records = std::vector<record>;
 
+/// True while transaction `id` runs on this actor: anything else is for a
+/// transaction that ended here (or never began here).
+bool runs_txn(const txn_state& st, txn_id id) {
+  return st.running && st.handle.id == id;
+}
+
 /// The entity side holds a lock a little longer than the transaction's own
 /// lease: the transaction ends first and releases; the entity's lease is
 /// only the backstop for a transaction that vanished.
@@ -66,15 +72,19 @@ void tell_ended(txn_self self, bool committed) {
   self->send(st.coordinator, ended_atom::value, st.handle.id, committed);
 }
 
-/// Quits, dropping the monitor of the owner first: CAF 0.17 keeps a
+/// Becomes idle, dropping the monitor of the owner first: CAF 0.17 keeps a
 /// monitor on the observed actor until that actor ends, and an owner (a
 /// gateway, or a remote client's proxy) outlives many thousands of
-/// transactions -- each left monitor held its dead transaction's memory
-/// (1.4 KB per transaction, for as long as the owner lived).
+/// transactions -- each left monitor held a transaction's memory (1.4 KB
+/// per transaction, for as long as the owner lived). Answers still on
+/// their way for the ended transaction find it gone (`runs_txn`).
 void finish(txn_self self) {
-  if (self->state.owner)
-    self->demonitor(self->state.owner);
-  self->quit();
+  auto& st = self->state;
+  if (st.owner)
+    self->demonitor(st.owner);
+  auto coordinator = std::move(st.coordinator);
+  st = txn_state{};
+  st.coordinator = std::move(coordinator);
 }
 
 /// Ends the transaction without writing: answers the call under way with
@@ -139,15 +149,23 @@ void lock_all(txn_self self, const txn_context* ctx) {
   lock_request req{st.handle.id, st.handle.age, st.opts.lock_wait,
                    st.opts.lease + entity_lease_margin};
   st.awaiting = st.to_lock.size();
+  auto tid = st.handle.id;
   for (auto& id : st.to_lock)
     self->request(ctx->router, caf::infinite, lock_atom::value, id, req)
       .then(
-        [self, id](record& r) {
+        [self, id, tid](record& r) {
+          // Granted after the transaction ended: its release is on its way
+          // to the entity behind this answer.
+          if (!runs_txn(self->state, tid))
+            return;
           self->state.locked.emplace(id, std::move(r));
           if (--self->state.awaiting == 0)
             locked_all(self);
         },
-        [self, ctx](caf::error& err) { end(self, ctx, normalize(err)); });
+        [self, ctx, tid](caf::error& err) {
+          if (runs_txn(self->state, tid))
+            end(self, ctx, normalize(err));
+        });
 }
 
 caf::error check_lock_ids(const txn_state& st, const txn_context* ctx,
@@ -236,13 +254,14 @@ caf::result<records> commit(txn_self self, const txn_context* ctx,
     st.written.push_back(op.id);
   st.call = self->make_response_promise<records>();
   auto me = caf::actor_cast<txn_actor>(self);
+  auto tid = st.handle.id;
   ctx->store->commit_async(std::move(*ops),
-                           [me](caf::expected<records> res) {
+                           [me, tid](caf::expected<records> res) {
                              if (res)
-                               caf::anon_send(me, done_atom::value,
+                               caf::anon_send(me, done_atom::value, tid,
                                               std::move(*res));
                              else
-                               caf::anon_send(me, done_atom::value,
+                               caf::anon_send(me, done_atom::value, tid,
                                               std::move(res.error()));
                            });
   return st.call;
@@ -314,12 +333,18 @@ void voted(txn_self self, const txn_context* ctx) {
 }
 
 void hand_over(txn_self self, const txn_context* ctx, prepare_handover job) {
+  auto tid = self->state.handle.id;
   self->request(ctx->prepared, caf::infinite, prepare_atom::value,
                 std::move(job))
-    .then([self, ctx](bool) { voted(self, ctx); },
-          [self, ctx](caf::error& err) {
-            vote_refused(self, ctx, normalize(err));
-          });
+    .then(
+      [self, ctx, tid](bool) {
+        if (runs_txn(self->state, tid))
+          voted(self, ctx);
+      },
+      [self, ctx, tid](caf::error& err) {
+        if (runs_txn(self->state, tid))
+          vote_refused(self, ctx, normalize(err));
+      });
 }
 
 /// Makes the locks of the written ids a prepared transaction's (oldest
@@ -332,15 +357,17 @@ void relock_then_prepare(txn_self self, const txn_context* ctx,
                    prepared_lease};
   st.awaiting = st.written.size();
   auto shared = std::make_shared<prepare_handover>(std::move(job));
+  auto tid = st.handle.id;
   for (auto& id : st.written)
     self->request(ctx->router, caf::infinite, lock_atom::value, id, req)
       .then(
-        [self, ctx, shared](record&) {
-          if (--self->state.awaiting == 0)
+        [self, ctx, shared, tid](record&) {
+          if (runs_txn(self->state, tid) && --self->state.awaiting == 0)
             hand_over(self, ctx, std::move(*shared));
         },
-        [self, ctx](caf::error& err) {
-          vote_refused(self, ctx, normalize(err));
+        [self, ctx, tid](caf::error& err) {
+          if (runs_txn(self->state, tid))
+            vote_refused(self, ctx, normalize(err));
         });
 }
 
@@ -382,49 +409,91 @@ caf::result<bool> prepare(txn_self self, const txn_context* ctx,
   return st.vote;
 }
 
+/// Starts transaction `handle` for `owner` on this idle actor.
+void start_txn(txn_self self, const txn_context* ctx,
+               const txn_handle& handle, const txn_options& opts,
+               const caf::strong_actor_ptr& owner) {
+  ++ctx->begun;
+  auto& st = self->state;
+  st.running = true;
+  st.handle = handle;
+  st.opts = opts;
+  if (owner) {
+    st.owner = owner->address();
+    self->monitor(owner);
+  }
+}
+
 } // namespace
 
-txn_actor::behavior_type txn(txn_self self, txn_handle handle,
-                             txn_options opts, caf::strong_actor_ptr owner,
-                             txn_end_listener coordinator,
+caf::error unknown_transaction(txn_id id) {
+  return make_error(errc::unknown_transaction,
+                    "transaction " + std::to_string(id)
+                      + " is finished or was never begun");
+}
+
+txn_actor::behavior_type txn(txn_self self, txn_end_listener coordinator,
                              const txn_context* ctx) {
-  ++ctx->begun;
-  self->state.handle = handle;
-  self->state.opts = opts;
   self->state.coordinator = std::move(coordinator);
-  if (owner) {
-    self->state.owner = owner->address();
-    self->monitor(owner);
-    self->set_down_handler([self, ctx](caf::down_msg&) {
-      if (!deciding(self->state))
-        end(self, ctx, make_error(errc::aborted, "the owner went away"));
-    });
-  }
+  self->set_down_handler([self, ctx](caf::down_msg& dm) {
+    // A down message from an earlier transaction's owner may still come
+    // after that transaction ended: only the current owner's counts.
+    auto& st = self->state;
+    if (st.running && dm.source == st.owner && !deciding(st))
+      end(self, ctx, make_error(errc::aborted, "the owner went away"));
+  });
   // The coordinator tells when the lease runs out (one timer for all).
   return {
-    [self, ctx](lock_atom, txn_id, std::vector<entity_id>& ids) {
+    [self, ctx](txn_start_atom, const txn_handle& handle,
+                const txn_options& opts, const caf::strong_actor_ptr& owner) {
+      start_txn(self, ctx, handle, opts, owner);
+    },
+    [self, ctx](txn_start_atom, const txn_handle& handle,
+                const txn_options& opts, const caf::strong_actor_ptr& owner,
+                std::vector<entity_id>& ids) {
+      start_txn(self, ctx, handle, opts, owner);
       return lock(self, ctx, std::move(ids));
     },
-    [self, ctx](commit_atom, txn_id, const std::vector<txn_write>& writes) {
+    [self, ctx](lock_atom, txn_id id,
+                std::vector<entity_id>& ids) -> caf::result<records> {
+      if (!runs_txn(self->state, id))
+        return unknown_transaction(id);
+      return lock(self, ctx, std::move(ids));
+    },
+    [self, ctx](commit_atom, txn_id id,
+                const std::vector<txn_write>& writes) -> caf::result<records> {
+      if (!runs_txn(self->state, id))
+        return unknown_transaction(id);
       return commit(self, ctx, writes);
     },
-    [self, ctx](abort_atom, txn_id) -> caf::result<bool> {
+    [self, ctx](abort_atom, txn_id id) -> caf::result<bool> {
+      if (!runs_txn(self->state, id))
+        return unknown_transaction(id);
       if (deciding(self->state))
         return make_error(errc::invalid_argument, "the commit is under way");
       end(self, ctx, make_error(errc::aborted, "aborted by its owner"));
       return true;
     },
-    [self, ctx](prepare_atom, txn_id, const std::vector<txn_write>& writes,
-                txn_prepare& p) { return prepare(self, ctx, writes, p); },
-    [self, ctx](lease_atom) {
-      // A commit under way is decided by storage, not by the clock.
-      if (!deciding(self->state))
-        end(self, ctx, make_error(errc::lease_expired,
-                                  "transaction "
-                                    + std::to_string(self->state.handle.id)));
+    [self, ctx](prepare_atom, txn_id id, const std::vector<txn_write>& writes,
+                txn_prepare& p) -> caf::result<bool> {
+      if (!runs_txn(self->state, id))
+        return unknown_transaction(id);
+      return prepare(self, ctx, writes, p);
     },
-    [self, ctx](done_atom, records& recs) { committed(self, ctx, recs); },
-    [self, ctx](done_atom, caf::error& err) { refused(self, ctx, err); },
+    [self, ctx](lease_atom, txn_id id) {
+      // A commit under way is decided by storage, not by the clock.
+      if (runs_txn(self->state, id) && !deciding(self->state))
+        end(self, ctx, make_error(errc::lease_expired,
+                                  "transaction " + std::to_string(id)));
+    },
+    [self, ctx](done_atom, txn_id id, records& recs) {
+      if (runs_txn(self->state, id))
+        committed(self, ctx, recs);
+    },
+    [self, ctx](done_atom, txn_id id, caf::error& err) {
+      if (runs_txn(self->state, id))
+        refused(self, ctx, err);
+    },
   };
 }
 
