@@ -266,17 +266,29 @@ private:
   }
 
 public:
-  /// True if `batch`, a batch of this partition alone, must wait: one of
-  /// its ids is held by a span, or named by a batch already waiting. Its
+  /// True if `batch` must wait: a batch of this partition alone if one of
+  /// its ids is held by a span or named by a batch already waiting. Its
   /// ids then wait too (for the rest of the group).
+  /// A span's hold or lead waits only for a younger span (a greater
+  /// number) holding one of its ids, and is refused by an older one
+  /// (wait-die: waits only ever go from older to younger, so they cannot
+  /// form a cycle, and a span tried again keeps its number until it is the
+  /// oldest).
   bool must_wait(const pending_batch& batch) {
-    if (batch.role != span_role::none
-        || (spans_.empty() && group_holds_.empty() && waiting_.empty()))
+    if (spans_.empty() && group_holds_.empty() && waiting_.empty())
       return false;
-    bool wait = std::any_of(batch.ops.begin(), batch.ops.end(),
-                            [this](const write_op& op) {
-                              return span_of(op.id) != 0 || waits(op.id);
-                            });
+    bool wait = false;
+    if (batch.role == span_role::none)
+      wait = std::any_of(batch.ops.begin(), batch.ops.end(),
+                         [this](const write_op& op) {
+                           return span_of(op.id) != 0 || waits(op.id);
+                         });
+    else if (batch.role == span_role::hold || batch.role == span_role::lead)
+      wait = std::any_of(batch.ops.begin(), batch.ops.end(),
+                         [&](const write_op& op) {
+                           auto holder = span_of(op.id);
+                           return holder > batch.span;
+                         });
     if (wait)
       for (const auto& op : batch.ops)
         waiting_.insert(op.id);

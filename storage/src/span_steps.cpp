@@ -39,9 +39,10 @@ namespace {
 
 using outcome = caf::expected<std::vector<record>>;
 
-// Tries of a span refused by another span's hold (each after some span
-// ended): far more than two spans naming one id ever need.
-constexpr int max_span_attempts = 32;
+// Tries of a span refused by an older span's hold (each after some span
+// ended; it keeps its number, so it waits instead once it is the oldest):
+// a bound for safety, never reached by spans that end.
+constexpr int max_span_attempts = 1000;
 
 /// One spanning batch on its way through its steps. Its callbacks run on
 /// the partitions' committer threads, several at once: what they share is
@@ -178,10 +179,11 @@ private:
     finish(in_op_order());
   }
 
-  // Refused because another span holds one of the ids (two spans naming
-  // one id at once): tried again, from the start, once another span ended
-  // (one partition would have ordered the two). Returns false past
-  // `max_span_attempts`: then the refusal stands.
+  // Refused because an older span holds one of the ids (two spans naming
+  // one id at once; a younger holder is waited for): tried again, from the
+  // start and with the same number, once another span ended (one partition
+  // would have ordered the two). Returns false past `max_span_attempts`:
+  // then the refusal stands.
   bool retry_if_span_held(const caf::error& err) {
     if (!detail::is_span_held(err) || ++attempts_ >= max_span_attempts)
       return false;
