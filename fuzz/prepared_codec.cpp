@@ -1,15 +1,17 @@
 // Fuzz target: the 2PC record codecs (storage/src/prepared_codec.cpp),
 // which decode what RocksDB hands back for a prepared transaction
-// ('p' + txn) and for a decision ('d' + txn) at engine start and on every
-// decision query: a damaged store is untrusted input too.
+// ('p' + txn), a decision ('d' + txn) and a spanning batch's intent
+// ('i' + span) at engine start and on every decision query: a damaged
+// store is untrusted input too.
 //
-// Input: the first byte picks the record (even: prepared, odd: decision),
-// the rest is the stored bytes, read under the key of transaction
-// `fuzz-txn`. Asserted, besides "no crash": a record that decodes encodes
-// back to exactly the same bytes (encode(decode(x)) == x), a prepared one
-// names the key's transaction and holds at least one write that
-// `validate` accepts, a decision is commit or abort; a refusal is
-// `storage_failure`.
+// Input: the first byte picks the record (even: prepared; 1 mod 4:
+// decision; 3 mod 4: intent), the rest is the stored bytes, read under the
+// key of transaction `fuzz-txn` (of span 7 for an intent). Asserted,
+// besides "no crash": a record that decodes encodes back to exactly the
+// same bytes (encode(decode(x)) == x), a prepared one names the key's
+// transaction and holds at least one write that `validate` accepts, a
+// decision is commit or abort, an intent names the key's span and holds
+// parts of records with ids and versions; a refusal is `storage_failure`.
 
 #include <cstdint>
 #include <cstdio>
@@ -68,6 +70,22 @@ void decided(std::string_view bytes) {
     fail("encode_decision(decode_decision(x)) != x");
 }
 
+void intent(std::string_view bytes) {
+  auto key = detail::intent_key(7);
+  auto x = detail::decode_intent(key, bytes);
+  if (!x)
+    return check_refusal(x);
+  if (x->span != 7 || x->parts.empty())
+    fail("a decoded intent names another span or holds no parts");
+  for (const auto& part : x->parts)
+    for (const auto& rec : part.records)
+      if (rec.id.empty() || rec.version == no_version)
+        fail("a decoded intent holds a record without id or version");
+  auto again = detail::encode_intent(*x);
+  if (!again || *again != bytes)
+    fail("encode_intent(decode_intent(x)) != x");
+}
+
 } // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
@@ -76,7 +94,9 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   std::string_view bytes{reinterpret_cast<const char*>(data) + 1, size - 1};
   if (data[0] % 2 == 0)
     prepared(bytes);
-  else
+  else if (data[0] % 4 == 1)
     decided(bytes);
+  else
+    intent(bytes);
   return 0;
 }
