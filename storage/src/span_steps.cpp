@@ -255,7 +255,6 @@ void store::impl::commit_spanning(std::vector<write_op> ops,
       done(make_error(errc::closed, "the store is closed"));
     return;
   }
-  ++spanning_batches;
   std::make_shared<span_run>(*this, span, std::move(ops), std::move(done))
     ->start();
 }

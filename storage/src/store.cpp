@@ -17,10 +17,6 @@ namespace {
 
 using outcome = caf::expected<std::vector<record>>;
 
-caf::error closed_error() {
-  return make_error(errc::closed, "the store is closed");
-}
-
 // Every counter summed, every histogram merged bucket by bucket (the
 // partitions count into the same buckets).
 void add_counts(bucket_counts& into, const bucket_counts& x) {
@@ -123,14 +119,8 @@ void store::commit_async(std::vector<write_op> ops, commit_callback done) {
     impl_->parts.front()->commit_async(std::move(ops), std::move(done));
     return;
   }
-  {
-    std::lock_guard<std::mutex> guard{impl_->span_mtx};
-    if (impl_->closing) {
-      if (done)
-        done(closed_error());
-      return;
-    }
-  }
+  // A batch of one partition is its partition's to refuse once closed; a
+  // spanning one, `begin_span`'s.
   auto count = impl_->parts.size();
   auto first = ops.empty() ? 0 : partition_of(ops.front().id, count);
   bool one = std::all_of(ops.begin(), ops.end(), [&](const write_op& op) {
@@ -195,7 +185,10 @@ store_stats store::stats() const {
   store_stats result;
   for (const auto& p : impl_->parts)
     add_stats(result, p->stats());
-  result.spanning_batches = impl_->spanning_batches.load();
+  {
+    std::lock_guard<std::mutex> guard{impl_->span_mtx};
+    result.spanning_batches = impl_->last_span;
+  }
   result.partitions = impl_->parts.size();
   return result;
 }

@@ -1,6 +1,5 @@
 #pragma once
 
-#include <atomic>
 #include <condition_variable>
 #include <cstdint>
 #include <functional>
@@ -44,10 +43,9 @@ struct store::impl {
   size_t spans_under_way = 0;
   std::vector<std::function<void()>> retries;
   bool closing = false;
-  std::atomic<uint64_t> spanning_batches{0};
-  // The last span's number (under `span_mtx`). Numbers are unique within
-  // one opening: every intent left by the one before is finished and
-  // deleted before the store serves.
+  // The last span's number (under `span_mtx`), so also how many spans
+  // began. Numbers are unique within one opening: every intent left by the
+  // one before is finished and deleted before the store serves.
   uint64_t last_span = 0;
 
   /// Commits `ops`, whose ids live in more than one partition, atomically

@@ -100,10 +100,7 @@ partition::read_many(const std::vector<entity_id>& ids) const {
 namespace entact::storage {
 
 caf::expected<record> store::read(std::string_view id) const {
-  if (impl_->parts.size() == 1)
-    return impl_->parts.front()->read(id);
-  if (auto err = validate_id(id, impl_->opts.limits))
-    return err;
+  // The partition checks the id (any bytes hash to some partition).
   return impl_->of(id).read(id);
 }
 
